@@ -1,0 +1,74 @@
+"""One exception tree for everything the harness raises on bad input."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def describe(value: Any) -> str:
+    """Render a value for an error message: its repr (shortened) and its type."""
+    text = repr(value)
+    if len(text) > 80:
+        text = text[:77] + "..."
+    return f"{text} ({type(value).__name__})"
+
+
+class BotWebhookError(Exception):
+    """Root of every exception raised by pytest-botwebhook."""
+
+
+class BotWebhookTypeError(BotWebhookError, TypeError):
+    """An argument of the wrong type was passed to a harness function."""
+
+
+class BotWebhookValueError(BotWebhookError, ValueError):
+    """An argument had the right type but a value the harness cannot use."""
+
+
+class InvalidSecretError(BotWebhookValueError):
+    """A webhook secret was empty or otherwise unusable."""
+
+
+class ModelError(BotWebhookValueError):
+    """JSON that does not fit the protocol's model.
+
+    ``path`` is a JSONPath-like location (``$.chatResult.score``) of the
+    offending value, ``problem`` the bare description of what is wrong.
+    """
+
+    def __init__(self, path: str, problem: str, hint: str | None = None) -> None:
+        self.path = path
+        self.problem = problem
+        self.hint = hint
+        message = f"{path}: {problem}"
+        if hint:
+            message += f" ({hint})"
+        super().__init__(message)
+
+
+class InvalidPayloadError(ModelError):
+    """A webhook request body (platform -> endpoint) does not fit the protocol."""
+
+
+class InvalidResponseError(ModelError):
+    """A webhook response body (endpoint -> platform) does not fit the protocol."""
+
+
+class SerializationError(BotWebhookValueError):
+    """A value cannot be written the way the platform's Gson writer would."""
+
+
+class UnknownFixtureError(BotWebhookError, LookupError):
+    """No canonical fixture has the requested name."""
+
+
+def require_type(name: str, value: Any, expected: type | tuple[type, ...], hint: str) -> None:
+    """Raise :class:`BotWebhookTypeError` naming ``name`` when ``value`` has the wrong type.
+
+    ``bool`` is never accepted where ``int`` is asked for.
+    """
+    types = expected if isinstance(expected, tuple) else (expected,)
+    if isinstance(value, types) and not (isinstance(value, bool) and bool not in types):
+        return
+    names = " or ".join(t.__name__ for t in types)
+    raise BotWebhookTypeError(f"expected {names} for {name}, got {describe(value)} (hint: {hint})")

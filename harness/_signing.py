@@ -1,0 +1,107 @@
+"""X-Hub-Signature: HMAC-SHA256 over the exact body bytes (PROTOCOL.md section 3)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets as _secrets
+
+from harness._errors import InvalidSecretError, require_type
+
+__all__ = [
+    "SIGNATURE_HEADER",
+    "generate_secret",
+    "redact_secret",
+    "sign",
+    "signature_problem",
+    "verify",
+]
+
+#: The header the platform signs with (only for https endpoints).
+SIGNATURE_HEADER = "X-Hub-Signature"
+_PREFIX = "sha256="
+_HEX = frozenset("0123456789abcdefABCDEF")
+
+
+def _key(secret: str | bytes) -> bytes:
+    require_type("secret", secret, (str, bytes), "pass the webhook secret as text")
+    key = secret.encode("utf-8") if isinstance(secret, str) else secret
+    if not key:
+        raise InvalidSecretError(
+            "secret is empty (hint: the platform's secrets are 40 lowercase hex "
+            "characters; harness.generate_secret() makes one)"
+        )
+    return key
+
+
+def _body(body: bytes | bytearray | memoryview) -> bytes:
+    require_type(
+        "body",
+        body,
+        (bytes, bytearray, memoryview),
+        "sign the exact bytes sent; encode a str with .encode('utf-8') first",
+    )
+    return bytes(body)
+
+
+def sign(body: bytes | bytearray | memoryview, secret: str | bytes) -> str:
+    """The ``X-Hub-Signature`` value for ``body``: ``sha256=<64 lowercase hex>``.
+
+    The key is the secret string's UTF-8 bytes (the 40 hex characters as text,
+    not hex-decoded), the message the exact body bytes.
+    """
+    digest = hmac.new(_key(secret), _body(body), hashlib.sha256).hexdigest()
+    return _PREFIX + digest
+
+
+def verify(
+    body: bytes | bytearray | memoryview, header_value: str | None, secret: str | bytes
+) -> bool:
+    """True when ``header_value`` is the correct signature of ``body``.
+
+    A missing header (None), a value without the ``sha256=`` prefix, of the
+    wrong length or with non-hex characters is simply not valid.  The
+    comparison is constant-time.
+    """
+    return signature_problem(body, header_value, secret) is None
+
+
+def signature_problem(
+    body: bytes | bytearray | memoryview, header_value: str | None, secret: str | bytes
+) -> str | None:
+    """Why ``header_value`` is not a valid signature of ``body``, or None when it is."""
+    key = _key(secret)
+    data = _body(body)
+    if header_value is None:
+        return "no signature"
+    require_type("header_value", header_value, str, "pass the X-Hub-Signature header's text")
+    if not header_value.startswith(_PREFIX):
+        return f"does not start with {_PREFIX!r}"
+    given = header_value[len(_PREFIX) :]
+    if len(given) != 64:
+        return f"digest has {len(given)} characters, not 64"
+    if not _HEX.issuperset(given):
+        return "digest is not hexadecimal"
+    expected = hmac.new(key, data, hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(expected, given.lower()):
+        return "digest does not match the body and secret"
+    return None
+
+
+def generate_secret() -> str:
+    """A new platform-style secret: 40 lowercase hex characters (20 random bytes)."""
+    return _secrets.token_hex(20)
+
+
+def redact_secret(secret: str | bytes) -> str:
+    """A form of ``secret`` safe for reports and logs: never the whole secret.
+
+    ``2fb71ab6057e6f3d652c7e1131db962af27fda4f`` -> ``2fb7…(40 chars)``; secrets
+    shorter than 12 characters show no characters at all.
+    """
+    if not isinstance(secret, str | bytes):
+        return f"<not a secret: {type(secret).__name__}>"
+    text = secret.decode("utf-8", "replace") if isinstance(secret, bytes) else secret
+    if len(text) < 12:
+        return f"…({len(text)} chars)"
+    return f"{text[:4]}…({len(text)} chars)"
