@@ -1,0 +1,189 @@
+"""The botwebhook CLI skeleton: payload, fixtures, sign, verify, check, and bad input."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from harness import load_fixture, sign
+from harness.cli import main
+
+VECTOR_SECRET = "2fb71ab6057e6f3d652c7e1131db962af27fda4f"
+VECTOR_HEADER = "sha256=17d9ef63181fbe765713a9defebfce99713dec17cd5bf6003ce0518c95273288"
+
+
+class _Stdin:
+    def __init__(self, data: bytes) -> None:
+        self.buffer = io.BytesIO(data)
+
+
+@pytest.fixture
+def vector_file(tmp_path: Path) -> Path:
+    path = tmp_path / "body.json"
+    path.write_bytes(load_fixture("book_table_shape_b"))
+    return path
+
+
+def run(capfdbinary: pytest.CaptureFixture[bytes], *argv: str) -> tuple[int, bytes, str]:
+    code = main(list(argv))
+    out, err = capfdbinary.readouterr()
+    return code, out, err.decode()
+
+
+def test_payload_from_file_is_byte_identical(capfdbinary, vector_file: Path) -> None:  # type: ignore[no-untyped-def]
+    code, out, err = run(capfdbinary, "payload", "--from", str(vector_file))
+    assert (code, err) == (0, "")
+    assert out == load_fixture("book_table_shape_b")
+
+
+def test_payload_from_stdin_normalizes_to_platform_bytes(capfdbinary, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    pretty = json.dumps(json.loads(load_fixture("colour_shape_a")), indent=2).encode()
+    monkeypatch.setattr(sys, "stdin", _Stdin(pretty))
+    code, out, _ = run(capfdbinary, "payload", "--from", "-")
+    assert code == 0
+    assert out == load_fixture("colour_shape_a")
+
+
+def test_payload_fixture_and_fixtures_listing(capfdbinary) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = run(capfdbinary, "payload", "--fixture", "passthrough")
+    assert code == 0
+    assert out == load_fixture("passthrough")
+    code, out, _ = run(capfdbinary, "fixtures")
+    assert code == 0
+    lines = out.decode().splitlines()
+    assert len(lines) == 13
+    assert lines[0].startswith("colour_shape_a")
+    assert "request" in lines[0]
+    code, out, _ = run(capfdbinary, "fixtures", "--kind", "response")
+    assert all("response" in line for line in out.decode().splitlines())
+
+
+def test_sign_prints_the_header_value_for_exact_bytes(capfdbinary, vector_file: Path) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = run(capfdbinary, "sign", "--secret", VECTOR_SECRET, str(vector_file))
+    assert code == 0
+    assert out.decode() == VECTOR_HEADER + "\n"
+
+
+def test_sign_reads_stdin_without_adding_a_newline(capfdbinary, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(sys, "stdin", _Stdin(b"ThisIsAMessage"))
+    _code, out, _ = run(capfdbinary, "sign", "--secret", "123456")
+    assert out.decode().strip() == sign(b"ThisIsAMessage", "123456")
+
+
+def test_secret_from_environment(capfdbinary, monkeypatch, vector_file: Path) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("BOTWEBHOOK_SECRET", VECTOR_SECRET)
+    code, out, _ = run(capfdbinary, "sign", str(vector_file))
+    assert code == 0
+    assert out.decode().strip() == VECTOR_HEADER
+
+
+def test_verify_exit_codes(capfdbinary, vector_file: Path) -> None:  # type: ignore[no-untyped-def]
+    args = ["verify", "--secret", VECTOR_SECRET, "--signature"]
+    code, out, _ = run(capfdbinary, *args, VECTOR_HEADER, str(vector_file))
+    assert (code, out) == (0, b"valid\n")
+    wrong = VECTOR_HEADER[:-1] + "0"
+    code, out, _ = run(capfdbinary, *args, wrong, str(vector_file))
+    assert code == 1
+    assert out.startswith(b"invalid: digest does not match")
+    code, out, _ = run(capfdbinary, *args, "md5=abc", str(vector_file))
+    assert code == 1
+    assert b"sha256=" in out
+
+
+def test_check_runs_the_protocol_self_check(capfdbinary) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = run(capfdbinary, "check", "--secret", VECTOR_SECRET)
+    text = out.decode()
+    assert code == 0
+    assert "13 fixtures, 13 exact round trips" in text
+    assert VECTOR_SECRET not in text
+    assert "2fb7…(40 chars)" in text
+
+
+def test_check_fails_when_a_fixture_no_longer_round_trips(capfdbinary, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    real = load_fixture
+
+    def corrupted(name: str) -> bytes:
+        body = real(name)
+        return body.replace(b'"score":0.9,', b'"score":0.90,') if name == "with_config" else body
+
+    monkeypatch.setattr("harness._cli_protocol.load_fixture", corrupted)
+    code, out, _ = run(capfdbinary, "check")
+    assert code == 1
+    assert b"FAIL with_config: re-serialized" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "stdin", "message"),
+    [
+        (["payload", "--from", "/no/such/file"], b"", "cannot read '/no/such/file'"),
+        (
+            ["payload", "--from", "-"],
+            b"{not json",
+            "standard input is not a webhook request: $: invalid JSON",
+        ),
+        (["payload", "--from", "-"], b"", "empty document"),
+        (["payload", "--from", "-"], b'{"text": "a response"}', "$.text: unknown key"),
+        (["payload", "--from", "-"], b"[1, 2]", "$: expected an object"),
+        (["payload"], b"", "nothing to print"),
+        (["payload", "--fixture", "nope"], b"", "no fixture named 'nope'"),
+        (["payload", "--fixture", "passthrough", "--from", "-"], b"", "not both"),
+        (["sign", "--secret", "", "-"], b"x", "the secret is empty"),
+        (["sign", "-"], b"x", "no secret: pass --secret S or set BOTWEBHOOK_SECRET"),
+        (["sign", "--secret", "k", "/no/such/file"], b"", "cannot read"),
+        (
+            ["verify", "--secret", "k", "-"],
+            b"x",
+            "the following arguments are required: --signature",
+        ),
+        (["frobnicate"], b"", "invalid choice: 'frobnicate'"),
+        (["fixtures", "--kind", "xml"], b"", "invalid choice: 'xml'"),
+        ([], b"", "the following arguments are required: COMMAND"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(  # type: ignore[no-untyped-def]
+    capfdbinary, monkeypatch, argv: list[str], stdin: bytes, message: str
+) -> None:
+    monkeypatch.delenv("BOTWEBHOOK_SECRET", raising=False)
+    monkeypatch.setattr(sys, "stdin", _Stdin(stdin))
+    try:
+        code = main(argv)
+    except SystemExit as exc:  # argparse usage errors
+        code = exc.code  # type: ignore[assignment]
+    out, err = capfdbinary.readouterr()
+    text = err.decode()
+    assert code == 2
+    assert out == b""
+    assert len(text.strip().splitlines()) == 1, text
+    assert message in text
+    assert "Traceback" not in text
+
+
+def test_help_everywhere(capfdbinary) -> None:  # type: ignore[no-untyped-def]
+    for argv in ([], ["payload"], ["fixtures"], ["sign"], ["verify"], ["check"]):
+        with pytest.raises(SystemExit) as info:
+            main([*argv, "--help"])
+        assert info.value.code == 0
+        assert b"usage: botwebhook" in capfdbinary.readouterr().out
+
+
+def test_console_script_version_and_exit_code(tmp_path: Path) -> None:
+    exe = Path(sys.executable).parent / "botwebhook"
+    if not exe.exists():
+        pytest.skip("console script not installed in this environment")
+    result = subprocess.run([str(exe), "--version"], capture_output=True, text=True)
+    assert result.returncode == 0
+    assert result.stdout.startswith("botwebhook 0.")
+    result = subprocess.run(
+        [str(exe), "payload", "--from", str(tmp_path / "missing.json")],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1
+    assert "Traceback" not in result.stderr

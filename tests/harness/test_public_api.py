@@ -1,0 +1,73 @@
+"""The public surface is exactly what __all__ says, and the core never imports pytest."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import harness
+import pytest_botwebhook
+
+PUBLIC = {
+    "LANGUAGES",
+    "SIGNATURE_HEADER",
+    "Attachment",
+    "AttachmentPayload",
+    "BotWebhookError",
+    "BotWebhookTypeError",
+    "BotWebhookValueError",
+    "Button",
+    "ChainedIntent",
+    "ChatResult",
+    "Config",
+    "ContextUpdate",
+    "ContextVariable",
+    "DefaultAction",
+    "Element",
+    "FixtureInfo",
+    "InvalidPayloadError",
+    "InvalidResponseError",
+    "InvalidSecretError",
+    "MemoryVariable",
+    "MessageNode",
+    "ModelError",
+    "QuickReply",
+    "SerializationError",
+    "Shape",
+    "UnknownFixtureError",
+    "WebhookRequest",
+    "WebhookResponse",
+    "__version__",
+    "fixture_info",
+    "fixture_names",
+    "generate_secret",
+    "gson_dumps",
+    "java_double",
+    "java_hash_order",
+    "load_fixture",
+    "load_request",
+    "load_response",
+    "load_schema",
+    "redact_secret",
+    "sign",
+    "verify",
+}
+
+
+def test_harness_all_is_exactly_the_public_surface() -> None:
+    assert set(harness.__all__) == PUBLIC
+    assert len(harness.__all__) == len(PUBLIC)
+    for name in harness.__all__:
+        assert hasattr(harness, name), name
+    public_attrs = {n for n in vars(harness) if not n.startswith("_")} - {"annotations"}
+    assert public_attrs <= PUBLIC | {"cli"}
+
+
+def test_plugin_package_surface() -> None:
+    assert pytest_botwebhook.__all__ == []
+
+
+def test_core_does_not_import_pytest() -> None:
+    code = "import sys, harness, harness.cli; print('pytest' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

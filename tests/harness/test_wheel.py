@@ -1,0 +1,89 @@
+"""Test what we ship: the wheel's contents, and fixtures loaded from an installed wheel."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import venv
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from harness import fixture_names
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("dist")
+    subprocess.run(
+        [sys.executable, "-m", "hatchling", "build", "-t", "wheel", "-d", str(out)],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
+    (built,) = out.glob("pytest_botwebhook-*.whl")
+    return built
+
+
+def test_wheel_contents(wheel: Path) -> None:
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for required in (
+        "harness/__init__.py",
+        "harness/py.typed",
+        "harness/cli.py",
+        "pytest_botwebhook/__init__.py",
+        "pytest_botwebhook/plugin.py",
+        "pytest_botwebhook/py.typed",
+        "harness/fixtures/index.json",
+        "harness/fixtures/schemas/request.schema.json",
+        "harness/fixtures/schemas/response.schema.json",
+        "harness/fixtures/requests/book_table_shape_b.json",
+    ):
+        assert required in names, required
+    assert not any(n.startswith(("tests/", "fixtures/")) for n in names)
+    metadata = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
+    entry_points = zipfile.ZipFile(wheel).read(metadata).decode()
+    assert "botwebhook = pytest_botwebhook.plugin" in entry_points
+    assert "botwebhook = harness.cli:main" in entry_points
+
+
+def test_installed_wheel_loads_every_fixture(wheel: Path, tmp_path: Path) -> None:
+    env_dir = tmp_path / "venv"
+    venv.EnvBuilder(with_pip=False).create(env_dir)
+    python = env_dir / "bin" / "python"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(python),
+            "install",
+            "--no-deps",
+            "--no-index",
+            "--quiet",
+            str(wheel),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    code = (
+        "import harness, pathlib\n"
+        "root = pathlib.Path(harness.__file__).parent\n"
+        "assert 'site-packages' in str(root), root\n"
+        "for n in harness.fixture_names('request'):\n"
+        "    assert harness.load_request(n).to_bytes() == harness.load_fixture(n), n\n"
+        "for n in harness.fixture_names('response'):\n"
+        "    assert harness.load_response(n).to_bytes() == harness.load_fixture(n), n\n"
+        "harness.load_schema('request'); harness.load_schema('response')\n"
+        "print(len(harness.fixture_names()))\n"
+    )
+    # Run from a folder with no checkout nearby, so only the wheel's data can be found.
+    result = subprocess.run(
+        [str(python), "-I", "-c", code], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(len(fixture_names()))
