@@ -6,6 +6,17 @@ implementation.  This package never imports pytest.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+from harness._botmodel import (
+    SYSTEM_ENTITIES,
+    BotModel,
+    IntentSpec,
+    InvalidBotModelError,
+    VariableSpec,
+    find_model,
+    load_model,
+)
 from harness._errors import (
     BotWebhookError,
     BotWebhookTypeError,
@@ -28,6 +39,7 @@ from harness._fixtures import (
 )
 from harness._gson import dumps as gson_dumps
 from harness._gson import java_double, java_hash_order
+from harness._payload import FEATURES, TEXT_VARIANTS, Payload, Variant
 from harness._request import (
     LANGUAGES,
     ChainedIntent,
@@ -52,12 +64,44 @@ from harness._response import (
 from harness._signing import SIGNATURE_HEADER, generate_secret, redact_secret, sign, verify
 from harness._version import __version__
 
+if TYPE_CHECKING:
+    from harness._catalogue import builtin_model
+    from harness._factory import PayloadFactory, PayloadOptionError, build_payload, make_faker
+    from harness._provider import BotWebhookProvider
+
+# These need Faker, whose import is slow; load them on first use (PEP 562).
+_LAZY = {
+    "BotWebhookProvider": "harness._provider",
+    "PayloadFactory": "harness._factory",
+    "PayloadOptionError": "harness._factory",
+    "build_payload": "harness._factory",
+    "builtin_model": "harness._catalogue",
+    "make_faker": "harness._factory",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'harness' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
 __all__ = [
+    "FEATURES",
     "LANGUAGES",
     "SIGNATURE_HEADER",
+    "SYSTEM_ENTITIES",
+    "TEXT_VARIANTS",
     "Attachment",
     "AttachmentPayload",
+    "BotModel",
     "BotWebhookError",
+    "BotWebhookProvider",
     "BotWebhookTypeError",
     "BotWebhookValueError",
     "Button",
@@ -69,19 +113,29 @@ __all__ = [
     "DefaultAction",
     "Element",
     "FixtureInfo",
+    "IntentSpec",
+    "InvalidBotModelError",
     "InvalidPayloadError",
     "InvalidResponseError",
     "InvalidSecretError",
     "MemoryVariable",
     "MessageNode",
     "ModelError",
+    "Payload",
+    "PayloadFactory",
+    "PayloadOptionError",
     "QuickReply",
     "SerializationError",
     "Shape",
     "UnknownFixtureError",
+    "VariableSpec",
+    "Variant",
     "WebhookRequest",
     "WebhookResponse",
     "__version__",
+    "build_payload",
+    "builtin_model",
+    "find_model",
     "fixture_info",
     "fixture_names",
     "generate_secret",
@@ -89,9 +143,11 @@ __all__ = [
     "java_double",
     "java_hash_order",
     "load_fixture",
+    "load_model",
     "load_request",
     "load_response",
     "load_schema",
+    "make_faker",
     "redact_secret",
     "sign",
     "verify",

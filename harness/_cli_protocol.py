@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from typing import Any
 
+from harness._botmodel import BotModel, find_model, load_model
 from harness._errors import InvalidPayloadError
 from harness._fixtures import fixture_info, fixture_names, load_fixture
-from harness._request import WebhookRequest
+from harness._payload import FEATURES, TEXT_VARIANTS
+from harness._request import LANGUAGES, WebhookRequest
 from harness._response import WebhookResponse
 from harness._signing import (
     generate_secret,
@@ -29,14 +32,22 @@ from harness.cli import (
 __all__ = ["register"]
 
 
+_GENERATION = ("model", "intent", "var", "shape", "language", "text", "with_", "without")
+
+
 def cmd_payload(args: argparse.Namespace) -> int:
     if args.from_file is not None and args.fixture is not None:
         raise CliError("pass either --from FILE or --fixture NAME, not both")
+    reemit = args.from_file is not None or args.fixture is not None
+    given = [name for name in _GENERATION if getattr(args, name)]
+    if reemit and (given or args.count != 1 or args.seed is not None):
+        option = "--" + (given[0].rstrip("_").replace("_", "-") if given else "count/--seed")
+        raise CliError(f"{option} generates a payload; it cannot be combined with --from/--fixture")
     if args.fixture is not None:
         write_bytes(load_fixture(args.fixture))
         return EXIT_OK
     if args.from_file is None:
-        raise CliError("nothing to print: pass --from FILE (or -) or --fixture NAME")
+        return _generate(args)
     body = read_input(args.from_file)
     try:
         request = WebhookRequest.from_bytes(body)
@@ -44,6 +55,54 @@ def cmd_payload(args: argparse.Namespace) -> int:
         source = "standard input" if args.from_file == "-" else repr(args.from_file)
         raise CliError(f"{source} is not a webhook request: {exc}") from exc
     write_bytes(request.to_bytes())
+    return EXIT_OK
+
+
+def parse_vars(pairs: list[str]) -> dict[str, str]:
+    """``LABEL=VALUE`` arguments as a mapping; the value is kept verbatim."""
+    values: dict[str, str] = {}
+    for pair in pairs:
+        label, sep, value = pair.partition("=")
+        if not sep or not label:
+            raise CliError(f"--var {pair!r} is not LABEL=VALUE")
+        if label in values:
+            raise CliError(f"--var {label} is given twice")
+        values[label] = value
+    return values
+
+
+def load_bot_model(path: str | None) -> BotModel | None:
+    """``--model FILE``, else a model declared in the current folder, else None."""
+    return load_model(path) if path else find_model(".")
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from harness._factory import PayloadFactory
+
+    if args.count < 1:
+        raise CliError(f"--count {args.count} must be at least 1")
+    features: dict[str, bool] = {}
+    for name in args.with_ or ():
+        features[name] = True
+    for name in args.without or ():
+        if features.get(name):
+            raise CliError(f"--with {name} and --without {name} contradict each other")
+        features[name] = False
+    factory = PayloadFactory(load_bot_model(args.model), seed=args.seed or 0)
+    options: dict[str, Any] = {
+        "intent": args.intent,
+        "shape": args.shape,
+        "language": args.language,
+        "values": parse_vars(args.var or []) or None,
+        "text": args.text,
+        **features,
+    }
+    bodies = [factory.build(**options).body for _ in range(args.count)]
+    if args.count == 1:
+        write_bytes(bodies[0])
+    else:
+        sys.stdout.buffer.write(b"".join(body + b"\n" for body in bodies))
+        sys.stdout.flush()
     return EXIT_OK
 
 
@@ -128,13 +187,45 @@ def register(commands: Any) -> None:
     """Add this module's commands to the ``botwebhook`` sub-command parser."""
     p = commands.add_parser(
         "payload",
-        help="print a webhook request body as exact platform bytes",
-        description="Print a webhook request body exactly as the platform would send it.",
+        help="print webhook request bodies as exact platform bytes",
+        description=(
+            "Print webhook request bodies exactly as the platform would send them: generated "
+            "for the bot model (default), re-emitted from a file, or a canonical fixture.  "
+            "The model is --model FILE, else botwebhook.toml or pyproject.toml "
+            "[tool.botwebhook] in the current folder, else the built-in catalogue."
+        ),
     )
     p.add_argument(
         "--from", dest="from_file", metavar="FILE", help="re-emit FILE's payload (- for stdin)"
     )
     p.add_argument("--fixture", metavar="NAME", help="print a canonical fixture (see 'fixtures')")
+    p.add_argument("--model", metavar="FILE", help="botwebhook.toml or pyproject.toml")
+    p.add_argument("--intent", metavar="NAME", help="the intent (default: any)")
+    p.add_argument(
+        "--var",
+        action="append",
+        metavar="LABEL=VALUE",
+        help="a variable's value, verbatim (repeatable)",
+    )
+    p.add_argument(
+        "--shape",
+        choices=("A", "B", "P"),
+        help="A first sentence, B after prompting, P passthrough (default: mixed)",
+    )
+    p.add_argument("--language", choices=LANGUAGES, help="default: the model's languages")
+    p.add_argument("--text", choices=TEXT_VARIANTS, help="kind of user text (default: mixed)")
+    p.add_argument(
+        "--with", dest="with_", action="append", choices=FEATURES, metavar="FEATURE",
+        help=f"switch a feature on (repeatable): {', '.join(FEATURES)}",
+    )  # fmt: skip
+    p.add_argument(
+        "--without", action="append", choices=FEATURES, metavar="FEATURE",
+        help="switch a feature off (repeatable)",
+    )  # fmt: skip
+    p.add_argument("--seed", type=int, metavar="N", help="random seed (default: 0)")
+    p.add_argument(
+        "--count", type=int, default=1, metavar="N", help="N payloads, one per line (default: 1)"
+    )
     p.set_defaults(handler=cmd_payload)
 
     p = commands.add_parser(

@@ -9,6 +9,23 @@ import harness
 import pytest_botwebhook
 
 PUBLIC = {
+    "FEATURES",
+    "SYSTEM_ENTITIES",
+    "TEXT_VARIANTS",
+    "BotModel",
+    "BotWebhookProvider",
+    "IntentSpec",
+    "InvalidBotModelError",
+    "Payload",
+    "PayloadFactory",
+    "PayloadOptionError",
+    "Variant",
+    "VariableSpec",
+    "build_payload",
+    "builtin_model",
+    "find_model",
+    "load_model",
+    "make_faker",
     "LANGUAGES",
     "SIGNATURE_HEADER",
     "Attachment",
@@ -65,6 +82,17 @@ def test_harness_all_is_exactly_the_public_surface() -> None:
 
 def test_plugin_package_surface() -> None:
     assert pytest_botwebhook.__all__ == []
+
+
+def test_faker_is_imported_only_when_the_factory_is_used() -> None:
+    code = (
+        "import sys, harness\n"
+        "before = 'faker' in sys.modules\n"
+        "harness.PayloadFactory\n"
+        "print(before, 'faker' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "True"]
 
 
 def test_core_does_not_import_pytest() -> None:

@@ -1,0 +1,579 @@
+"""The payload factory: realistic platform bodies for a bot model, every variant.
+
+``PayloadFactory(model, seed=...)`` draws payloads from one ``random.Random``;
+the same seed and model give byte-identical payloads on any machine (with the
+same versions of this package and Faker).  No wall clock is read unless a
+clock is injected.  Options left as None are mixed at random; an option
+asked for explicitly that the intent cannot have is an error, not ignored.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Mapping
+from functools import lru_cache
+from typing import Any
+
+from faker import Faker
+
+from harness import _langdata as L
+from harness._botmodel import BotModel, IntentSpec, VariableSpec
+from harness._catalogue import builtin_model
+from harness._errors import BotWebhookValueError, describe, require_type
+from harness._gson import dumps_fast, java_hash_order
+from harness._payload import FEATURES, TEXT_VARIANTS, Payload, TextVariant, Variant
+from harness._provider import BotWebhookProvider, pick
+from harness._request import LANGUAGES, Shape
+
+__all__ = ["PayloadFactory", "build_payload", "make_faker"]
+
+MAX_QUERY = 1024
+_SHAPES = ("A", "B", "P")
+# How often each option is switched on when left to chance.
+_P_PASSTHROUGH = 0.1
+_P_FEATURE = {
+    "unfilled_optional": 0.5,
+    "facebook": 0.2,
+    "config": 0.25,
+    "chained": 0.1,
+    "trigger": 0.1,
+    "sys_any_command": 0.5,
+}
+_P_PLAIN = 0.6
+
+
+class PayloadOptionError(BotWebhookValueError):
+    """An option of the payload factory that cannot be honoured."""
+
+
+def make_faker(language: str = "EN", *, seed: int | None = None) -> Faker:
+    """A Faker for the bot ``language`` with :class:`BotWebhookProvider` added."""
+    if language not in LANGUAGES:
+        raise PayloadOptionError(
+            f"unknown language {language!r} for language (hint: one of {', '.join(LANGUAGES)})"
+        )
+    fake = Faker(L.LOCALES[language], use_weighting=False)
+    fake.add_provider(BotWebhookProvider)
+    if seed is not None:
+        fake.seed_instance(seed)
+    return fake
+
+
+@lru_cache(maxsize=1024)
+def _hash_order(keys: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(java_hash_order(keys))
+
+
+def _java_map(mapping: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: mapping[key] for key in _hash_order(tuple(mapping))}
+
+
+class PayloadFactory:
+    """Builds :class:`Payload` objects for a :class:`BotModel` (default: the
+    built-in catalogue).  See :meth:`build` for the options."""
+
+    def __init__(
+        self,
+        model: BotModel | None = None,
+        *,
+        seed: int = 0,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        if model is not None and not isinstance(model, BotModel):
+            raise BotWebhookValueError(
+                f"expected a BotModel for model, got {describe(model)} "
+                "(hint: harness.load_model(path) or BotModel.from_dict(...))"
+            )
+        require_type("seed", seed, int, "pass a whole number, e.g. seed=0")
+        self.model = model or builtin_model()
+        self.seed = seed
+        self.clock = clock
+        self._rng = random.Random(seed)
+        self._fakers: dict[str, Faker] = {}
+        self._providers: dict[str, BotWebhookProvider] = {}
+        self._candidates: dict[tuple[Any, ...], tuple[IntentSpec, ...]] = {}
+        self._aiid = f"{random.Random(f'aiid-{seed}').getrandbits(128):032x}"
+        self._aiid = "-".join(
+            (self._aiid[:8], self._aiid[8:12], "4" + self._aiid[13:16],
+             "8" + self._aiid[17:20], self._aiid[20:])
+        )  # fmt: skip
+
+    def faker(self, language: str) -> Faker:
+        """The factory's Faker for ``language``; it shares the factory's random state."""
+        fake = self._fakers.get(language)
+        if fake is None:
+            fake = make_faker(language)
+            provider = next(p for p in fake.get_providers() if isinstance(p, BotWebhookProvider))
+            provider.generator.random = self._rng  # one random state for the whole factory
+            self._fakers[language] = fake
+            self._providers[language] = provider
+        return fake
+
+    def provider(self, language: str) -> BotWebhookProvider:
+        """The factory's :class:`BotWebhookProvider` for ``language`` (called directly,
+        without Faker's attribute proxy, which costs more than the values)."""
+        if language not in self._providers:
+            self.faker(language)
+        return self._providers[language]
+
+    # -- option checking ------------------------------------------------------------
+
+    def _choose(
+        self,
+        name: str | None,
+        shape: str | None,
+        needs: dict[str, bool | None],
+        labels: frozenset[str],
+    ) -> tuple[IntentSpec | None, Shape]:
+        """The intent (None for passthrough) and shape, honouring what was asked:
+        features asked for explicitly steer the choice toward intents that have them."""
+        rng = self._rng
+        if shape is not None and shape not in _SHAPES:
+            raise PayloadOptionError(
+                f"unknown shape {shape!r} for shape (hint: A first sentence, B after "
+                "prompting, P passthrough)"
+            )
+        if name is not None:
+            require_type("intent", name, str, "pass an intent name of the model")
+            if shape == "P":
+                raise PayloadOptionError(
+                    f"intent={name!r} with shape='P': a passthrough call has no intent"
+                )
+            spec: IntentSpec | None = self.model.intent(name)
+        elif shape == "P" or (
+            shape is None
+            and not labels
+            and not any(needs.values())
+            and rng.random() < _P_PASSTHROUGH
+        ):
+            return None, "P"
+        else:
+            key = (shape, labels, *needs.values())
+            candidates = self._candidates.get(key)
+            if candidates is None:
+                candidates = tuple(
+                    i
+                    for i in self.model.intents
+                    if _has(i, shape, needs) and labels <= {v.label for v in i.variables}
+                )
+                self._candidates[key] = candidates
+            if not candidates:
+                asked = ", ".join(
+                    [f"{k}=True" for k, v in needs.items() if v]
+                    + ([f"the variables {', '.join(sorted(labels))}"] if labels else [])
+                )
+                raise PayloadOptionError(
+                    f"no intent of {self.model.source} can have "
+                    f"{asked or 'shape=' + repr(shape)}"
+                    + (f" with shape={shape!r}" if asked and shape else "")
+                )
+            spec = pick(rng, candidates)
+        assert spec is not None
+        if shape is None:
+            a_only = not spec.mandatory or needs["trigger"] or needs["sys_any_command"]
+            shape = "A" if a_only or rng.random() < 0.5 else "B"
+        return spec, shape  # type: ignore[return-value]
+
+    def _feature(self, name: str, asked: bool | None, possible: bool, why: str) -> bool:
+        if asked is None:
+            return possible and self._rng.random() < _P_FEATURE[name]
+        if asked and not possible:
+            raise PayloadOptionError(f"{name}=True is not possible here: {why}")
+        return asked
+
+    # -- building ---------------------------------------------------------------------
+
+    def build(
+        self,
+        *,
+        intent: str | None = None,
+        shape: Shape | None = None,
+        language: str | None = None,
+        values: Mapping[str, str] | None = None,
+        text: TextVariant | None = None,
+        unfilled_optional: bool | None = None,
+        facebook: bool | None = None,
+        config: bool | None = None,
+        chained: bool | None = None,
+        trigger: bool | None = None,
+        sys_any_command: bool | None = None,
+    ) -> Payload:
+        """One payload.  Every option left as None is mixed at random:
+
+        - ``intent``: an intent name of the model; ``shape``: ``A`` (fulfilled on
+          the first sentence), ``B`` (after prompting) or ``P`` (passthrough);
+        - ``language``: one of ``EN ES PT FR NL IT`` (default: the model's);
+        - ``values``: label -> value for the intent's variables, used verbatim;
+        - ``text``: ``plain``, ``escaped`` (``' < > & =``), ``non_ascii``,
+          ``emoji`` or ``max_length`` (a 1024-character query);
+        - features: ``unfilled_optional`` (an optional variable without value),
+          ``facebook`` (no ``clientVariables``), ``config``, ``chained``
+          (``chatResult.intents``), ``trigger`` (trigger-intent path) and
+          ``sys_any_command`` (the sys.any-command path).
+        """
+        rng = self._rng
+        if language is None:
+            language = pick(rng, self.model.languages)
+        elif language not in LANGUAGES:
+            raise PayloadOptionError(
+                f"unknown language {language!r} for language (hint: one of {', '.join(LANGUAGES)})"
+            )
+        if text is None:
+            text = "plain" if rng.random() < _P_PLAIN else pick(rng, TEXT_VARIANTS[1:])
+        elif text not in TEXT_VARIANTS:
+            raise PayloadOptionError(
+                f"unknown text variant {text!r} for text (hint: one of {', '.join(TEXT_VARIANTS)})"
+            )
+        else:
+            text_kind = text
+        needs = {
+            "unfilled_optional": unfilled_optional,
+            "trigger": trigger,
+            "sys_any_command": sys_any_command,
+        }
+        values = dict(values or {})
+        spec, chosen_shape = self._choose(intent, shape, needs, frozenset(values))
+        for label, value in values.items():
+            if spec is None:
+                raise PayloadOptionError(
+                    f"values={{{label!r}: ...}} for a passthrough call, which has no variables"
+                )
+            spec.variable(label)  # raises for an unknown label, listing the known ones
+            require_type(f"values[{label!r}]", value, str, "variable values are strings")
+        fake = self.provider(language)
+        if spec is None:
+            return self._passthrough(fake, language, text_kind, facebook, config, chained)
+        return _IntentBuild(self, fake, spec, chosen_shape, language, text_kind, values).run(
+            unfilled_optional=unfilled_optional,
+            facebook=facebook,
+            config=config,
+            chained=chained,
+            trigger=trigger,
+            sys_any_command=sys_any_command,
+        )
+
+    def _common(self, fake: BotWebhookProvider, facebook: bool, config: bool) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if not facebook:
+            out["clientVariables"] = _java_map(fake.client_variables())
+        out["originatingAiid"] = self._aiid
+        out["chatSession"] = fake.hex64()
+        if config:
+            out["config"] = {
+                "version": self._rng.randint(1, 5),
+                "api_keys": _java_map(fake.api_keys()),
+            }
+        out["webhook_token"] = fake.hex64()
+        return out
+
+    def timestamp_ms(self, fake: BotWebhookProvider) -> int:
+        if self.clock is not None:
+            return int(self.clock() * 1000)
+        return fake.timestamp_ms()
+
+    def _passthrough(
+        self,
+        fake: BotWebhookProvider,
+        language: str,
+        text: TextVariant,
+        facebook: bool | None,
+        config: bool | None,
+        chained: bool | None,
+    ) -> Payload:
+        for name, asked in (("config", config), ("chained", chained)):
+            if asked:
+                raise PayloadOptionError(
+                    f"{name}=True is not possible here: a passthrough call never carries it"
+                )
+        is_facebook = self._feature("facebook", facebook, True, "")
+        intent = pick(self._rng, self.model.intents)
+        captured = {v.label: _value(fake, v, language) for v in intent.variables}
+        query = decorate(fake.first_sentence(captured, examples=intent.examples_for(language)),
+                         text, language, self._rng)  # fmt: skip
+        chat_result = {
+            "topicIn": "",
+            "score": 0.0,
+            "query": query,
+            "answer": "",
+            "history": "",
+            "elapsedTime": 0.0,
+            "context": {},
+            "topic_out": "",
+            "chatId": fake.uuid_string(),
+            "timestamp": self.timestamp_ms(fake),
+            "rich_answer": {},
+        }
+        body: dict[str, Any] = {"chatResult": chat_result}
+        body.update(self._common(fake, is_facebook, False))
+        body["language"] = "EN"  # the platform always sends EN to passthrough endpoints
+        features = frozenset({"facebook"} if is_facebook else ())
+        variant = Variant(None, "P", language, text, features)
+        return Payload(dumps_fast(body, (0.0, 0.0)), variant)
+
+
+def _has(intent: IntentSpec, shape: str | None, needs: dict[str, bool | None]) -> bool:
+    """Whether ``intent`` can be built with ``shape`` and the features asked for."""
+    if shape == "B" and (not intent.mandatory or needs["trigger"] or needs["sys_any_command"]):
+        return False
+    if needs["unfilled_optional"] and not intent.optional:
+        return False
+    if needs["trigger"] and not intent.variables:
+        return False
+    return not (
+        needs["sys_any_command"] and not any(v.entity == "sys.any" for v in intent.variables)
+    )
+
+
+def _value(fake: BotWebhookProvider, variable: VariableSpec, language: str) -> str:
+    return fake.entity_value(
+        variable.entity, values=variable.values_for(language), regex=variable.regex
+    )
+
+
+def decorate(query: str, text: TextVariant, language: str, rng: random.Random) -> str:
+    """Add the text variant's characters to a query, keeping what is there verbatim."""
+    if text == "escaped":
+        query = f"{query} {rng.choice(L.ESCAPED[language])}"
+    elif text == "non_ascii":
+        query = f"{query} {rng.choice(L.NON_ASCII[language])}"
+    elif text == "emoji":
+        query = f"{query} {rng.choice(L.EMOJI)}"
+    elif text == "max_length":
+        filler = L.FILLER[language]
+        while len(query) < MAX_QUERY:
+            query = f"{query} {filler}"
+        query = query[:MAX_QUERY]
+    if len(query) > MAX_QUERY:
+        raise PayloadOptionError(
+            f"the query would be {len(query)} characters, over the platform's limit of "
+            f"{MAX_QUERY} (hint: shorter variable values)"
+        )
+    return query
+
+
+class _IntentBuild:
+    """One intent webhook being built (keeps :meth:`PayloadFactory.build` readable)."""
+
+    def __init__(
+        self,
+        factory: PayloadFactory,
+        fake: BotWebhookProvider,
+        spec: IntentSpec,
+        shape: Shape,
+        language: str,
+        text: TextVariant,
+        values: dict[str, str],
+    ) -> None:
+        self.factory = factory
+        self.rng = factory._rng
+        self.fake = fake
+        self.spec = spec
+        self.shape = shape
+        self.language = language
+        self.text = text
+        self.values = values
+
+    def run(self, **asked: bool | None) -> Payload:
+        spec, rng, fake = self.spec, self.rng, self.factory
+        any_variable = next((v for v in spec.variables if v.entity == "sys.any"), None)
+        unfillable = [v for v in spec.optional if v.label not in self.values]
+        is_b = self.shape == "B"
+        if is_b and not spec.mandatory:
+            raise PayloadOptionError(
+                f"shape 'B' is not possible for intent {spec.name!r}: it has no mandatory "
+                "variable to prompt for (hint: shape='A')"
+            )
+        f = fake._feature
+        features = {
+            "unfilled_optional": f(
+                "unfilled_optional", asked["unfilled_optional"], bool(unfillable),
+                f"intent {spec.name!r} has no optional variable left without a given value",
+            ),
+            "facebook": f("facebook", asked["facebook"], True, ""),
+            "config": f("config", asked["config"], True, ""),
+            "chained": f("chained", asked["chained"], True, ""),
+            "trigger": f(
+                "trigger", asked["trigger"], not is_b and bool(spec.variables),
+                "the trigger-intent path needs shape A and an intent with variables",
+            ),
+            "sys_any_command": f(
+                "sys_any_command", asked["sys_any_command"],
+                not is_b and any_variable is not None and any_variable.label not in self.values,
+                f"needs shape A and a sys.any variable of intent {spec.name!r} without a "
+                "given value",
+            ),
+        }  # fmt: skip
+        unfilled = {pick(rng, unfillable).label} if features["unfilled_optional"] else set()
+        captured = {
+            v.label: self.values.get(v.label) or _value(self.fake, v, self.language)
+            for v in spec.variables
+            if v.label not in unfilled
+        }
+        # sys.any values are free text: the text variant shows in them too.
+        for v in spec.variables:
+            if v.entity == "sys.any" and v.label in captured and v.label not in self.values:
+                captured[v.label] = decorate(captured[v.label], self.text, self.language, rng)
+                captured[v.label] = captured[v.label][:200]
+        prompted = self._prompted() if is_b else []
+        query = self._query(captured, prompted)
+        if features["sys_any_command"]:
+            assert any_variable is not None
+            captured[any_variable.label] = query  # the command path takes the whole text
+        variables = [self._variable(v, captured, prompted, features) for v in spec.variables]
+        body = self._body(variables, captured, query, features)
+        on = frozenset(name for name in FEATURES if features[name])
+        variant = Variant(spec.name, self.shape, self.language, self.text, on)
+        chat = body["chatResult"]
+        return Payload(dumps_fast(body, (chat["score"], chat["elapsedTime"])), variant)
+
+    def _prompted(self) -> list[str]:
+        """Labels of the mandatory variables prompted for, the answered one last."""
+        mandatory = [v.label for v in self.spec.mandatory]
+        count = self.rng.randint(1, len(mandatory))
+        chosen = self.rng.sample(mandatory, count)
+        return sorted(chosen, key=mandatory.index)
+
+    def _query(self, captured: dict[str, str], prompted: list[str]) -> str:
+        if prompted:
+            answered = self.spec.variable(prompted[-1])
+            if answered.entity == "sys.any":
+                return captured[answered.label]  # once prompted, sys.any takes the raw text
+            query = self.fake.prompt_answer(captured[answered.label])
+        else:
+            query = self.fake.first_sentence(
+                captured, examples=self.spec.examples_for(self.language)
+            )
+        return decorate(query, self.text, self.language, self.rng)
+
+    def _variable(
+        self,
+        spec: VariableSpec,
+        captured: dict[str, str],
+        prompted: list[str],
+        features: dict[str, bool],
+    ) -> dict[str, Any]:
+        command = features["sys_any_command"] and spec.entity == "sys.any"
+        bare = features["trigger"] or command
+        times = 0
+        if spec.label in prompted:
+            times = self.rng.randint(1, spec.max_prompts)
+        out: dict[str, Any] = {"entity": spec.entity}
+        if spec.label in captured:
+            out["value"] = captured[spec.label]
+        out["mandatory"] = spec.mandatory
+        out["times_prompted"] = times
+        out["max_prompts"] = 0 if bare else spec.max_prompts
+        out["persistent"] = spec.persistent
+        out["system_entity"] = spec.system
+        if not bare:
+            out["value_type"] = spec.value_type
+        out["label"] = spec.label
+        out["requested"] = False
+        out["reset_on_entry"] = spec.reset_on_entry
+        out["index"] = 0
+        return out
+
+    def _chat_result(self, captured: dict[str, str], query: str) -> dict[str, Any]:
+        fake = self.fake
+        responses = self.spec.responses_for(self.language)
+        answer = pick(self.rng, responses) if responses else ""
+        context = _java_map(captured)
+        if self.shape == "A":
+            return {
+                "score": fake.chat_score(),
+                "query": query,
+                "answer": answer,
+                "elapsedTime": fake.elapsed_time(),
+                "context": context,
+                "timestamp": 0,
+                "rich_answer": {},
+            }
+        return {
+            "topicIn": "",
+            "score": fake.chat_score(),
+            "query": query,
+            "answer": answer,
+            "history": "",
+            "elapsedTime": 0.0,
+            "context": context,
+            "topic_out": "",
+            "chatId": fake.uuid_string(),
+            "timestamp": self.factory.timestamp_ms(fake),
+            "rich_answer": {},
+        }
+
+    def _body(
+        self,
+        variables: list[dict[str, Any]],
+        captured: dict[str, str],
+        query: str,
+        features: dict[str, bool],
+    ) -> dict[str, Any]:
+        by_label = {v["label"]: v for v in variables}
+        chat = self._chat_result(captured, query)
+        if features["chained"]:
+            chat_result = dict(chat)
+            rich = chat_result.pop("rich_answer")
+            timestamp = chat_result.pop("timestamp")
+            chat_result["intents"] = self._chain(variables, by_label)
+            chat_result["timestamp"] = timestamp
+            chat_result["rich_answer"] = rich
+            chat = chat_result
+        body: dict[str, Any] = {
+            "intentName": self.spec.name,
+            "memoryVariables": variables,
+            "chatResult": chat,
+            "variablesMap": _java_map(by_label),
+        }
+        body.update(self.factory._common(self.fake, features["facebook"], features["config"]))
+        body["language"] = self.language
+        return body
+
+    def _chain(
+        self, variables: list[dict[str, Any]], by_label: dict[str, dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """``chatResult.intents``: an earlier intent fulfilled in the same turn, then this one."""
+        model = self.factory.model
+        earlier = pick(self.rng, model.intents)
+        earlier_vars = [
+            {
+                "entity": v.entity,
+                "value": _value(self.fake, v, self.language),
+                "mandatory": v.mandatory,
+                "times_prompted": 0,
+                "max_prompts": v.max_prompts,
+                "persistent": v.persistent,
+                "system_entity": v.system,
+                "value_type": v.value_type,
+                "label": v.label,
+                "requested": False,
+                "reset_on_entry": v.reset_on_entry,
+                "index": 0,
+            }
+            for v in earlier.variables
+        ]
+        items = []
+        for name, item_vars in ((earlier.name, earlier_vars), (self.spec.name, variables)):
+            items.append(
+                {
+                    "name": name,
+                    "chatId": self.fake.uuid_string(),
+                    "aiid": self.factory._aiid,
+                    "variables": item_vars,
+                    "isFulfilled": True,
+                    "variablesMap": _java_map({str(v["label"]): v for v in item_vars}),
+                }
+            )
+        return items
+
+
+def build_payload(
+    *,
+    model: BotModel | None = None,
+    seed: int = 0,
+    clock: Callable[[], float] | None = None,
+    **options: Any,
+) -> Payload:
+    """One payload from a fresh :class:`PayloadFactory`; ``options`` as in
+    :meth:`PayloadFactory.build`."""
+    return PayloadFactory(model, seed=seed, clock=clock).build(**options)
