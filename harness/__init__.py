@@ -6,7 +6,8 @@ implementation.  This package never imports pytest.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING as _TYPE_CHECKING
+from typing import Any as _Any
 
 from harness._botmodel import (
     SYSTEM_ENTITIES,
@@ -64,7 +65,7 @@ from harness._response import (
 from harness._signing import SIGNATURE_HEADER, generate_secret, redact_secret, sign, verify
 from harness._version import __version__
 
-if TYPE_CHECKING:
+if _TYPE_CHECKING:
     from harness._catalogue import builtin_model
     from harness._factory import PayloadFactory, PayloadOptionError, build_payload, make_faker
     from harness._provider import BotWebhookProvider
@@ -80,7 +81,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> _Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'harness' has no attribute {name!r}")
