@@ -218,18 +218,25 @@ class PayloadFactory:
             raise PayloadOptionError(
                 f"unknown language {language!r} for language (hint: one of {', '.join(LANGUAGES)})"
             )
+        text_kind: TextVariant
         if text is None:
-            text = "plain" if rng.random() < _P_PLAIN else pick(rng, TEXT_VARIANTS[1:])
+            text_kind = "plain" if rng.random() < _P_PLAIN else pick(rng, TEXT_VARIANTS[1:])
         elif text not in TEXT_VARIANTS:
             raise PayloadOptionError(
                 f"unknown text variant {text!r} for text (hint: one of {', '.join(TEXT_VARIANTS)})"
             )
         else:
             text_kind = text
+        if trigger and sys_any_command:
+            raise PayloadOptionError(
+                "trigger=True and sys_any_command=True: a payload takes one path or the other"
+            )
         needs = {
             "unfilled_optional": unfilled_optional,
             "trigger": trigger,
             "sys_any_command": sys_any_command,
+            "config": config,
+            "chained": chained,
         }
         values = dict(values or {})
         spec, chosen_shape = self._choose(intent, shape, needs, frozenset(values))
@@ -318,7 +325,7 @@ def _has(intent: IntentSpec, shape: str | None, needs: dict[str, bool | None]) -
     if needs["unfilled_optional"] and not intent.optional:
         return False
     if needs["trigger"] and not intent.variables:
-        return False
+        return False  # config and chained fit every intent; they only rule out passthrough
     return not (
         needs["sys_any_command"] and not any(v.entity == "sys.any" for v in intent.variables)
     )
@@ -328,6 +335,28 @@ def _value(fake: BotWebhookProvider, variable: VariableSpec, language: str) -> s
     return fake.entity_value(
         variable.entity, values=variable.values_for(language), regex=variable.regex
     )
+
+
+def variable_json(
+    spec: VariableSpec, value: str | None, *, times_prompted: int = 0, bare: bool = False
+) -> dict[str, Any]:
+    """A variable object in the platform's key order; ``bare`` is the trigger-intent and
+    sys.any-command form (``max_prompts`` 0, no ``value_type``)."""
+    out: dict[str, Any] = {"entity": spec.entity}
+    if value is not None:
+        out["value"] = value
+    out["mandatory"] = spec.mandatory
+    out["times_prompted"] = times_prompted
+    out["max_prompts"] = 0 if bare else spec.max_prompts
+    out["persistent"] = spec.persistent
+    out["system_entity"] = spec.system
+    if not bare:
+        out["value_type"] = spec.value_type
+    out["label"] = spec.label
+    out["requested"] = False
+    out["reset_on_entry"] = spec.reset_on_entry
+    out["index"] = 0
+    return out
 
 
 def decorate(query: str, text: TextVariant, language: str, rng: random.Random) -> str:
@@ -392,28 +421,34 @@ class _IntentBuild:
             "facebook": f("facebook", asked["facebook"], True, ""),
             "config": f("config", asked["config"], True, ""),
             "chained": f("chained", asked["chained"], True, ""),
-            "trigger": f(
-                "trigger", asked["trigger"], not is_b and bool(spec.variables),
-                "the trigger-intent path needs shape A and an intent with variables",
-            ),
             "sys_any_command": f(
-                "sys_any_command", asked["sys_any_command"],
+                "sys_any_command",
+                False if asked["trigger"] and asked["sys_any_command"] is None
+                else asked["sys_any_command"],
                 not is_b and any_variable is not None and any_variable.label not in self.values,
                 f"needs shape A and a sys.any variable of intent {spec.name!r} without a "
                 "given value",
             ),
         }  # fmt: skip
+        features["trigger"] = f(
+            "trigger",
+            asked["trigger"],
+            not is_b and bool(spec.variables) and not features["sys_any_command"],
+            "the trigger-intent path needs shape A and an intent with variables, "
+            "and excludes the sys.any-command path",
+        )
         unfilled = {pick(rng, unfillable).label} if features["unfilled_optional"] else set()
         captured = {
             v.label: self.values.get(v.label) or _value(self.fake, v, self.language)
             for v in spec.variables
             if v.label not in unfilled
         }
-        # sys.any values are free text: the text variant shows in them too.
-        for v in spec.variables:
-            if v.entity == "sys.any" and v.label in captured and v.label not in self.values:
-                captured[v.label] = decorate(captured[v.label], self.text, self.language, rng)
-                captured[v.label] = captured[v.label][:200]
+        # sys.any values are free text: the text variant shows in them too (all but
+        # max_length, which applies to the whole query).
+        if self.text != "max_length":
+            for v in spec.variables:
+                if v.entity == "sys.any" and v.label in captured and v.label not in self.values:
+                    captured[v.label] = decorate(captured[v.label], self.text, self.language, rng)
         prompted = self._prompted() if is_b else []
         query = self._query(captured, prompted)
         if features["sys_any_command"]:
@@ -437,7 +472,12 @@ class _IntentBuild:
         if prompted:
             answered = self.spec.variable(prompted[-1])
             if answered.entity == "sys.any":
-                return captured[answered.label]  # once prompted, sys.any takes the raw text
+                # Once prompted, sys.any takes the raw text: the value is the whole query.
+                if self.text == "max_length" and answered.label not in self.values:
+                    captured[answered.label] = decorate(
+                        captured[answered.label], self.text, self.language, self.rng
+                    )
+                return captured[answered.label]
             query = self.fake.prompt_answer(captured[answered.label])
         else:
             query = self.fake.first_sentence(
@@ -453,25 +493,13 @@ class _IntentBuild:
         features: dict[str, bool],
     ) -> dict[str, Any]:
         command = features["sys_any_command"] and spec.entity == "sys.any"
-        bare = features["trigger"] or command
-        times = 0
-        if spec.label in prompted:
-            times = self.rng.randint(1, spec.max_prompts)
-        out: dict[str, Any] = {"entity": spec.entity}
-        if spec.label in captured:
-            out["value"] = captured[spec.label]
-        out["mandatory"] = spec.mandatory
-        out["times_prompted"] = times
-        out["max_prompts"] = 0 if bare else spec.max_prompts
-        out["persistent"] = spec.persistent
-        out["system_entity"] = spec.system
-        if not bare:
-            out["value_type"] = spec.value_type
-        out["label"] = spec.label
-        out["requested"] = False
-        out["reset_on_entry"] = spec.reset_on_entry
-        out["index"] = 0
-        return out
+        times = self.rng.randint(1, spec.max_prompts) if spec.label in prompted else 0
+        return variable_json(
+            spec,
+            captured.get(spec.label),
+            times_prompted=times,
+            bare=features["trigger"] or command,
+        )
 
     def _chat_result(self, captured: dict[str, str], query: str) -> dict[str, Any]:
         fake = self.fake
@@ -536,21 +564,7 @@ class _IntentBuild:
         model = self.factory.model
         earlier = pick(self.rng, model.intents)
         earlier_vars = [
-            {
-                "entity": v.entity,
-                "value": _value(self.fake, v, self.language),
-                "mandatory": v.mandatory,
-                "times_prompted": 0,
-                "max_prompts": v.max_prompts,
-                "persistent": v.persistent,
-                "system_entity": v.system,
-                "value_type": v.value_type,
-                "label": v.label,
-                "requested": False,
-                "reset_on_entry": v.reset_on_entry,
-                "index": 0,
-            }
-            for v in earlier.variables
+            variable_json(v, _value(self.fake, v, self.language)) for v in earlier.variables
         ]
         items = []
         for name, item_vars in ((earlier.name, earlier_vars), (self.spec.name, variables)):

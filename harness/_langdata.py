@@ -121,7 +121,7 @@ NON_ASCII: Final = {
     "ES": ("niño", "pingüino", "¿qué tal?", "¡olé!", "año"),
     "PT": ("coração", "ação", "pão", "você", "maçã"),
     "FR": ("déjà vu", "garçon", "crème brûlée", "où", "Noël"),
-    "NL": ("ijsje", "coördinatie", "één", "café", "reünie"),
+    "NL": ("geïnteresseerd", "coördinatie", "één", "café", "reünie"),
     "IT": ("perché", "città", "più", "caffè", "però"),
 }
 

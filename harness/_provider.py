@@ -117,7 +117,20 @@ class BotWebhookProvider(BaseProvider):
         )
 
     def sys_places(self) -> str:
-        return self._pick(self._pool("city", self.generator.city))
+        pool = self._pools.get("city")
+        if pool is None:
+            # Some locales (it_IT) build their city list from a set, so its order, and
+            # what a seeded Faker draws from it, changes with PYTHONHASHSEED: sort it.
+            listed = next(
+                (p.cities for p in self.generator.get_providers() if hasattr(p, "cities")), None
+            )
+            if listed:
+                chooser = random.Random(f"botwebhook-pool-city-{self.bot_language()}")
+                pool = chooser.sample(sorted(set(listed)), min(_POOL_SIZE, len(set(listed))))
+                self._pools["city"] = pool
+            else:
+                pool = self._pool("city", self.generator.city)
+        return self._pick(pool)
 
     def sys_person(self) -> str:
         return self._pick(self._pool("first_name", self.generator.first_name))

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import load_fixture, sign
+from harness import WebhookRequest, load_fixture, sign
 from harness.cli import main
 
 VECTOR_SECRET = "2fb71ab6057e6f3d652c7e1131db962af27fda4f"
@@ -186,3 +186,124 @@ def test_console_script_version_and_exit_code(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1
     assert "Traceback" not in result.stderr
+
+
+def test_payload_generates_for_the_catalogue(capfdbinary, monkeypatch, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)  # no model declared here: the built-in catalogue
+    code, out, _ = run(
+        capfdbinary,
+        "payload",
+        "--intent",
+        "colour",
+        "--var",
+        "colour=blue",
+        "--shape",
+        "A",
+        "--language",
+        "EN",
+        "--seed",
+        "3",
+    )
+    assert code == 0
+    request = WebhookRequest.from_bytes(out)
+    assert request.to_bytes() == out
+    assert request.variables["colour"].value == "blue"
+    assert request.shape == "A"
+    again = run(
+        capfdbinary,
+        "payload",
+        "--intent",
+        "colour",
+        "--var",
+        "colour=blue",
+        "--shape",
+        "A",
+        "--language",
+        "EN",
+        "--seed",
+        "3",
+    )[1]
+    assert again == out
+
+
+def test_payload_count_prints_one_per_line(capfdbinary, monkeypatch, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run(capfdbinary, "payload", "--count", "25", "--seed", "1")
+    lines = out.split(b"\n")
+    assert code == 0
+    assert lines[-1] == b""
+    assert len(lines) == 26
+    for line in lines[:-1]:
+        assert WebhookRequest.from_bytes(line).to_bytes() == line
+    assert len(set(lines)) == 26
+
+
+def test_payload_uses_the_model_in_the_current_folder(
+    capfdbinary, monkeypatch, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "botwebhook.toml").write_text(
+        '[[intents]]\nname = "greet"\nresponses = ["Hi $who"]\n'
+        '[[intents.variables]]\nlabel = "who"\nentity = "sys.person"\n'
+    )
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run(capfdbinary, "payload", "--shape", "B", "--text", "plain")
+    assert code == 0
+    assert WebhookRequest.from_bytes(out).intent_name == "greet"
+    code, out, _ = run(
+        capfdbinary,
+        "payload",
+        "--model",
+        str(tmp_path / "botwebhook.toml"),
+        "--with",
+        "facebook",
+        "--without",
+        "config",
+    )
+    request = WebhookRequest.from_bytes(out)
+    assert request.client_variables is None
+    assert request.config is None
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (
+            ["payload", "--intent", "colur"],
+            "unknown intent 'colur' in the built-in catalogue (did you mean 'colour'?)",
+        ),
+        (
+            ["payload", "--intent", "colour", "--var", "color=red"],
+            "intent 'colour' has no variable 'color' (its variables: colour)",
+        ),
+        (["payload", "--var", "nolabel"], "--var 'nolabel' is not LABEL=VALUE"),
+        (["payload", "--var", "a=1", "--var", "a=2"], "--var a is given twice"),
+        (["payload", "--shape", "Q"], "argument --shape: invalid choice: 'Q'"),
+        (["payload", "--language", "en"], "argument --language: invalid choice: 'en'"),
+        (["payload", "--count", "0"], "--count 0 must be at least 1"),
+        (["payload", "--count", "x"], "argument --count: invalid int value: 'x'"),
+        (["payload", "--with", "facebook", "--without", "facebook"], "contradict"),
+        (["payload", "--with", "wings"], "argument --with: invalid choice: 'wings'"),
+        (
+            ["payload", "--fixture", "passthrough", "--intent", "colour"],
+            "--intent generates a payload; it cannot be combined with --from/--fixture",
+        ),
+        (["payload", "--model", "/no/model.toml"], "cannot read the bot model '/no/model.toml'"),
+        (
+            ["payload", "--intent", "opening_hours", "--shape", "B"],
+            "no mandatory variable to prompt for",
+        ),
+    ],
+)
+def test_payload_generation_errors(  # type: ignore[no-untyped-def]
+    capfdbinary, monkeypatch, tmp_path: Path, argv: list[str], message: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    try:
+        code = main(argv)
+    except SystemExit as exc:
+        code = exc.code  # type: ignore[assignment]
+    out, err = capfdbinary.readouterr()
+    assert code == 2
+    assert out == b""
+    assert len(err.decode().strip().splitlines()) == 1
+    assert message in err.decode()
