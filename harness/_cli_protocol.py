@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from typing import Any
 
 from harness._botmodel import BotModel, find_model, load_model
@@ -12,13 +11,7 @@ from harness._errors import InvalidPayloadError
 from harness._fixtures import fixture_info, fixture_names, load_fixture
 from harness._payload import FEATURES, TEXT_VARIANTS
 from harness._request import LANGUAGES, WebhookRequest
-from harness._response import WebhookResponse
-from harness._signing import (
-    generate_secret,
-    redact_secret,
-    sign,
-    signature_problem,
-)
+from harness._signing import sign, signature_problem
 from harness.cli import (
     EXIT_FAILED,
     EXIT_OK,
@@ -131,40 +124,6 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return EXIT_FAILED
 
 
-def _round_trip(name: str, secret: str) -> list[str]:
-    """Problems found with one fixture: byte-exact round trip and signing."""
-    body = load_fixture(name)
-    problems: list[str] = []
-    model: Any = WebhookRequest if fixture_info(name).kind == "request" else WebhookResponse
-    again = model.from_bytes(body).to_bytes()
-    if again != body:
-        problems.append(f"re-serialized to {len(again)} bytes, not the same {len(body)}")
-    header = sign(body, secret)
-    if signature_problem(body, header, secret) is not None:
-        problems.append("its own signature does not verify")
-    if signature_problem(body + b" ", header, secret) is None:
-        problems.append("a signature still verifies after the body changed")
-    return problems
-
-
-def cmd_check(args: argparse.Namespace) -> int:
-    started = time.perf_counter()
-    secret = args.secret if args.secret else generate_secret()
-    failed = 0
-    names = fixture_names()
-    for name in names:
-        problems = _round_trip(name, secret)
-        failed += bool(problems)
-        for problem in problems:
-            print(f"FAIL {name}: {problem}")
-    elapsed = time.perf_counter() - started
-    print(
-        f"protocol self-check: {len(names)} fixtures, {len(names) - failed} exact round trips "
-        f"and signatures (secret {redact_secret(secret)}), {elapsed:.2f}s"
-    )
-    return EXIT_FAILED if failed else EXIT_OK
-
-
 def _add_secret(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--secret",
@@ -252,15 +211,3 @@ def register(commands: Any) -> None:
     p.add_argument("--signature", required=True, metavar="H", help="the header value, sha256=...")
     _add_file(p)
     p.set_defaults(handler=cmd_verify)
-
-    p = commands.add_parser(
-        "check",
-        help="check a webhook handler against the platform's contract",
-        description=(
-            "Check a webhook handler against the platform's contract.  For now this runs the "
-            "protocol self-check: every canonical fixture must re-serialize to its exact bytes "
-            "and sign and verify correctly."
-        ),
-    )
-    _add_secret(p)
-    p.set_defaults(handler=cmd_check)

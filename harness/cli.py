@@ -74,7 +74,7 @@ Handler = Callable[[argparse.Namespace], int]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from harness import _cli_protocol
+    from harness import _cli_check, _cli_protocol, _cli_serve
 
     parser = _Parser(
         prog="botwebhook",
@@ -84,6 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
     _cli_protocol.register(commands)
+    _cli_serve.register(commands)
+    _cli_check.register(commands)
     return parser
 
 

@@ -1,0 +1,256 @@
+"""The scenario matrix and the check runner behind ``botwebhook check``.
+
+The matrix is deterministic for a model and seed: for each intent, every
+variant the payload factory can isolate (shapes A and B, an unfilled optional
+variable, a Facebook chat, config, chained intents, the trigger and
+sys.any-command paths, escaped / non-ASCII / emoji / 1024-character text,
+each declared language); passthrough calls instead when the target is a
+passthrough endpoint; then signature probes and malformed input.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from harness._botmodel import BotModel
+from harness._errors import BotWebhookValueError
+from harness._exchange import Exchange, Expect, deliver, rejected_signature
+from harness._findings import CODES, Finding
+from harness._payload import FEATURES, TEXT_VARIANTS, Payload
+from harness._signing import redact_secret
+from harness._transport import DEFAULT_TIMEOUT, Target
+
+__all__ = ["Report", "Scenario", "build_matrix", "run_check"]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One call of the matrix: an id such as ``contract[colour-shapeA]``, the body,
+    and what the call is for."""
+
+    id: str
+    body: bytes
+    expect: Expect = "contract"
+    payload: Payload | None = None
+    signature: str | None = None
+
+    @property
+    def variant(self) -> str:
+        return self.payload.variant.name if self.payload else self.id
+
+
+def build_matrix(
+    model: BotModel | None = None,
+    *,
+    seed: int = 0,
+    passthrough: bool = False,
+    probes: bool = True,
+    signature_probes: bool = True,
+) -> list[Scenario]:
+    """The scenarios of a check, in order (see the module docstring)."""
+    from harness._factory import PayloadFactory
+
+    factory = PayloadFactory(model, seed=seed)
+    model = factory.model
+    first = model.languages[0]
+    off: dict[str, Any] = dict.fromkeys(FEATURES, False)
+    scenarios: list[Scenario] = []
+
+    def add(name: str, **options: Any) -> Payload:
+        payload = factory.build(**{"text": "plain", "language": first, **off, **options})
+        scenarios.append(Scenario(f"contract[{name}]", payload.body, payload=payload))
+        return payload
+
+    if passthrough:
+        sample = add("passthrough-shapeP", shape="P")
+        add("passthrough-facebook", shape="P", facebook=True)
+        for text in TEXT_VARIANTS[1:]:
+            add(f"passthrough-{text}", shape="P", text=text)
+        for language in model.languages[1:]:
+            add(f"passthrough-{language}", shape="P", language=language)
+    else:
+        for intent in model.intents:
+            name = intent.name
+            sample = add(f"{name}-shapeA", intent=name, shape="A")
+            if intent.mandatory:
+                add(f"{name}-shapeB", intent=name, shape="B")
+            possible = {
+                "unfilled_optional": bool(intent.optional),
+                "facebook": True,
+                "config": True,
+                "chained": True,
+                "trigger": bool(intent.variables),
+                "sys_any_command": any(v.entity == "sys.any" for v in intent.variables),
+            }
+            for feature, can in possible.items():
+                if can:
+                    add(f"{name}-{feature}", intent=name, shape="A", **{feature: True})
+            for text in TEXT_VARIANTS[1:]:
+                add(f"{name}-{text}", intent=name, shape="A", text=text)
+            for language in model.languages[1:]:
+                add(f"{name}-{language}", intent=name, shape="A", language=language)
+        options: dict[str, Any] = {**off, "text": "escaped", "language": first}
+        sample = factory.build(intent=model.intents[0].name, shape="A", **options)
+    if signature_probes:
+        body = sample.body
+        scenarios.append(Scenario("signature[correct]", body, payload=sample))
+        wrong = "sha256=" + ("0" * 64 if not body.startswith(b"0") else "1" * 64)
+        scenarios.append(Scenario("signature[wrong]", body, "wrong-signature", sample, wrong))
+        scenarios.append(Scenario("signature[missing]", body, "missing-signature", sample))
+    if probes:
+        scenarios.extend(_malformed(sample))
+    return scenarios
+
+
+def _malformed(sample: Payload) -> list[Scenario]:
+    data = json.loads(sample.body)
+    wrong = dict(data)
+    wrong["chatResult"] = []
+    if "variablesMap" in wrong:
+        wrong["variablesMap"] = "colour"
+    wrong["memoryVariables"] = {"label": 3}
+    bodies = {
+        "invalid_json": b'{"intentName": "colour", "chatResult": {',
+        "empty_body": b"",
+        "json_array": b"[" + sample.body + b"]",
+        "wrong_types": json.dumps(wrong, separators=(",", ":")).encode(),
+        "truncated": sample.body[: len(sample.body) // 2],
+        "not_utf8": b'{"intentName":"\xff\xfe"}',
+    }
+    return [Scenario(f"malformed[{name}]", body, "malformed") for name, body in bodies.items()]
+
+
+@dataclass
+class Report:
+    """What a check found: every exchange, the findings (minus ignored codes),
+    and advice when a pattern points at one cause."""
+
+    target: str
+    secret: str
+    seed: int
+    exchanges: list[Exchange]
+    ignored: frozenset[str] = frozenset()
+    elapsed: float = 0.0
+    advice: list[str] = field(default_factory=list)
+
+    @property
+    def findings(self) -> list[Finding]:
+        return [f for e in self.exchanges for f in e.findings if f.code not in self.ignored]
+
+    def count(self, severity: str) -> int:
+        return sum(1 for f in self.findings if f.severity == severity)
+
+    @property
+    def errors(self) -> int:
+        return self.count("error")
+
+    @property
+    def warnings(self) -> int:
+        return self.count("warning")
+
+    def exit_code(self, *, strict: bool = False) -> int:
+        """0 when nothing fails (warnings fail only when ``strict``), else 1."""
+        return 1 if self.errors or (strict and self.warnings) else 0
+
+    def by_code(self) -> dict[str, list[Finding]]:
+        grouped: dict[str, list[Finding]] = {}
+        for finding in sorted(self.findings, key=lambda f: f.code):
+            grouped.setdefault(finding.code, []).append(finding)
+        return grouped
+
+    def exchange(self, scenario: str) -> Exchange:
+        """The exchange of one scenario id."""
+        for exchange in self.exchanges:
+            if exchange.scenario == scenario:
+                return exchange
+        raise KeyError(scenario)
+
+
+def run_check(
+    target: Target,
+    *,
+    secret: str | None = None,
+    model: BotModel | None = None,
+    seed: int = 0,
+    timeout: float = DEFAULT_TIMEOUT,
+    ignore: Iterable[str] = (),
+    passthrough: bool = False,
+    sign_requests: bool | None = None,
+    scenarios: Sequence[Scenario] | None = None,
+) -> Report:
+    """Run the scenario matrix against ``target`` and return the :class:`Report`.
+
+    Security probes (wrong and missing signatures) run only when ``secret`` is
+    given and requests are signed.
+    """
+    ignored = frozenset(code.upper() for code in ignore)
+    unknown = sorted(ignored - set(CODES))
+    if unknown:
+        raise BotWebhookValueError(
+            f"unknown finding code {unknown[0]!r} for ignore (hint: codes are "
+            f"{', '.join(sorted(CODES))})"
+        )
+    signing = (target.https or target.in_process) if sign_requests is None else sign_requests
+    started = time.perf_counter()
+    if scenarios is None:
+        scenarios = build_matrix(
+            model, seed=seed, passthrough=passthrough, signature_probes=signing and bool(secret)
+        )
+    exchanges = []
+    for scenario in scenarios:
+        exchanges.append(
+            deliver(
+                target,
+                scenario.payload or scenario.body,
+                secret=secret,
+                sign_requests=signing,
+                signature=scenario.signature,
+                timeout=timeout,
+                expect=scenario.expect,
+                scenario=scenario.id,
+            )
+        )
+    report = Report(
+        target=target.name,
+        secret=redact_secret(secret) if secret else "none",
+        seed=seed,
+        exchanges=exchanges,
+        ignored=ignored,
+        elapsed=time.perf_counter() - started,
+    )
+    report.advice = _advice(report, signing, secret, model is None, target)
+    return report
+
+
+def _advice(
+    report: Report, signing: bool, secret: str | None, builtin: bool, target: Target
+) -> list[str]:
+    contract = [e for e in report.exchanges if e.expect == "contract"]
+    if not contract:
+        return []
+    advice = []
+    rejected = [e for e in contract if e.received is not None and rejected_signature(e.received)]
+    if signing and len(rejected) == len(contract):
+        how = (
+            "pass the bot's secret with --secret S or $BOTWEBHOOK_SECRET"
+            if secret is None
+            else "check that --secret is the secret this handler verifies with, and that it "
+            "computes the HMAC over the raw body bytes (re-serialized JSON differs)"
+        )
+        advice.append(
+            f"every signed request was rejected ({rejected[0].received.status}): the secret "  # type: ignore[union-attr]
+            f"is probably wrong; {how}"
+        )
+    elif builtin and all(not e.ok for e in contract):
+        advice.append(
+            "the handler failed on every payload of the built-in catalogue: it is probably "
+            "written for its own intents; declare them in pyproject.toml [tool.botwebhook] "
+            "or botwebhook.toml and pass --model FILE (see the README's 'Declare your bot')"
+        )
+    if target.in_process is False and all(e.delivery.error for e in contract):
+        advice.append(f"no request reached {target.name}: {contract[0].delivery.error}")
+    return advice

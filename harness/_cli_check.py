@@ -1,0 +1,200 @@
+"""``botwebhook check`` and ``botwebhook send``: the platform's view of a handler."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+from typing import Any
+
+from harness._cli_protocol import load_bot_model, parse_vars
+from harness._findings import CODES
+from harness.cli import EXIT_FAILED, EXIT_OK, SECRET_ENV, CliError
+
+__all__ = ["register"]
+
+
+def _secret(args: argparse.Namespace) -> str | None:
+    secret = args.secret if args.secret is not None else os.environ.get(SECRET_ENV)
+    if secret == "":
+        raise CliError(
+            f"the secret is empty: pass the bot's webhook secret with --secret or {SECRET_ENV}"
+        )
+    return secret
+
+
+def _target(args: argparse.Namespace, secret: str | None) -> tuple[Any, str | None]:
+    """The target, and the secret to use (generated for the reference handler)."""
+    from harness._signing import generate_secret
+    from harness._transport import WsgiTarget, load_target
+    from harness.reference import make_app
+
+    if args.timeout <= 0:
+        raise CliError(f"--timeout {args.timeout} must be a positive number of seconds")
+    if args.ca_bundle and not Path(args.ca_bundle).is_file():
+        raise CliError(f"--ca-bundle {args.ca_bundle!r}: no such file")
+    if args.target is None:
+        secret = secret or generate_secret()
+        app = make_app(secret=secret, passthrough=getattr(args, "passthrough", False))
+        return WsgiTarget(app, "the embedded reference handler (harness.reference)"), secret
+    target = load_target(
+        args.target,
+        insecure=args.insecure,
+        ca_bundle=args.ca_bundle,
+        connect_timeout=args.timeout,
+    )
+    return target, secret
+
+
+def _sign_mode(args: argparse.Namespace) -> bool | None:
+    return {None: None, "always": True, "never": False}[args.sign]
+
+
+def parse_ignore(values: list[str] | None) -> list[str]:
+    codes = [c.strip().upper() for value in values or () for c in value.split(",") if c.strip()]
+    for code in codes:
+        if code not in CODES:
+            raise CliError(f"--ignore {code}: no such finding code (codes: BW100..BW402)")
+    return codes
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from harness._check import run_check
+    from harness._report import render_json, render_junit, render_text
+
+    ignore = parse_ignore(args.ignore)
+    model = load_bot_model(args.model)
+    target, secret = _target(args, _secret(args))
+    try:
+        report = run_check(
+            target,
+            secret=secret,
+            model=model,
+            seed=args.seed,
+            timeout=args.timeout,
+            ignore=ignore,
+            passthrough=args.passthrough,
+            sign_requests=_sign_mode(args),
+        )
+    finally:
+        target.close()
+    if args.junit_xml:
+        try:
+            Path(args.junit_xml).write_text(render_junit(report, strict=args.strict), "utf-8")
+        except OSError as exc:
+            raise CliError(f"cannot write --junit-xml {args.junit_xml!r}: {exc.strerror}") from exc
+    print(render_json(report) if args.json else render_text(report, verbose=args.verbose))
+    return report.exit_code(strict=args.strict)
+
+
+def cmd_send(args: argparse.Namespace) -> int:
+    from harness._exchange import deliver
+    from harness._fixtures import fixture_info, load_fixture
+    from harness._request import WebhookRequest
+
+    secret = _secret(args)
+    if args.fixture and (args.intent or args.var or args.shape):
+        raise CliError("--fixture sends a canonical body; it cannot be combined with --intent")
+    if args.fixture:
+        if fixture_info(args.fixture).kind != "request":
+            raise CliError(f"--fixture {args.fixture}: a response fixture, not a request")
+        body: Any = load_fixture(args.fixture)
+    else:
+        from harness._factory import PayloadFactory
+
+        factory = PayloadFactory(load_bot_model(args.model), seed=args.seed)
+        body = factory.build(
+            intent=args.intent,
+            shape=args.shape,
+            language=args.language,
+            values=parse_vars(args.var or []) or None,
+            text="plain",
+        )
+    if args.fixture:
+        WebhookRequest.from_bytes(body)  # canonical bodies are valid; fail loudly if not
+    target, secret = _target(args, secret)
+    try:
+        exchange = deliver(
+            target, body, secret=secret, sign_requests=_sign_mode(args), timeout=args.timeout
+        )
+    finally:
+        target.close()
+    sent, got = exchange.sent, exchange.received
+    print(f"> {sent.method} {sent.url}")
+    for name, value in sent.headers.items():
+        print(f"> {name}: {value}")
+    print(f"> {sent.body.decode('utf-8', 'replace')}")
+    if exchange.delivery.error:
+        print(f"< failed: {exchange.delivery.error}")
+    elif got is not None:
+        print(f"< {got.status} ({got.elapsed * 1000:.1f} ms)")
+        for name, value in got.headers.items():
+            print(f"< {name}: {value}")
+        print(f"< {got.body.decode('utf-8', 'replace')}")
+    print(exchange.outcome.describe())
+    for finding in exchange.findings:
+        print(f"{finding.code} {finding.severity}: {finding.title}: {finding.evidence}")
+    return EXIT_OK if exchange.ok else EXIT_FAILED
+
+
+def _target_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--secret", metavar="S",
+        help=f"the bot's webhook secret (default: ${SECRET_ENV}); never printed in full",
+    )  # fmt: skip
+    p.add_argument("--model", metavar="FILE", help="bot model: botwebhook.toml or pyproject.toml")
+    p.add_argument("--seed", type=int, default=0, metavar="N", help="random seed (default: 0)")
+    p.add_argument(
+        "--timeout", type=float, default=10.0, metavar="S",
+        help="connect and read timeout in seconds, as the platform's (default: 10)",
+    )  # fmt: skip
+    p.add_argument("--insecure", action="store_true", help="do not verify TLS certificates")
+    p.add_argument("--ca-bundle", metavar="FILE", help="trust this CA bundle for https")
+    p.add_argument(
+        "--sign", choices=("always", "never"),
+        help="force X-Hub-Signature on or off (default: only for https and in-process targets, "
+        "as the platform)",
+    )  # fmt: skip
+
+
+def register(commands: Any) -> None:
+    target_help = (
+        "a WSGI import string (package.module:app, path/app.py:app) or an http(s):// URL; "
+        "default: the embedded reference handler"
+    )
+    p = commands.add_parser(
+        "check",
+        help="check a webhook handler against the platform's contract",
+        description=(
+            "Send the scenario matrix (every payload variant, signature probes, malformed "
+            "input) to TARGET and report what the platform would make of each answer.  "
+            "Exit 0 with no errors (warnings fail only with --strict), 1 with errors, "
+            "2 for usage problems."
+        ),
+    )
+    p.add_argument("target", nargs="?", metavar="TARGET", help=target_help)
+    _target_options(p)
+    p.add_argument(
+        "--ignore", action="append", metavar="CODES", help="finding codes to ignore, e.g. BW202"
+    )
+    p.add_argument("--strict", action="store_true", help="warnings fail the check too")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--junit-xml", metavar="FILE", help="also write a JUnit XML report")
+    p.add_argument("--passthrough", action="store_true", help="TARGET is a passthrough endpoint")
+    p.add_argument("--verbose", action="store_true", help="list every finding")
+    p.set_defaults(handler=cmd_check)
+
+    p = commands.add_parser(
+        "send",
+        help="send one webhook call and show what the user would see",
+        description="Send one webhook call to TARGET and print the request, the response "
+        "and the platform's outcome.",
+    )
+    p.add_argument("target", nargs="?", metavar="TARGET", help=target_help)
+    _target_options(p)
+    p.add_argument("--fixture", metavar="NAME", help="send a canonical request fixture")
+    p.add_argument("--intent", metavar="NAME", help="the intent (default: any)")
+    p.add_argument("--var", action="append", metavar="LABEL=VALUE", help="a variable's value")
+    p.add_argument("--shape", choices=("A", "B", "P"), help="A, B or P (default: mixed)")
+    p.add_argument("--language", choices=("EN", "ES", "PT", "FR", "NL", "IT"))
+    p.set_defaults(handler=cmd_send)

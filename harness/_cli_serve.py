@@ -1,0 +1,108 @@
+"""``botwebhook serve``: the reference handler over real HTTP(S)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from harness._signing import redact_secret
+from harness.cli import EXIT_OK, SECRET_ENV, CliError
+
+__all__ = ["register"]
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from werkzeug.serving import make_server
+
+    from harness._tls import make_certificate
+    from harness.reference import make_app
+
+    secret = args.secret if args.secret is not None else os.environ.get(SECRET_ENV)
+    if args.no_signature:
+        secret = secret or None
+    elif not secret:
+        raise CliError(
+            f"no secret: pass --secret S or set {SECRET_ENV} (or --no-signature for a "
+            "plain-http endpoint, which the platform does not sign)"
+        )
+    if not 0 <= args.port <= 65535:
+        raise CliError(f"--port {args.port} is not a port number (0 picks a free one)")
+    app = make_app(
+        secret=secret,
+        require_signature=not args.no_signature,
+        max_body=args.max_body,
+        passthrough=args.passthrough,
+    )
+    ssl_context: Any = None
+    with tempfile.TemporaryDirectory(prefix="botwebhook-tls-") as folder:
+        if args.tls:
+            certificate = make_certificate(Path(folder))
+            ssl_context = (str(certificate.cert), str(certificate.key))
+        try:
+            server = make_server(args.host, args.port, app, threaded=True, ssl_context=ssl_context)
+        except OSError as exc:
+            raise CliError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from exc
+        scheme = "https" if args.tls else "http"
+        host = f"[{args.host}]" if ":" in args.host else args.host
+        shown = redact_secret(secret) if secret else "none"
+        mode = "passthrough" if args.passthrough else "intent webhooks and passthrough"
+        print(
+            f"botwebhook serve: listening on {scheme}://{host}:{server.port}/ "
+            f"({mode}; secret {shown}"
+            + ("; signatures optional" if args.no_signature else "")
+            + ")",
+            flush=True,
+        )
+        if args.tls:
+            print(f"botwebhook serve: self-signed certificate (CA bundle): {certificate.cert}",
+                  flush=True)  # fmt: skip
+        print("botwebhook serve: Ctrl-C stops", flush=True)
+        signal.signal(signal.SIGTERM, _raise_interrupt)
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.server_close()
+    print("botwebhook serve: stopped", file=sys.stderr, flush=True)
+    return EXIT_OK
+
+
+def _raise_interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def register(commands: Any) -> None:
+    p = commands.add_parser(
+        "serve",
+        help="serve the reference handler over HTTP(S)",
+        description=(
+            "Serve the reference webhook handler (harness.reference) on a threaded werkzeug "
+            "server, for local testing.  For real use, run the same WSGI app under a "
+            "production server (see the README)."
+        ),
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8080, help="port (default: 8080; 0 picks one)")
+    p.add_argument(
+        "--secret", metavar="S", help=f"the webhook secret (default: ${SECRET_ENV}); shown redacted"
+    )
+    p.add_argument(
+        "--no-signature", action="store_true",
+        help="accept unsigned requests (plain-http endpoints are not signed); "
+        "a wrong signature is still refused",
+    )  # fmt: skip
+    p.add_argument(
+        "--tls", action="store_true", help="https with a generated self-signed certificate"
+    )
+    p.add_argument("--passthrough", action="store_true", help="answer every call as passthrough")
+    p.add_argument(
+        "--max-body", type=int, default=1024 * 1024, metavar="BYTES",
+        help="refuse larger bodies with 413 (default: 1 MiB)",
+    )  # fmt: skip
+    p.set_defaults(handler=cmd_serve)

@@ -1,0 +1,218 @@
+"""One webhook call as the platform makes it, and everything it tells us.
+
+:func:`deliver` sends a body with the platform's headers (signed for https
+and in-process targets), reads the answer as the platform does, and returns
+an :class:`Exchange`: the exact request and response, the platform
+:class:`Outcome`, and the findings for what was expected of this call.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from harness._findings import Finding, shell_quote
+from harness._payload import Payload
+from harness._platform import Answer, Issue, Outcome, outcome, platform_headers, read_answer
+from harness._signing import sign
+from harness._transport import DEFAULT_TIMEOUT, Delivery, Received, Sent, Target, deliver_raw
+
+__all__ = ["Exchange", "Expect", "check_exchange", "curl_command", "deliver"]
+
+#: What a call is for: a valid platform payload (``contract``), one that must be
+#: refused (``wrong-signature``, ``missing-signature``), or ``malformed`` input.
+Expect = Literal["contract", "wrong-signature", "missing-signature", "malformed"]
+_WSGI_URL = '"${BOTWEBHOOK_URL:-http://127.0.0.1:8080/}"'
+
+
+@dataclass
+class Exchange:
+    """A request and its response, with the platform's :class:`Outcome` and the
+    :class:`Finding` list.  ``scenario`` and ``variant`` name what was sent."""
+
+    sent: Sent
+    delivery: Delivery
+    answer: Answer | None
+    outcome: Outcome
+    expect: Expect = "contract"
+    scenario: str = ""
+    variant: str = ""
+    signed: bool = False
+    secret_known: bool = False
+    in_process: bool = False
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def received(self) -> Received | None:
+        return self.delivery.received
+
+    @property
+    def ok(self) -> bool:
+        """No error finding."""
+        return not any(f.severity == "error" for f in self.findings)
+
+    def reproduce(self) -> str:
+        """A curl command that sends this exact request again."""
+        return curl_command(self.sent, self.in_process)
+
+    def describe(self) -> str:
+        """Request, response and outcome as a few readable lines."""
+        lines = [f"POST {self.sent.url} ({len(self.sent.body)} bytes, {self.variant or 'raw'})"]
+        got = self.received
+        if self.delivery.error:
+            lines.append(f"-> failed: {self.delivery.error}")
+        elif got is not None:
+            body = got.body[:300].decode("utf-8", "replace")
+            lines.append(f"-> {got.status} in {got.elapsed * 1000:.1f} ms: {body}")
+        lines.append(self.outcome.describe())
+        return "\n".join(lines)
+
+
+def curl_command(sent: Sent, in_process: bool = False) -> str:
+    """``curl`` with the exact headers and body bytes (never the secret)."""
+    url = _WSGI_URL if in_process else shell_quote(sent.url.encode())
+    parts = ["curl -sS -i -X", sent.method, url]
+    for name, value in sent.headers.items():
+        if name.lower() != "content-length":
+            parts += ["-H", shell_quote(f"{name}: {value}".encode())]
+    if sent.body or sent.method == "POST":
+        parts += ["--data-binary", shell_quote(sent.body)]
+    return " ".join(parts)
+
+
+def deliver(
+    target: Target,
+    body: bytes | Payload,
+    *,
+    secret: str | None = None,
+    sign_requests: bool | None = None,
+    signature: str | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    expect: Expect = "contract",
+    scenario: str = "",
+    request_json: Any = None,
+) -> Exchange:
+    """Send one webhook call to ``target`` and check the answer.
+
+    ``sign_requests`` None signs https and in-process targets (as the platform
+    signs only https URLs); ``signature`` overrides the computed header value
+    (for probes).  ``secret`` None with signing on signs with a throw-away
+    secret, so the handler's own verification can be seen to reject it.
+    """
+    variant = ""
+    if isinstance(body, Payload):
+        variant = body.variant.name
+        body = body.body
+    signing = (target.https or target.in_process) if sign_requests is None else sign_requests
+    header = signature
+    if header is None and signing and expect != "missing-signature":
+        header = sign(body, secret or "botwebhook-unknown-secret-0000000000000")
+    if expect == "missing-signature":
+        header = None
+    sent = Sent("POST", target.url, platform_headers(body, header), body)
+    delivery = deliver_raw(target, sent, timeout)
+    if request_json is None:
+        try:
+            request_json = json.loads(body)
+        except ValueError:
+            request_json = {}
+    if not isinstance(request_json, dict):
+        request_json = {}
+    passthrough = "intentName" not in request_json
+    received = delivery.received
+    answer = None
+    failure = None
+    if delivery.error is not None:
+        failure = f"WebHook Execution Failed - {delivery.error}"
+    elif received is not None and received.status != 200:
+        failure = f"Webhook call failed (HTTP code {received.status})"
+    elif received is not None:
+        encoding = received.header("Content-Encoding")
+        if encoding not in (None, "", "identity"):
+            answer = Answer(
+                failure="Failed to deserialize webhook response JSON",
+                issues=[
+                    Issue("BW103", "$", f"Content-Encoding {encoding}: the platform did not ask "
+                          "for it and does not decode it")
+                ],
+            )  # fmt: skip
+        else:
+            answer = read_answer(
+                received.body, received.header("Content-Type"), passthrough=passthrough
+            )
+    exchange = Exchange(
+        sent=sent,
+        delivery=delivery,
+        answer=answer,
+        outcome=outcome(request_json, answer, failure),
+        expect=expect,
+        scenario=scenario,
+        variant=variant,
+        signed=header is not None,
+        secret_known=secret is not None,
+        in_process=target.in_process,
+    )
+    exchange.findings = check_exchange(exchange)
+    return exchange
+
+
+def check_exchange(exchange: Exchange) -> list[Finding]:
+    """The findings for one exchange, given what it was for (``expect``)."""
+    out: list[tuple[str, str]] = []
+    delivery, received = exchange.delivery, exchange.received
+    expect = exchange.expect
+    if delivery.error is not None:
+        code = "BW105" if delivery.timed_out else "BW100"
+        out.append((code, f"WebHook Execution Failed - {delivery.error}"))
+    for hop in delivery.hops:
+        if not hop.startswith("307"):
+            out.append(("BW106", f"redirect {hop}"))
+    if delivery.refused_redirect:
+        out.append(("BW106", f"redirect {delivery.refused_redirect}"))
+    if received is not None and delivery.error is None:
+        status = received.status
+        if expect == "contract":
+            out.extend(_contract_status(exchange, received))
+        elif expect in ("wrong-signature", "missing-signature") and status == 200:
+            code = "BW301" if expect == "wrong-signature" else "BW302"
+            what = "a wrong signature" if expect == "wrong-signature" else "no signature"
+            out.append((code, f"answered 200 to a request with {what}"))
+        elif status >= 500:
+            raised = f": {received.exception}" if received.exception else ""
+            out.append(("BW402", f"answered {status} to {_probe_words(exchange)}{raised}"))
+    return [
+        Finding(code, evidence, exchange.scenario, exchange.variant, exchange.reproduce())
+        for code, evidence in out
+    ]
+
+
+def _contract_status(exchange: Exchange, received: Received) -> list[tuple[str, str]]:
+    status = received.status
+    snippet = received.exception or received.body[:120].decode("utf-8", "replace")
+    if status >= 500:
+        return [("BW401", f"answered {status} to a valid {exchange.variant} payload: {snippet}")]
+    if exchange.signed and exchange.secret_known and rejected_signature(received):
+        return [("BW303", f"answered {status} to a correctly signed request: {snippet}")]
+    if status != 200:
+        if exchange.delivery.refused_redirect or exchange.delivery.hops:
+            return []  # BW106 says it better
+        return [("BW101", f"answered {status}, not 200: {snippet}")]
+    answer = exchange.answer
+    if answer is None:
+        return []
+    return [(issue.code, str(issue)) for issue in answer.issues]
+
+
+def rejected_signature(received: Received) -> bool:
+    """Whether a response reads as a refused signature: 401 or 403, or a 400 whose
+    body talks about the signature (as the public example handler answers)."""
+    if received.status in (401, 403):
+        return True
+    return received.status == 400 and b"signature" in received.body[:500].lower()
+
+
+def _probe_words(exchange: Exchange) -> str:
+    if exchange.expect == "malformed":
+        return f"malformed input ({exchange.scenario})"
+    return f"a request with {'a wrong' if exchange.expect == 'wrong-signature' else 'no'} signature"

@@ -1,0 +1,132 @@
+"""Findings: what a check found, as data with stable codes (``BW101``…).
+
+A code never changes meaning; new problems get new codes.  Each finding has a
+severity, a one-line title, the evidence, a hint, the payload variant that
+triggered it and a ``curl`` command that reproduces the request exactly
+(the signature is printed, the secret never).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+__all__ = ["CODES", "Code", "Finding", "Severity", "shell_quote"]
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, slots=True)
+class Code:
+    """A finding code: its severity, title, and the usual fix."""
+
+    code: str
+    severity: Severity
+    title: str
+    hint: str
+
+
+CODES: dict[str, Code] = {
+    c.code: c
+    for c in (
+        Code("BW100", "error", "the call failed: connection, TLS or timeout",
+             "make the endpoint reachable over the scheme, host and port the bot uses; "
+             "for https, serve a certificate the platform trusts"),
+        Code("BW101", "error", "status is not exactly 200",
+             "answer every webhook call the handler accepts with 200: the platform treats "
+             "201, 202 and 204 as failures and ignores the body"),
+        Code("BW102", "error", "empty body or null",
+             'answer with a JSON object; {} is valid and keeps the intent\'s own response'),
+        Code("BW103", "error", "body is not a JSON object",
+             'answer with one JSON object, e.g. {"text": "..."}, and nothing after it'),
+        Code("BW104", "error", "a field has a type the platform cannot read",
+             "check the field against the response contract: text is a string, "
+             "facebook an object, facebook_multi an array, context an object"),
+        Code("BW105", "error", "slower than the platform's read timeout",
+             "answer within the 10-second read timeout; do slow work later and deliver it "
+             "through the callback API with the webhook_token"),
+        Code("BW106", "error", "a redirect the platform does not follow as a POST",
+             "serve the webhook at the configured URL: 301/302/303 are followed as a GET "
+             "without the body, 308 and http<->https are not followed at all"),
+        Code("BW201", "warning", "flat context map: silently ignored",
+             'use the nested form {"context": {"variables": {"name": {"value": "..."}}}}'),
+        Code("BW202", "warning", "text over 640 characters: cut on Facebook",
+             "keep each text under 640 characters, or split it over facebook_multi nodes"),
+        Code("BW203", "warning", "quick reply without a valid content_type: dropped",
+             'give every quick reply "content_type": "text" (or "location")'),
+        Code("BW204", "warning", "unknown enum value in a Facebook node: dropped",
+             "use one of the values the platform knows for that field"),
+        Code("BW205", "warning", "only readable through lenient parsing or coercion",
+             "write standard JSON with the documented types; do not rely on Gson's leniency"),
+        Code("BW206", "warning", "unknown key: ignored",
+             "remove the key, or fix its spelling"),
+        Code("BW207", "warning", "a field the platform ignores in this position",
+             "remove it: it has no effect here"),
+        Code("BW301", "error", "accepted a request with a wrong signature",
+             "verify X-Hub-Signature (HMAC-SHA256 of the raw body, key = the secret's text) "
+             "and answer 401 when it does not match"),
+        Code("BW302", "error", "accepted a request with no signature",
+             "refuse https requests without X-Hub-Signature when a secret is configured"),
+        Code("BW303", "error", "rejected a correctly signed request",
+             "compute the HMAC over the raw body bytes as received, never over re-serialized "
+             "JSON, with the secret's text (not hex-decoded) as the key"),
+        Code("BW401", "error", "server error on a valid platform payload",
+             "handle every variant the platform sends: unfilled variables have no value key, "
+             "Facebook chats have no clientVariables, first-sentence turns have no chatId"),
+        Code("BW402", "error", "server error on malformed input",
+             "answer malformed requests with a 4xx, never a 5xx"),
+    )
+}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One problem found in one exchange."""
+
+    code: str
+    evidence: str
+    scenario: str = ""
+    variant: str = ""
+    reproduce: str = ""
+
+    @property
+    def severity(self) -> Severity:
+        return CODES[self.code].severity
+
+    @property
+    def title(self) -> str:
+        return CODES[self.code].title
+
+    @property
+    def hint(self) -> str:
+        return CODES[self.code].hint
+
+    def as_dict(self) -> dict[str, str]:
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "title": self.title,
+            "evidence": self.evidence,
+            "hint": self.hint,
+            "scenario": self.scenario,
+            "variant": self.variant,
+            "reproduce": self.reproduce,
+        }
+
+
+def shell_quote(data: bytes) -> str:
+    """``data`` as one POSIX shell word that yields exactly these bytes."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = None
+    if text is not None and text.isprintable():
+        return "'" + text.replace("'", "'\\''") + "'"
+    out = []
+    for byte in data:
+        char = chr(byte)
+        if 0x20 <= byte < 0x7F and char not in "'\\":
+            out.append(char)
+        else:
+            out.append(f"\\x{byte:02x}")
+    return "$'" + "".join(out) + "'"

@@ -1,0 +1,261 @@
+"""Read JSON the way the platform's lenient Gson ``JsonReader`` does.
+
+What it accepts beyond strict JSON (PROTOCOL.md section 4): a byte order
+mark, the ``)]}'`` non-execute prefix, ``//``, ``#`` and ``/* */`` comments,
+single-quoted strings, unquoted names and values, ``=`` / ``=>`` between a
+name and its value, ``;`` between elements, keywords in either case, and
+duplicate keys (recorded, so the caller can apply Gson's rules).  What it
+refuses like Gson: trailing content after the value, and unterminated input.
+
+:func:`read` tries the strict C parser first and only falls back to the
+lenient reader when that fails, so well-formed bodies cost almost nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["LenientResult", "read"]
+
+_LITERAL_STOP = frozenset("/\\;#={}[]:, \t\f\r\n")
+_NON_EXECUTE = ")]}'\n"
+
+
+class _Syntax(ValueError):
+    def __init__(self, message: str, offset: int) -> None:
+        super().__init__(f"{message} at offset {offset}")
+        self.offset = offset
+
+
+@dataclass
+class LenientResult:
+    """What a body reads as: ``value``, or ``error`` when even Gson gives up.
+
+    ``lenient`` lists what needed leniency (empty for strict JSON);
+    ``duplicates`` the paths of objects that repeated a key (the last value
+    is kept in ``value``, as Gson's reflective binding does)."""
+
+    value: Any = None
+    error: str | None = None
+    lenient: list[str] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)
+
+
+def _strict_hook(duplicates: list[str]) -> Any:
+    def hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in out:
+                duplicates.append(key)
+            out[key] = value
+        return out
+
+    return hook
+
+
+def read(text: str) -> LenientResult:
+    """Parse ``text`` as the platform would (see the module docstring)."""
+    duplicate_keys: list[str] = []
+    try:
+        value = json.loads(text, object_pairs_hook=_strict_hook(duplicate_keys))
+    except (ValueError, RecursionError):
+        pass
+    else:
+        if not duplicate_keys:
+            return LenientResult(value)
+    reader = _Reader(text)
+    try:
+        value = reader.document()
+    except _Syntax as exc:
+        return LenientResult(error=str(exc), lenient=reader.notes)
+    except RecursionError:
+        return LenientResult(error="nested too deeply", lenient=reader.notes)
+    return LenientResult(value, None, reader.notes, reader.duplicates)
+
+
+class _Reader:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.pos = 0
+        self.notes: list[str] = []
+        self.duplicates: list[str] = []
+
+    def note(self, what: str) -> None:
+        if what not in self.notes:
+            self.notes.append(what)
+
+    def document(self) -> Any:
+        if self.text.startswith("\ufeff"):
+            self.pos = 1
+            self.note("byte order mark")
+        if self.text.startswith(_NON_EXECUTE, self.pos):
+            self.pos += len(_NON_EXECUTE)
+            self.note("non-execute prefix )]}'")
+        if self._peek() == "":
+            raise _Syntax("empty document", self.pos)
+        value = self.value("$")
+        if self._peek() != "":
+            raise _Syntax("JSON document was not fully consumed: trailing content", self.pos)
+        return value
+
+    # -- scanning ---------------------------------------------------------------------
+
+    def _skip(self) -> None:
+        text, n = self.text, len(self.text)
+        while self.pos < n:
+            c = text[self.pos]
+            if c in " \t\r\n":
+                self.pos += 1
+            elif c == "#" or text.startswith("//", self.pos):
+                self.note("comment")
+                end = text.find("\n", self.pos)
+                self.pos = n if end < 0 else end + 1
+            elif text.startswith("/*", self.pos):
+                self.note("comment")
+                end = text.find("*/", self.pos + 2)
+                if end < 0:
+                    raise _Syntax("unterminated comment", self.pos)
+                self.pos = end + 2
+            else:
+                return
+
+    def _peek(self) -> str:
+        self._skip()
+        return self.text[self.pos] if self.pos < len(self.text) else ""
+
+    def _expect_any(self, options: str, what: str) -> str:
+        c = self._peek()
+        if c == "" or c not in options:
+            raise _Syntax(f"expected {what}, found {c or 'end of input'!r}", self.pos)
+        self.pos += 1
+        return c
+
+    # -- values -----------------------------------------------------------------------
+
+    def value(self, path: str) -> Any:
+        c = self._peek()
+        if c == "{":
+            return self.obj(path)
+        if c == "[":
+            return self.array(path)
+        if c in "\"'":
+            if c == "'":
+                self.note("single-quoted string")
+            return self.string(c)
+        if c == "":
+            raise _Syntax("unexpected end of input", self.pos)
+        return self.literal()
+
+    def obj(self, path: str) -> dict[str, Any]:
+        self.pos += 1
+        out: dict[str, Any] = {}
+        if self._peek() == "}":
+            self.pos += 1
+            return out
+        while True:
+            c = self._peek()
+            if c in "\"'":
+                if c == "'":
+                    self.note("single-quoted string")
+                key = self.string(c)
+            elif c in "}" or c == "":
+                raise _Syntax("expected a name", self.pos)
+            else:
+                self.note("unquoted name")
+                key = self._literal_text()
+            sep = self._expect_any(":=", "':' after a name")
+            if sep == "=":
+                self.note("'=' between name and value")
+                if self.text.startswith(">", self.pos):
+                    self.pos += 1
+            if key in out:
+                self.duplicates.append(f"{path}.{key}")
+                self.note("duplicate key")
+            out[key] = self.value(f"{path}.{key}")
+            end = self._expect_any(",;}", "',' or '}'")
+            if end == ";":
+                self.note("';' between members")
+            if end == "}":
+                return out
+
+    def array(self, path: str) -> list[Any]:
+        self.pos += 1
+        out: list[Any] = []
+        if self._peek() == "]":
+            self.pos += 1
+            return out
+        while True:
+            out.append(self.value(f"{path}[{len(out)}]"))
+            end = self._expect_any(",;]", "',' or ']'")
+            if end == ";":
+                self.note("';' between elements")
+            if end == "]":
+                return out
+
+    def string(self, quote: str) -> str:
+        text, n = self.text, len(self.text)
+        self.pos += 1
+        parts: list[str] = []
+        start = self.pos
+        while self.pos < n:
+            c = text[self.pos]
+            if c == quote:
+                parts.append(text[start : self.pos])
+                self.pos += 1
+                return "".join(parts)
+            if c == "\\":
+                parts.append(text[start : self.pos])
+                parts.append(self._escape())
+                start = self.pos
+            else:
+                self.pos += 1
+        raise _Syntax("unterminated string", start - 1)
+
+    def _escape(self) -> str:
+        self.pos += 1
+        if self.pos >= len(self.text):
+            raise _Syntax("unterminated escape", self.pos)
+        c = self.text[self.pos]
+        self.pos += 1
+        if c == "u":
+            digits = self.text[self.pos : self.pos + 4]
+            if len(digits) < 4 or any(d not in "0123456789abcdefABCDEF" for d in digits):
+                raise _Syntax("malformed \\u escape", self.pos)
+            self.pos += 4
+            return chr(int(digits, 16))
+        simple = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f"}
+        if c in simple:
+            return simple[c]
+        if c in "\"'\\/\n":
+            return c
+        raise _Syntax(f"invalid escape \\{c}", self.pos - 1)
+
+    def _literal_text(self) -> str:
+        start = self.pos
+        text, n = self.text, len(self.text)
+        while self.pos < n and text[self.pos] not in _LITERAL_STOP:
+            self.pos += 1
+        if self.pos == start:
+            raise _Syntax(f"unexpected character {text[start]!r}", start)
+        return text[start : self.pos]
+
+    def literal(self) -> Any:
+        start = self.pos
+        word = self._literal_text()
+        lowered = word.lower()
+        if lowered in ("true", "false", "null") and word in (lowered, word.upper()):
+            if word != lowered:
+                self.note("upper-case keyword")
+            return {"true": True, "false": False, "null": None}[lowered]
+        try:
+            number = json.loads(word)
+        except ValueError:
+            number = None
+        if isinstance(number, int | float) and not isinstance(number, bool):
+            return number
+        self.note("unquoted string")
+        if word.lower() in ("nan", "infinity", "-infinity"):
+            raise _Syntax(f"{word} is not allowed", start)
+        return word

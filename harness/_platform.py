@@ -1,0 +1,382 @@
+"""What the platform does with an endpoint's answer (PROTOCOL.md sections 4 and 5).
+
+:func:`read_answer` reads a 200 response body the way the platform's Gson
+does (lenient parsing, type binding with its coercions, unknown enum values
+dropped) and says what did not fit; :func:`outcome` then computes what the
+chat user would see and the conversation context after the update.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from harness._lenient import read
+
+__all__ = [
+    "JAVA_ACCEPT",
+    "JERSEY_USER_AGENT",
+    "Answer",
+    "Issue",
+    "Outcome",
+    "outcome",
+    "platform_headers",
+    "read_answer",
+    "substitute",
+]
+
+JERSEY_USER_AGENT = "Jersey/2.27 (HttpUrlConnection 1.8.0_222)"
+JAVA_ACCEPT = "text/html, image/gif, image/jpeg, *; q=.2, */*; q=.2"
+FACEBOOK_TEXT_LIMIT = 640
+FAILED_DESERIALIZE = "Failed to deserialize webhook response JSON"
+
+
+def platform_headers(body: bytes, signature: str | None) -> dict[str, str]:
+    """The headers the platform sends, in its order."""
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": JERSEY_USER_AGENT,
+        "Accept": JAVA_ACCEPT,
+        "Content-Length": str(len(body)),
+    }
+    if signature is not None:
+        headers["X-Hub-Signature"] = signature
+    return headers
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    """Something about an answer: a finding code, the JSON path and what happened."""
+
+    code: str
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+@dataclass
+class Answer:
+    """A response body as the platform reads it: ``data`` (the bound response, with
+    dropped values removed) or ``failure`` (the platform's message), and ``issues``."""
+
+    data: dict[str, Any] | None = None
+    failure: str | None = None
+    issues: list[Issue] = field(default_factory=list)
+
+
+# -- the response type, as the platform binds it -------------------------------------
+
+_STR, _INT, _DOUBLE, _BOOL = "string", "int", "double", "bool"
+_ENUMS = {
+    "content_type": ("text", "location"),
+    "attachment.type": ("audio", "video", "file", "image", "template"),
+    "template_type": ("button", "generic", "list"),
+    "top_element_style": ("large", "compact"),
+    "button.type": ("web_url", "phone_number", "element_share", "postback"),
+    "default_action.type": ("web_url",),
+}
+_BUTTON = {"type": "enum:button.type", "title": _STR, "url": _STR, "payload": _STR}
+_PAYLOAD: dict[str, Any] = {
+    "url": _STR,
+    "template_type": "enum:template_type",
+    "text": _STR,
+    "buttons": [_BUTTON],
+    "elements": [
+        {
+            "title": _STR,
+            "image_url": _STR,
+            "subtitle": _STR,
+            "default_action": {
+                "type": "enum:default_action.type",
+                "url": _STR,
+                "webview_height_ratio": _STR,
+            },
+            "buttons": [_BUTTON],
+        }
+    ],
+    "sharable": _BOOL,
+    "image_aspect_ratio": _STR,
+    "top_element_style": "enum:top_element_style",
+}
+_NODE: dict[str, Any] = {
+    "text": _STR,
+    "quick_replies": [
+        {"content_type": "enum:content_type", "title": _STR, "payload": _STR, "image_url": _STR}
+    ],
+    "attachment": {"type": "enum:attachment.type", "payload": _PAYLOAD},
+    "type": "enum:attachment.type",
+    "payload": _PAYLOAD,
+}
+_CONTEXT: dict[str, Any] = {
+    "intent_score": _DOUBLE,
+    "variables": ("map", {"value": _STR, "lifespan_turns": _INT}),
+}
+_RESPONSE: dict[str, Any] = {
+    "text": _STR,
+    "facebook": _NODE,
+    "facebook_multi": [_NODE],
+    "context": _CONTEXT,
+    "webhook_token": _STR,
+}
+_JSON_KIND = {dict: "an object", list: "an array", str: "a string", bool: "a boolean"}
+
+
+class _Fail(Exception):
+    def __init__(self, issue: Issue) -> None:
+        self.issue = issue
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return "a number"
+    return _JSON_KIND.get(type(value), type(value).__name__)
+
+
+class _Binder:
+    def __init__(self, duplicates: list[str]) -> None:
+        self.issues: list[Issue] = []
+        self.duplicates = set(duplicates)
+
+    def issue(self, code: str, path: str, message: str) -> None:
+        self.issues.append(Issue(code, path, message))
+
+    def bind(self, value: Any, spec: Any, path: str) -> Any:
+        if value is None:
+            return None
+        if isinstance(spec, dict):
+            return self.obj(value, spec, path)
+        if isinstance(spec, list):
+            if not isinstance(value, list):
+                raise _Fail(Issue("BW104", path, f"expected an array, got {_kind(value)}"))
+            return [self.bind(v, spec[0], f"{path}[{i}]") for i, v in enumerate(value)]
+        if isinstance(spec, tuple):
+            return self.map(value, spec[1], path)
+        return self.scalar(value, spec, path)
+
+    def obj(self, value: Any, spec: dict[str, Any], path: str) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise _Fail(Issue("BW104", path, f"expected an object, got {_kind(value)}"))
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            where = f"{path}.{key}"
+            if key not in spec:
+                close = difflib.get_close_matches(key, list(spec), n=1)
+                guess = f" (did you mean {close[0]!r}?)" if close else ""
+                self.issue("BW206", where, f"unknown key {key!r} is ignored{guess}")
+                continue
+            bound = self.bind(item, spec[key], where)
+            if bound is not None:
+                out[key] = bound
+        return out
+
+    def map(self, value: Any, spec: dict[str, Any], path: str) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise _Fail(Issue("BW104", path, f"expected an object, got {_kind(value)}"))
+        dup = next((d for d in self.duplicates if d.rsplit(".", 1)[0] == path), None)
+        if dup is not None:
+            raise _Fail(Issue("BW104", dup, "duplicate key in a map: Gson refuses it"))
+        return {key: self.bind(item, spec, f"{path}.{key}") for key, item in value.items()}
+
+    def scalar(self, value: Any, spec: str, path: str) -> Any:
+        if spec.startswith("enum:"):
+            return self.enum(value, spec[5:], path)
+        if spec == _STR:
+            if isinstance(value, str):
+                return value
+            if isinstance(value, bool | int | float):
+                text = json.dumps(value)
+                self.issue(
+                    "BW205", path, f"{_kind(value)} {text} is coerced to the string {text!r}"
+                )
+                return text
+        elif spec in (_INT, _DOUBLE):
+            number = value
+            if isinstance(value, str):
+                try:
+                    number = float(value) if spec == _DOUBLE else int(value)
+                except ValueError:
+                    number = None
+                else:
+                    self.issue("BW205", path, f"the string {value!r} is coerced to a number")
+            if spec == _INT and isinstance(number, float) and number.is_integer():
+                number = int(number)
+            ok = isinstance(number, int if spec == _INT else int | float)
+            if ok and not isinstance(number, bool):
+                return number
+        elif spec == _BOOL and isinstance(value, bool):
+            return value
+        expected = {_STR: "a string", _INT: "an integer", _DOUBLE: "a number", _BOOL: "a boolean"}
+        raise _Fail(Issue("BW104", path, f"expected {expected[spec]}, got {_kind(value)}"))
+
+    def enum(self, value: Any, name: str, path: str) -> Any:
+        if isinstance(value, dict | list):
+            raise _Fail(Issue("BW104", path, f"expected a string, got {_kind(value)}"))
+        allowed = _ENUMS[name]
+        if isinstance(value, str) and value in allowed:
+            return value
+        code = "BW203" if name == "content_type" else "BW204"
+        shown = json.dumps(value, ensure_ascii=False)
+        self.issue(code, path, f"{shown} is not one of {', '.join(allowed)}: dropped")
+        return None
+
+
+def read_answer(body: bytes, content_type: str | None = None, *, passthrough: bool) -> Answer:
+    """Read a 200 response body as the platform does; see :class:`Answer`."""
+    charset = "utf-8"
+    if content_type and "charset=" in content_type.lower():
+        charset = content_type.lower().split("charset=", 1)[1].split(";")[0].strip().strip('"')
+    try:
+        text = body.decode(charset)
+    except (LookupError, UnicodeDecodeError):
+        text = body.decode("utf-8", errors="replace")
+    if not text.strip():
+        return Answer(failure=FAILED_DESERIALIZE, issues=[Issue("BW102", "$", "empty body")])
+    result = read(text)
+    issues: list[Issue] = []
+    if result.error is not None:
+        issues.append(Issue("BW103", "$", f"not JSON the platform can read: {result.error}"))
+        return Answer(failure=FAILED_DESERIALIZE, issues=issues)
+    for what in result.lenient:
+        issues.append(Issue("BW205", "$", f"needs lenient parsing: {what}"))
+    if result.value is None:
+        issues.append(Issue("BW102", "$", "the body is null"))
+        return Answer(failure=FAILED_DESERIALIZE, issues=issues)
+    if not isinstance(result.value, dict):
+        issues.append(Issue("BW103", "$", f"the body is {_kind(result.value)}, not an object"))
+        return Answer(failure=FAILED_DESERIALIZE, issues=issues)
+    binder = _Binder(result.duplicates)
+    context = result.value.get("context")
+    if isinstance(context, dict) and context and not set(context) & set(_CONTEXT):
+        issues.append(
+            Issue(
+                "BW201",
+                "$.context",
+                f"flat map {json.dumps(context, ensure_ascii=False)[:80]} is ignored "
+                '(expected {"variables": {"name": {"value": ...}}})',
+            )
+        )
+        result.value = {k: v for k, v in result.value.items() if k != "context"}
+    try:
+        data = binder.obj(result.value, _RESPONSE, "$")
+    except _Fail as failed:
+        issues.extend(binder.issues)
+        issues.append(failed.issue)
+        return Answer(failure=FAILED_DESERIALIZE, issues=issues)
+    issues.extend(binder.issues)
+    issues.extend(_ignored(data, passthrough))
+    issues.extend(_long_texts(data))
+    return Answer(data=data, issues=issues)
+
+
+def _ignored(data: Mapping[str, Any], passthrough: bool) -> list[Issue]:
+    out = []
+    if "webhook_token" in data:
+        out.append(Issue("BW207", "$.webhook_token", "only read by the callback API"))
+    context = data.get("context")
+    if isinstance(context, dict):
+        if passthrough:
+            out.append(Issue("BW207", "$.context", "passthrough calls ignore context updates"))
+        if "intent_score" in context:
+            out.append(Issue("BW207", "$.context.intent_score", "ignored by the platform"))
+        for name, variable in (context.get("variables") or {}).items():
+            if isinstance(variable, dict) and "lifespan_turns" in variable:
+                out.append(
+                    Issue("BW207", f"$.context.variables.{name}.lifespan_turns",
+                          "ignored: a variable set by a webhook never expires")
+                )  # fmt: skip
+    return out
+
+
+def _long_texts(data: Mapping[str, Any]) -> list[Issue]:
+    texts = [("$.text", data.get("text"))]
+    if isinstance(data.get("facebook"), dict):
+        texts.append(("$.facebook.text", data["facebook"].get("text")))
+    for i, node in enumerate(data.get("facebook_multi") or []):
+        if isinstance(node, dict):
+            texts.append((f"$.facebook_multi[{i}].text", node.get("text")))
+    return [
+        Issue("BW202", path, f"{len(text)} characters; Facebook shows the first 640")
+        for path, text in texts
+        if isinstance(text, str) and len(text) > FACEBOOK_TEXT_LIMIT
+    ]
+
+
+# -- what the user sees -----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What the platform makes of one webhook call.
+
+    ``ok`` False means the call failed (``failure`` has the platform's message):
+    an intent webhook then shows the intent's own response and changes nothing,
+    a passthrough call makes the chat API answer ``400 Error in external webhook
+    call``.  ``user_text`` is what the chat user reads; ``context`` the
+    conversation context afterwards; ``rich`` the Facebook nodes forwarded.
+    """
+
+    ok: bool
+    user_text: str | None
+    context: dict[str, str]
+    failure: str | None = None
+    rich: list[dict[str, Any]] | None = None
+    chat_api_error: str | None = None
+    token_stored: bool = False
+
+    def describe(self) -> str:
+        if self.chat_api_error:
+            return f"the chat API answers {self.chat_api_error} ({self.failure})"
+        seen = f"the user would see: {self.user_text!r}"
+        if not self.ok:
+            seen += f" (the intent's own response: {self.failure})"
+        if self.rich:
+            seen += f", plus {len(self.rich)} Facebook node(s)"
+        return seen
+
+
+def substitute(text: str, context: Mapping[str, str]) -> str:
+    """Replace ``$name`` placeholders with context values, longest names first."""
+    for name in sorted(context, key=len, reverse=True):
+        text = text.replace("$" + name, context[name])
+    return text
+
+
+def outcome(
+    request: Mapping[str, Any], answer: Answer | None, failure: str | None = None
+) -> Outcome:
+    """The platform's result for ``request`` (decoded JSON) and its ``answer``.
+
+    ``failure`` is the platform's message when the call itself failed (status,
+    timeout, connection); otherwise the answer's own failure applies.
+    """
+    chat = request.get("chatResult") or {}
+    context = dict(chat.get("context") or {})
+    passthrough = "intentName" not in request
+    failure = failure or (answer.failure if answer else "no answer")
+    if answer is None or answer.data is None or failure:
+        if passthrough:
+            return Outcome(
+                False, None, context, failure, None, "400 Error in external webhook call"
+            )
+        own = substitute(str(chat.get("answer") or ""), context)
+        return Outcome(False, own, context, failure)
+    data = answer.data
+    nodes = data.get("facebook_multi") or ([data["facebook"]] if data.get("facebook") else None)
+    if passthrough:  # text used as-is, even null; context updates ignored
+        return Outcome(True, data.get("text"), context, None, nodes)
+    for name, variable in ((data.get("context") or {}).get("variables") or {}).items():
+        value = variable.get("value") if isinstance(variable, dict) else None
+        if value is None:
+            context.pop(name, None)  # existing + null: deleted; new + null: ignored
+        else:
+            context[name] = value  # replaced (lifespan kept) or added
+    text = data.get("text")
+    shown = text if isinstance(text, str) and text != "" else str(chat.get("answer") or "")
+    return Outcome(True, substitute(shown, context), context, None, nodes, token_stored=True)

@@ -1,0 +1,120 @@
+"""Render a check :class:`Report` as readable text, JSON, or JUnit XML."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from xml.etree import ElementTree as ET
+
+from harness._check import Report
+from harness._findings import CODES
+
+__all__ = ["render_json", "render_junit", "render_text", "summary_line"]
+
+_SHOWN_PER_CODE = 3
+
+
+def summary_line(report: Report) -> str:
+    errors, warnings = report.errors, report.warnings
+    ignored = f", ignoring {', '.join(sorted(report.ignored))}" if report.ignored else ""
+    return (
+        f"{len(report.exchanges)} requests, {errors} error{'s' * (errors != 1)}, "
+        f"{warnings} warning{'s' * (warnings != 1)} in {report.elapsed:.2f}s{ignored}"
+    )
+
+
+def render_text(report: Report, *, verbose: bool = False) -> str:
+    """Findings grouped by code, each with evidence, hint and a reproduce command."""
+    lines = [f"botwebhook check: {report.target} (secret {report.secret}, seed {report.seed})", ""]
+    for code, findings in report.by_code().items():
+        info = CODES[code]
+        scenarios = sorted({f.scenario for f in findings})
+        lines.append(f"{code} {info.severity}: {info.title} ({len(scenarios)} scenarios)")
+        shown = findings if verbose else findings[:_SHOWN_PER_CODE]
+        for finding in shown:
+            lines.append(f"  {finding.scenario}: {finding.evidence}")
+        if len(findings) > len(shown):
+            rest = sorted({f.scenario for f in findings[len(shown) :]})
+            more = ", ".join(rest[:6]) + (", ..." if len(rest) > 6 else "")
+            lines.append(f"  ... and {len(findings) - len(shown)} more: {more}")
+        lines.append(f"  hint: {info.hint}")
+        lines.append(f"  reproduce {findings[0].scenario} with:")
+        lines.append(f"    {findings[0].reproduce}")
+        lines.append("")
+    for advice in report.advice:
+        lines.append(f"advice: {advice}")
+    if report.advice:
+        lines.append("")
+    if not report.findings:
+        lines.append("no findings: the platform would accept every answer as intended")
+    lines.append(summary_line(report))
+    return "\n".join(lines)
+
+
+def render_json(report: Report) -> str:
+    data: dict[str, Any] = {
+        "target": report.target,
+        "secret": report.secret,
+        "seed": report.seed,
+        "summary": {
+            "requests": len(report.exchanges),
+            "errors": report.errors,
+            "warnings": report.warnings,
+            "seconds": round(report.elapsed, 3),
+            "ignored": sorted(report.ignored),
+        },
+        "advice": report.advice,
+        "findings": [f.as_dict() for f in report.findings],
+        "scenarios": [
+            {
+                "id": e.scenario,
+                "variant": e.variant,
+                "status": e.received.status if e.received else None,
+                "error": e.delivery.error,
+                "outcome": e.outcome.describe(),
+                "codes": [f.code for f in e.findings if f.code not in report.ignored],
+            }
+            for e in report.exchanges
+        ],
+    }
+    return json.dumps(data, ensure_ascii=False, indent=2)
+
+
+def render_junit(report: Report, *, strict: bool = False) -> str:
+    """One test case per scenario; errors (and warnings with ``strict``) fail it."""
+    suite = ET.Element(
+        "testsuite",
+        name="botwebhook",
+        tests=str(len(report.exchanges)),
+        failures="0",
+        time=f"{report.elapsed:.3f}",
+    )
+    failures = 0
+    for exchange in report.exchanges:
+        case = ET.SubElement(
+            suite,
+            "testcase",
+            classname=f"botwebhook.{report.target}",
+            name=exchange.scenario,
+            time=f"{exchange.delivery.elapsed:.4f}",
+        )
+        findings = [f for f in exchange.findings if f.code not in report.ignored]
+        failing = [f for f in findings if f.severity == "error" or strict]
+        if failing:
+            failures += 1
+            failure = ET.SubElement(
+                case,
+                "failure",
+                message="; ".join(f"{f.code} {f.title}" for f in failing),
+                type=failing[0].code,
+            )
+            failure.text = (
+                "\n".join(f"{f.code} {f.title}\n{f.evidence}\nhint: {f.hint}" for f in failing)
+                + f"\nreproduce with:\n{failing[0].reproduce}"
+            )
+        warnings = [f for f in findings if f not in failing]
+        if warnings:
+            out = ET.SubElement(case, "system-out")
+            out.text = "\n".join(f"{f.code} {f.title}: {f.evidence}" for f in warnings)
+    suite.set("failures", str(failures))
+    return ET.tostring(suite, encoding="unicode", xml_declaration=True)

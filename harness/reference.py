@@ -1,0 +1,238 @@
+"""The reference webhook handler: a small WSGI app that does everything right.
+
+Read it as the model answer for your own endpoint:
+
+1. Only ``POST``; anything else is ``405``.
+2. Refuse a body over the size limit (``413``) before reading all of it.
+3. Verify ``X-Hub-Signature`` over the **raw body bytes**, with a constant-time
+   comparison, **before** parsing anything (``401`` when wrong or missing).
+4. Parse leniently: the platform leaves out unfilled values, ``clientVariables``
+   on Facebook chats, ``chatId`` on first-sentence turns, and may add fields.
+5. Answer ``200`` with ``{"text": ...}``, a *nested* ``context`` update and,
+   when the user has a choice to make, Facebook quick replies.
+6. Never a ``5xx`` and never a traceback: an unexpected condition is a JSON
+   ``4xx``.
+
+Use it in-process (``make_app(secret=...)`` is a WSGI callable), over HTTP with
+``botwebhook serve``, or under any WSGI server::
+
+    gunicorn -w 2 -b 0.0.0.0:8000 'harness.reference:from_env()'
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from werkzeug.wrappers import Request, Response
+
+from harness._errors import BotWebhookValueError, InvalidSecretError
+from harness._signing import SIGNATURE_HEADER, verify
+
+__all__ = ["DEFAULT_MAX_BODY", "ReferenceHandler", "from_env", "make_app"]
+
+#: The default body size limit: 1 MiB.
+DEFAULT_MAX_BODY = 1024 * 1024
+#: Facebook cuts text segments at 640 characters; stay under it.
+_MAX_TEXT = 640
+
+_COLOUR_SENTENCES = {
+    "red": "Red is the colour of fire.",
+    "green": "Green is the colour of grass.",
+    "blue": "Blue is the colour of the sky.",
+    "yellow": "Yellow is the colour of the sun.",
+}
+# The catalogue's colour names in the other platform languages.
+_COLOUR_NAMES = {
+    "rojo": "red", "verde": "green", "azul": "blue", "amarillo": "yellow",
+    "vermelho": "red", "amarelo": "yellow",
+    "rouge": "red", "vert": "green", "bleu": "blue", "jaune": "yellow",
+    "rood": "red", "groen": "green", "blauw": "blue", "geel": "yellow",
+    "rosso": "red", "blu": "blue", "giallo": "yellow",
+}  # fmt: skip
+_DAY_CHOICES = ("Today", "Tomorrow", "This weekend")
+
+
+def _json(status: int, data: Mapping[str, Any], **headers: str) -> Response:
+    body = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return Response(body, status=status, mimetype="application/json", headers=headers)
+
+
+def _error(status: int, message: str, **headers: str) -> Response:
+    return _json(status, {"error": message}, **headers)
+
+
+def _captured(payload: Mapping[str, Any]) -> dict[str, str]:
+    """Filled variables by label.  ``variablesMap`` first, ``memoryVariables`` as a
+    fallback; unfilled variables (no ``value`` key) are simply not there."""
+    variables: Iterable[Any] = ()
+    by_label = payload.get("variablesMap")
+    if isinstance(by_label, dict):
+        variables = by_label.values()
+    elif isinstance(payload.get("memoryVariables"), list):
+        variables = payload["memoryVariables"]
+    out: dict[str, str] = {}
+    for variable in variables:
+        if not isinstance(variable, dict):
+            continue
+        label, value = variable.get("label"), variable.get("value")
+        if isinstance(label, str) and isinstance(value, str):
+            out[label] = value
+    return out
+
+
+def _shorten(text: str) -> str:
+    return text if len(text) <= _MAX_TEXT else text[: _MAX_TEXT - 1] + "…"
+
+
+class ReferenceHandler:
+    """The WSGI application; build it with :func:`make_app`."""
+
+    def __init__(
+        self,
+        *,
+        secret: str | None,
+        require_signature: bool = True,
+        max_body: int = DEFAULT_MAX_BODY,
+        passthrough: bool = False,
+    ) -> None:
+        if require_signature and not secret:
+            raise InvalidSecretError(
+                f"no secret for secret, got {secret!r} (hint: pass the bot's webhook secret, "
+                "or require_signature=False for a plain-http endpoint)"
+            )
+        if isinstance(max_body, bool) or not isinstance(max_body, int) or max_body < 1:
+            raise BotWebhookValueError(
+                f"expected a positive int for max_body, got {max_body!r} (hint: bytes, "
+                f"default {DEFAULT_MAX_BODY})"
+            )
+        self.secret = secret
+        self.require_signature = require_signature
+        self.max_body = max_body
+        self.passthrough = passthrough
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        try:
+            response = self.handle(Request(environ))
+        except Exception:  # the contract: never a 5xx, never a traceback
+            response = _error(400, "the request could not be handled")
+        return response(environ, start_response)
+
+    # -- the steps, in order ------------------------------------------------------
+
+    def handle(self, request: Request) -> Response:
+        if request.method != "POST":
+            return _error(405, "only POST is accepted", Allow="POST")
+        body = self._read_body(request)
+        if body is None:
+            return _error(413, f"body larger than {self.max_body} bytes")
+        problem = self._signature_problem(body, request.headers.get(SIGNATURE_HEADER))
+        if problem:
+            return _error(401, problem)
+        try:
+            payload = json.loads(body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError, RecursionError):
+            return _error(400, "body is not JSON")
+        if not isinstance(payload, dict):
+            return _error(400, "body is not a JSON object")
+        if self.passthrough or "intentName" not in payload:
+            return _json(200, self.answer_passthrough(payload))
+        return _json(200, self.answer_intent(payload))
+
+    def _read_body(self, request: Request) -> bytes | None:
+        """The raw body, or None when it is over the limit (checked before reading
+        it all: first the declared length, then at most ``max_body + 1`` bytes)."""
+        declared = request.content_length
+        if declared is not None and declared > self.max_body:
+            return None
+        body: bytes = request.stream.read(self.max_body + 1)
+        return None if len(body) > self.max_body else body
+
+    def _signature_problem(self, body: bytes, header: str | None) -> str | None:
+        if not self.secret:
+            return None
+        if header is None:
+            return "missing signature" if self.require_signature else None
+        # A signature that is present is always checked, even where it is optional.
+        return None if verify(body, header, self.secret) else "invalid signature"
+
+    # -- the answers ----------------------------------------------------------------
+
+    def answer_intent(self, payload: Mapping[str, Any]) -> dict[str, Any]:
+        """The answer to an intent webhook (see the module docstring)."""
+        intent = payload.get("intentName")
+        values = _captured(payload)
+        if intent == "colour" and "colour" in values:
+            return self._colour(values["colour"])
+        if intent == "book_table" and "guests" in values:
+            return self._book_table(values)
+        # Anything else: {} is a valid answer, and the platform shows the intent's
+        # own response with its $label placeholders filled in.
+        return {}
+
+    def _colour(self, said: str) -> dict[str, Any]:
+        colour = _COLOUR_NAMES.get(said.lower(), said.lower())
+        text = _COLOUR_SENTENCES.get(colour, "I don't recognise that colour.")
+        answer: dict[str, Any] = {"text": text}
+        if colour in _COLOUR_SENTENCES:
+            # A nested context update: remembered for later turns as $favourite_colour.
+            # (A flat {"favourite_colour": "blue"} would be ignored by the platform.)
+            answer["context"] = {"variables": {"favourite_colour": {"value": colour}}}
+        return answer
+
+    def _book_table(self, values: Mapping[str, str]) -> dict[str, Any]:
+        guests = values["guests"]
+        food = values.get("cuisine", "any")
+        if "date" in values:  # the optional variable was filled
+            return {"text": _shorten(f"Booked: a table for {guests} ({food}) {values['date']}.")}
+        question = f"A table for {guests} ({food}). Which day?"
+        return {
+            "text": _shorten(question),
+            "facebook": {
+                "text": _shorten(question),
+                "quick_replies": [
+                    {"content_type": "text", "title": day, "payload": f"DAY_{i}"}
+                    for i, day in enumerate(_DAY_CHOICES)
+                ],
+            },
+        }
+
+    def answer_passthrough(self, payload: Mapping[str, Any]) -> dict[str, Any]:
+        """The answer to a passthrough call: the whole chat turn is ours to answer.
+        (A context update would be ignored here, so there is none.)"""
+        chat = payload.get("chatResult")
+        query = chat.get("query") if isinstance(chat, dict) else None
+        if not isinstance(query, str) or not query.strip():
+            return {"text": "Sorry, I didn't catch that."}
+        return {"text": _shorten(f"You said: {query}")}
+
+
+def make_app(
+    *,
+    secret: str | None,
+    require_signature: bool = True,
+    max_body: int = DEFAULT_MAX_BODY,
+    passthrough: bool = False,
+) -> ReferenceHandler:
+    """The reference handler as a WSGI application.
+
+    ``secret`` is the bot's webhook secret; with ``require_signature=False``
+    (plain-http endpoints, which the platform does not sign) a missing signature
+    is accepted but a wrong one is still refused.  ``passthrough=True`` answers
+    every call as the bot's passthrough endpoint.
+    """
+    return ReferenceHandler(
+        secret=secret,
+        require_signature=require_signature,
+        max_body=max_body,
+        passthrough=passthrough,
+    )
+
+
+def from_env() -> ReferenceHandler:
+    """``make_app`` configured from ``$BOTWEBHOOK_SECRET`` (for gunicorn and friends);
+    without it, signatures are not required."""
+    secret = os.environ.get("BOTWEBHOOK_SECRET") or None
+    return make_app(secret=secret, require_signature=secret is not None)
