@@ -136,6 +136,8 @@ class _Reader:
 
     def value(self, path: str) -> Any:
         c = self._peek()
+        if c == "":
+            raise _Syntax("unexpected end of input", self.pos)
         if c == "{":
             return self.obj(path)
         if c == "[":
@@ -144,8 +146,6 @@ class _Reader:
             if c == "'":
                 self.note("single-quoted string")
             return self.string(c)
-        if c == "":
-            raise _Syntax("unexpected end of input", self.pos)
         return self.literal()
 
     def obj(self, path: str) -> dict[str, Any]:
@@ -156,12 +156,12 @@ class _Reader:
             return out
         while True:
             c = self._peek()
+            if c in ("", "}"):
+                raise _Syntax("expected a name", self.pos)
             if c in "\"'":
                 if c == "'":
                     self.note("single-quoted string")
                 key = self.string(c)
-            elif c in "}" or c == "":
-                raise _Syntax("expected a name", self.pos)
             else:
                 self.note("unquoted name")
                 key = self._literal_text()

@@ -103,11 +103,15 @@ _PAYLOAD: dict[str, Any] = {
     "image_aspect_ratio": _STR,
     "top_element_style": "enum:top_element_style",
 }
+_QUICK_REPLY: dict[str, Any] = {
+    "content_type": "enum:content_type",
+    "title": _STR,
+    "payload": _STR,
+    "image_url": _STR,
+}
 _NODE: dict[str, Any] = {
     "text": _STR,
-    "quick_replies": [
-        {"content_type": "enum:content_type", "title": _STR, "payload": _STR, "image_url": _STR}
-    ],
+    "quick_replies": [_QUICK_REPLY],
     "attachment": {"type": "enum:attachment.type", "payload": _PAYLOAD},
     "type": "enum:attachment.type",
     "payload": _PAYLOAD,
@@ -174,6 +178,8 @@ class _Binder:
             bound = self.bind(item, spec[key], where)
             if bound is not None:
                 out[key] = bound
+        if spec is _QUICK_REPLY and "content_type" not in value:
+            self.issue("BW203", f"{path}.content_type", "missing: the quick reply is dropped")
         return out
 
     def map(self, value: Any, spec: dict[str, Any], path: str) -> dict[str, Any]:
@@ -192,9 +198,7 @@ class _Binder:
                 return value
             if isinstance(value, bool | int | float):
                 text = json.dumps(value)
-                self.issue(
-                    "BW205", path, f"{_kind(value)} {text} is coerced to the string {text!r}"
-                )
+                self.issue("BW205", path, f"{_kind(value)} {text} is coerced to a string")
                 return text
         elif spec in (_INT, _DOUBLE):
             number = value
@@ -239,18 +243,15 @@ def read_answer(body: bytes, content_type: str | None = None, *, passthrough: bo
     if not text.strip():
         return Answer(failure=FAILED_DESERIALIZE, issues=[Issue("BW102", "$", "empty body")])
     result = read(text)
-    issues: list[Issue] = []
     if result.error is not None:
-        issues.append(Issue("BW103", "$", f"not JSON the platform can read: {result.error}"))
-        return Answer(failure=FAILED_DESERIALIZE, issues=issues)
-    for what in result.lenient:
-        issues.append(Issue("BW205", "$", f"needs lenient parsing: {what}"))
+        problem = f"not JSON the platform can read: {result.error}"
+        return Answer(failure=FAILED_DESERIALIZE, issues=[Issue("BW103", "$", problem)])
     if result.value is None:
-        issues.append(Issue("BW102", "$", "the body is null"))
-        return Answer(failure=FAILED_DESERIALIZE, issues=issues)
+        return Answer(failure=FAILED_DESERIALIZE, issues=[Issue("BW102", "$", "the body is null")])
     if not isinstance(result.value, dict):
-        issues.append(Issue("BW103", "$", f"the body is {_kind(result.value)}, not an object"))
-        return Answer(failure=FAILED_DESERIALIZE, issues=issues)
+        problem = f"the body is {_kind(result.value)}, not an object"
+        return Answer(failure=FAILED_DESERIALIZE, issues=[Issue("BW103", "$", problem)])
+    issues = [Issue("BW205", "$", f"needs lenient parsing: {what}") for what in result.lenient]
     binder = _Binder(result.duplicates)
     context = result.value.get("context")
     if isinstance(context, dict) and context and not set(context) & set(_CONTEXT):

@@ -11,6 +11,7 @@ import importlib
 import importlib.util
 import sys
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -176,17 +177,20 @@ class UrlTarget(Target):
         exc = self._requests.exceptions
         started = time.perf_counter()
         try:
-            response = self._session.request(
-                method,
-                url,
-                data=body or None,
-                headers=headers,
-                timeout=(min(self.connect_timeout, timeout), timeout),
-                allow_redirects=False,
-                verify=self.verify,
-                stream=True,
-            )
-            data = response.raw.read(decode_content=False)
+            with warnings.catch_warnings():
+                # --insecure was asked for: urllib3's warning about it is noise.
+                warnings.simplefilter("ignore", _insecure_warning())
+                response = self._session.request(
+                    method,
+                    url,
+                    data=body or None,
+                    headers=headers,
+                    timeout=(min(self.connect_timeout, timeout), timeout),
+                    allow_redirects=False,
+                    verify=self.verify,
+                    stream=True,
+                )
+                data = response.raw.read(decode_content=False)
         except exc.ConnectTimeout as error:
             raise _TransportFailure("connect timed out") from error
         except (exc.ReadTimeout, TimeoutError) as error:
@@ -204,6 +208,12 @@ class UrlTarget(Target):
 
     def close(self) -> None:
         self._session.close()
+
+
+def _insecure_warning() -> type[Warning]:
+    from urllib3.exceptions import InsecureRequestWarning
+
+    return InsecureRequestWarning
 
 
 class _TransportFailure(Exception):

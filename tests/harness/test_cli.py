@@ -142,8 +142,16 @@ def test_bad_input_is_one_line_and_exit_2(  # type: ignore[no-untyped-def]
 
 
 def test_help_everywhere(capfdbinary) -> None:  # type: ignore[no-untyped-def]
-    for argv in ([], ["payload"], ["fixtures"], ["sign"], ["verify"], ["check"], ["send"],
-                 ["serve"]):
+    for argv in (
+        [],
+        ["payload"],
+        ["fixtures"],
+        ["sign"],
+        ["verify"],
+        ["check"],
+        ["send"],
+        ["serve"],
+    ):
         with pytest.raises(SystemExit) as info:
             main([*argv, "--help"])
         assert info.value.code == 0
