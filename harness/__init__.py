@@ -18,6 +18,7 @@ from harness._botmodel import (
     find_model,
     load_model,
 )
+from harness._check import Report, Scenario, build_matrix, run_check
 from harness._errors import (
     BotWebhookError,
     BotWebhookTypeError,
@@ -29,6 +30,9 @@ from harness._errors import (
     SerializationError,
     UnknownFixtureError,
 )
+from harness._exchange import Exchange, check_exchange, deliver
+from harness._findings import CODES as FINDING_CODES
+from harness._findings import Code, Finding
 from harness._fixtures import (
     FixtureInfo,
     fixture_info,
@@ -41,6 +45,7 @@ from harness._fixtures import (
 from harness._gson import dumps as gson_dumps
 from harness._gson import java_double, java_hash_order
 from harness._payload import FEATURES, TEXT_VARIANTS, Payload, Variant
+from harness._platform import Outcome
 from harness._request import (
     LANGUAGES,
     ChainedIntent,
@@ -63,6 +68,7 @@ from harness._response import (
     WebhookResponse,
 )
 from harness._signing import SIGNATURE_HEADER, generate_secret, redact_secret, sign, verify
+from harness._transport import Target, TargetError, load_target
 from harness._version import __version__
 
 if _TYPE_CHECKING:
@@ -94,6 +100,7 @@ def __getattr__(name: str) -> _Any:
 
 __all__ = [
     "FEATURES",
+    "FINDING_CODES",
     "LANGUAGES",
     "SIGNATURE_HEADER",
     "SYSTEM_ENTITIES",
@@ -108,11 +115,14 @@ __all__ = [
     "Button",
     "ChainedIntent",
     "ChatResult",
+    "Code",
     "Config",
     "ContextUpdate",
     "ContextVariable",
     "DefaultAction",
     "Element",
+    "Exchange",
+    "Finding",
     "FixtureInfo",
     "IntentSpec",
     "InvalidBotModelError",
@@ -122,20 +132,28 @@ __all__ = [
     "MemoryVariable",
     "MessageNode",
     "ModelError",
+    "Outcome",
     "Payload",
     "PayloadFactory",
     "PayloadOptionError",
     "QuickReply",
+    "Report",
+    "Scenario",
     "SerializationError",
     "Shape",
+    "Target",
+    "TargetError",
     "UnknownFixtureError",
     "VariableSpec",
     "Variant",
     "WebhookRequest",
     "WebhookResponse",
     "__version__",
+    "build_matrix",
     "build_payload",
     "builtin_model",
+    "check_exchange",
+    "deliver",
     "find_model",
     "fixture_info",
     "fixture_names",
@@ -148,8 +166,10 @@ __all__ = [
     "load_request",
     "load_response",
     "load_schema",
+    "load_target",
     "make_faker",
     "redact_secret",
+    "run_check",
     "sign",
     "verify",
 ]

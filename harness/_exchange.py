@@ -34,7 +34,7 @@ class Exchange:
     sent: Sent
     delivery: Delivery
     answer: Answer | None
-    outcome: Outcome
+    failure: str | None = None
     expect: Expect = "contract"
     scenario: str = ""
     variant: str = ""
@@ -42,6 +42,23 @@ class Exchange:
     secret_known: bool = False
     in_process: bool = False
     findings: list[Finding] = field(default_factory=list)
+    request_json: Any = None
+    _outcome: Outcome | None = field(default=None, repr=False)
+
+    @property
+    def outcome(self) -> Outcome:
+        """What the platform makes of this call (computed on first use)."""
+        if self._outcome is None:
+            request = self.request_json
+            if request is None:
+                try:
+                    request = json.loads(self.sent.body)
+                except ValueError:
+                    request = {}
+            if not isinstance(request, dict):
+                request = {}
+            self._outcome = outcome(request, self.answer, self.failure)
+        return self._outcome
 
     @property
     def received(self) -> Received | None:
@@ -101,8 +118,10 @@ def deliver(
     secret, so the handler's own verification can be seen to reject it.
     """
     variant = ""
+    passthrough: bool | None = None
     if isinstance(body, Payload):
         variant = body.variant.name
+        passthrough = body.variant.shape == "P"
         body = body.body
     signing = (target.https or target.in_process) if sign_requests is None else sign_requests
     header = signature
@@ -112,14 +131,8 @@ def deliver(
         header = None
     sent = Sent("POST", target.url, platform_headers(body, header), body)
     delivery = deliver_raw(target, sent, timeout)
-    if request_json is None:
-        try:
-            request_json = json.loads(body)
-        except ValueError:
-            request_json = {}
-    if not isinstance(request_json, dict):
-        request_json = {}
-    passthrough = "intentName" not in request_json
+    if passthrough is None:
+        passthrough = _is_passthrough(body, request_json)
     received = delivery.received
     answer = None
     failure = None
@@ -145,16 +158,28 @@ def deliver(
         sent=sent,
         delivery=delivery,
         answer=answer,
-        outcome=outcome(request_json, answer, failure),
+        failure=failure,
         expect=expect,
         scenario=scenario,
         variant=variant,
         signed=header is not None,
         secret_known=secret is not None,
         in_process=target.in_process,
+        request_json=request_json,
     )
     exchange.findings = check_exchange(exchange)
     return exchange
+
+
+def _is_passthrough(body: bytes, request_json: Any) -> bool:
+    if request_json is None:
+        if body.startswith(b'{"intentName":'):  # the platform's own key order: cheap
+            return False
+        try:
+            request_json = json.loads(body)
+        except ValueError:
+            return False
+    return isinstance(request_json, dict) and "intentName" not in request_json
 
 
 def check_exchange(exchange: Exchange) -> list[Finding]:

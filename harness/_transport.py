@@ -92,7 +92,7 @@ class Target:
 
     @property
     def https(self) -> bool:
-        return urlsplit(self.url).scheme.lower() == "https"
+        return self.url[:8].lower() == "https://"
 
     def request(
         self, method: str, url: str, headers: dict[str, str], body: bytes, timeout: float
@@ -122,13 +122,17 @@ class WsgiTarget(Target):
     def request(
         self, method: str, url: str, headers: dict[str, str], body: bytes, timeout: float
     ) -> Received:
-        parts = urlsplit(url)
+        if url == _IN_PROCESS_URL:
+            path, base, query = "/", _IN_PROCESS_URL, ""
+        else:
+            parts = urlsplit(url)
+            path, base, query = parts.path or "/", f"{parts.scheme}://{parts.netloc}", parts.query
         started = time.perf_counter()
         try:
             response = self._client.open(
-                parts.path or "/",
-                base_url=f"{parts.scheme}://{parts.netloc}",
-                query_string=parts.query,
+                path,
+                base_url=base,
+                query_string=query,
                 method=method,
                 data=body,
                 headers=headers,
