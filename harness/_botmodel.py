@@ -67,6 +67,10 @@ _ENTITY = re.compile(r"[.a-zA-Z0-9_-]+")
 _LABEL = re.compile(r"[a-zA-Z0-9_.-]+")
 
 
+#: Keys of ``[tool.botwebhook]`` that configure the pytest plugin, not the model.
+SETTINGS_KEYS = ("target", "secret", "seed", "timeout")
+
+
 class InvalidBotModelError(BotWebhookValueError):
     """A bot model (Python or TOML) that cannot describe a real bot."""
 
@@ -354,7 +358,7 @@ class _Reader:
         return {"*": self.strings(data, key, where)}
 
     def model(self, data: Mapping[str, Any]) -> BotModel:
-        data = self.table(data, "", ("languages", "language", "intents"))
+        data = self.table(data, "", ("languages", "language", "intents", *SETTINGS_KEYS))
         if "language" in data and "languages" in data:
             raise self.fail("language", "give either language or languages, not both")
         if "language" in data:
@@ -426,7 +430,8 @@ def load_model(path: str | Path) -> BotModel:
 
 def find_model(directory: str | Path = ".") -> BotModel | None:
     """The model declared in ``directory``: ``botwebhook.toml`` first, then a
-    ``pyproject.toml`` with a ``[tool.botwebhook]`` table; None when neither."""
+    ``pyproject.toml`` whose ``[tool.botwebhook]`` table declares intents; None
+    when neither."""
     folder = Path(directory)
     standalone = folder / "botwebhook.toml"
     if standalone.is_file():
@@ -437,6 +442,6 @@ def find_model(directory: str | Path = ".") -> BotModel | None:
             data = tomllib.loads(pyproject.read_text("utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError):
             return None  # not ours to judge; the user's own tools will complain
-        if "botwebhook" in data.get("tool", {}):
+        if "intents" in data.get("tool", {}).get("botwebhook", {}):
             return load_model(pyproject)
     return None

@@ -162,12 +162,31 @@ class Report:
             grouped.setdefault(finding.code, []).append(finding)
         return grouped
 
+    def assert_ok(self, *, strict: bool = False) -> None:
+        """Raise AssertionError with every failing scenario's findings, unless
+        nothing fails (errors always; warnings only when ``strict``)."""
+        __tracebackhide__ = True
+        failed = [
+            text for e in self.exchanges if (text := _failure(e, self.ignored, strict)) is not None
+        ]
+        if failed:
+            head = f"{len(failed)} of {len(self.exchanges)} scenarios failed against {self.target}"
+            raise AssertionError("\n\n".join([head, *failed, *self.advice]))
+
     def exchange(self, scenario: str) -> Exchange:
         """The exchange of one scenario id."""
         for exchange in self.exchanges:
             if exchange.scenario == scenario:
                 return exchange
         raise KeyError(scenario)
+
+
+def _failure(exchange: Exchange, ignored: frozenset[str], strict: bool) -> str | None:
+    kept = [f for f in exchange.findings if f.code not in ignored]
+    if kept == exchange.findings:
+        return exchange.failure_report(strict=strict)
+    trimmed = Exchange(**{**exchange.__dict__, "findings": kept})
+    return trimmed.failure_report(strict=strict)
 
 
 def run_check(

@@ -69,6 +69,30 @@ class Exchange:
         """No error finding."""
         return not any(f.severity == "error" for f in self.findings)
 
+    def failure_report(self, *, strict: bool = False) -> str | None:
+        """The findings that fail this exchange, readably, or None when it passes
+        (errors always fail; warnings only when ``strict``)."""
+        failing = [f for f in self.findings if strict or f.severity == "error"]
+        if not failing:
+            return None
+        lines = [f"{self.scenario or 'webhook call'} ({self.variant or 'raw body'}):"]
+        for finding in failing:
+            lines.append(f"  {finding.code} {finding.severity}: {finding.title}")
+            lines.append(f"    {finding.evidence}")
+            lines.append(f"    hint: {finding.hint}")
+        if self.expect == "contract":
+            lines.append(f"  {self.outcome.describe()}")
+        lines.append(f"  reproduce with:\n    {self.reproduce()}")
+        return "\n".join(lines)
+
+    def assert_ok(self, *, strict: bool = False) -> None:
+        """Raise AssertionError listing the findings (codes, evidence, hints and a
+        curl command) unless the platform would accept this answer as meant."""
+        __tracebackhide__ = True
+        report = self.failure_report(strict=strict)
+        if report is not None:
+            raise AssertionError(report)
+
     def reproduce(self) -> str:
         """A curl command that sends this exact request again."""
         return curl_command(self.sent, self.in_process)

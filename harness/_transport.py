@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import logging
+import os
 import sys
 import time
 import warnings
@@ -128,6 +130,9 @@ class WsgiTarget(Target):
             parts = urlsplit(url)
             path, base, query = parts.path or "/", f"{parts.scheme}://{parts.netloc}", parts.query
         started = time.perf_counter()
+        catcher = _ErrorLog()
+        root = logging.getLogger()
+        root.addHandler(catcher)
         try:
             response = self._client.open(
                 path,
@@ -148,9 +153,12 @@ class WsgiTarget(Target):
                 elapsed,
                 f"{type(exc).__name__}: {str(exc)[:200]}{where}",
             )
+        finally:
+            root.removeHandler(catcher)
         elapsed = time.perf_counter() - started
         response.close()
-        return Received(response.status_code, dict(response.headers.items()), data, elapsed)
+        logged = catcher.exception if response.status_code >= 500 else None
+        return Received(response.status_code, dict(response.headers.items()), data, elapsed, logged)
 
 
 class UrlTarget(Target):
@@ -232,6 +240,20 @@ def _reason(error: BaseException) -> str:
         if marker in text:
             return marker
     return text[:160]
+
+
+class _ErrorLog(logging.Handler):
+    """Catches the exception a framework (Flask, Django) logs while turning it into
+    a 500, so the finding can name it."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.exception: str | None = None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self.exception is None and record.exc_info and record.exc_info[1] is not None:
+            exc = record.exc_info[1]
+            self.exception = f"{type(exc).__name__}: {str(exc)[:200]}{_raised_at(exc)}"
 
 
 def _raised_at(exc: BaseException) -> str:
@@ -339,12 +361,18 @@ def _import_app(spec: str) -> Any:
     if module_part.endswith(".py") or "/" in module_part or "\\" in module_part:
         module = _import_file(Path(module_part), spec)
     else:
+        if os.getcwd() not in sys.path:  # as gunicorn does: the current folder is importable
+            sys.path.insert(0, os.getcwd())
         try:
             module = importlib.import_module(module_part)
         except ImportError as exc:
             raise TargetError(
                 f"cannot import {module_part!r} for target {spec!r}: {exc} (hint: run from your "
                 "project folder, or give a file path such as 'app.py:app')"
+            ) from exc
+        except Exception as exc:
+            raise TargetError(
+                f"importing {module_part!r} for target {spec!r} failed: {type(exc).__name__}: {exc}"
             ) from exc
     obj: Any = module
     for part in attr.split("."):

@@ -1,15 +1,290 @@
 """pytest entry point ``botwebhook`` (disable with ``-p no:botwebhook``).
 
 pytest imports this module on every run of every project where the package
-is installed, so it imports nothing but pytest at top level; the harness and
-its dependencies are imported inside the hooks and fixtures that need them.
+is installed, so it imports nothing but pytest at top level: the harness,
+werkzeug, requests and Faker load inside the fixtures and hooks that need
+them, and a test suite that never uses the plugin does not change at all.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
 import pytest
+
+from pytest_botwebhook._settings import OPTIONS
+
+if TYPE_CHECKING:
+    from faker import Faker
+
+    from harness import BotModel
+    from pytest_botwebhook._client import BotWebhookClient, PayloadBuilder
+    from pytest_botwebhook._settings import Settings
+
+_MARKER_KEYS = ("target", "secret", "model")
+_SETTINGS = pytest.StashKey["Settings"]()
+_MODELS = pytest.StashKey[dict[str, Any]]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    """Register the ``botwebhook`` option group (options arrive with the fixtures)."""
-    parser.getgroup("botwebhook", "webhook testing with pytest-botwebhook")
+    group = parser.getgroup("botwebhook", "webhook testing with pytest-botwebhook")
+    for name, help_text in OPTIONS:
+        group.addoption(f"--botwebhook-{name}", dest=f"botwebhook_{name}", help=help_text)
+        parser.addini(f"botwebhook_{name}", help_text, type="string", default="")
+    group.addoption(
+        "--botwebhook-suite",
+        action="store_true",
+        dest="botwebhook_suite",
+        help="collect the contract suite: one test per scenario of 'botwebhook check'",
+    )
+    group.addoption(
+        "--botwebhook-strict",
+        action="store_true",
+        dest="botwebhook_strict",
+        help="with --botwebhook-suite: warnings fail too",
+    )
+    group.addoption(
+        "--botwebhook-passthrough",
+        action="store_true",
+        dest="botwebhook_passthrough",
+        help="with --botwebhook-suite: the target is a passthrough endpoint",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "botwebhook(target=None, secret=None, model=None): override the webhook target, "
+        "secret or bot model (a path or harness.BotModel) for a test or module",
+    )
+    config.addinivalue_line(
+        "markers",
+        "botwebhook_suite(passthrough=False, strict=False): a contract suite test "
+        "(made by pytest_botwebhook.contract_suite())",
+    )
+
+
+def _settings(config: pytest.Config) -> Settings:
+    settings = config.stash.get(_SETTINGS, None)
+    if settings is None:
+        from pytest_botwebhook._settings import resolve
+
+        settings = config.stash[_SETTINGS] = resolve(config)
+    return settings
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    """Target and seed, so any failure can be reproduced (only when configured)."""
+    if not (config.getoption("botwebhook_suite") or _any_setting(config)):
+        return None
+    settings = _settings(config)
+    from harness import redact_secret
+
+    seed = settings.seed if settings.seed is not None else "per test (from the test id)"
+    return (
+        f"botwebhook: target={settings.target or '(botwebhook_target fixture)'}, "
+        f"secret={redact_secret(settings.secret)} ({settings.sources['secret']}), "
+        f"seed={seed}, model={settings.model or '(auto)'}"
+    )
+
+
+def _any_setting(config: pytest.Config) -> bool:
+    return any(
+        config.getoption(f"botwebhook_{name}") or config.getini(f"botwebhook_{name}")
+        for name, _ in OPTIONS
+    )
+
+
+# -- markers -------------------------------------------------------------------------
+
+
+def _overrides(node: pytest.Item | pytest.Function | Any) -> dict[str, Any]:
+    """``@pytest.mark.botwebhook(...)`` values, closest marker first; unknown
+    arguments fail the test with a clear message."""
+    out: dict[str, Any] = {}
+    for marker in node.iter_markers("botwebhook"):
+        if marker.args:
+            pytest.fail(
+                f"@pytest.mark.botwebhook takes keyword arguments only "
+                f"({', '.join(_MARKER_KEYS)}), got positional {marker.args!r}",
+                pytrace=False,
+            )
+        for key, value in marker.kwargs.items():
+            if key not in _MARKER_KEYS:
+                pytest.fail(
+                    f"@pytest.mark.botwebhook got an unknown argument {key!r}; "
+                    f"it takes {', '.join(_MARKER_KEYS)}",
+                    pytrace=False,
+                )
+            out.setdefault(key, value)
+    return out
+
+
+def _load_model(config: pytest.Config, spec: Any) -> BotModel | None:
+    """A model from a marker value, the settings, or the rootdir; cached per session."""
+    from harness import BotModel, BotWebhookError, find_model, load_model
+
+    if isinstance(spec, BotModel):
+        return spec
+    cache = config.stash.setdefault(_MODELS, {})
+    key = str(spec)
+    if key not in cache:
+        try:
+            if spec is None:
+                cache[key] = find_model(config.rootpath)
+            else:
+                path = config.rootpath / str(spec)
+                cache[key] = load_model(path if path.exists() else str(spec))
+        except BotWebhookError as exc:
+            pytest.fail(f"botwebhook: {exc}", pytrace=False)
+    model: BotModel | None = cache[key]
+    return model
+
+
+# -- fixtures --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def botwebhook_settings(pytestconfig: pytest.Config) -> Settings:
+    """The resolved pytest-botwebhook settings (command line > ini > environment >
+    ``[tool.botwebhook]`` > defaults), with where each came from."""
+    return _settings(pytestconfig)
+
+
+@pytest.fixture
+def botwebhook_target(botwebhook_settings: Settings) -> Any:
+    """The webhook under test: a WSGI app, an import string or a URL.
+
+    Defaults to ``--botwebhook-target`` / ini ``botwebhook_target``; override
+    this fixture to return your app (``return create_app()``) or a URL.
+    """
+    return botwebhook_settings.target
+
+
+@pytest.fixture
+def botwebhook_secret(botwebhook_settings: Settings) -> str:
+    """The webhook secret requests are signed with (default: a fixed test secret,
+    ``pytest_botwebhook.TEST_SECRET``); override to return your handler's."""
+    return botwebhook_settings.secret
+
+
+@pytest.fixture
+def botwebhook_seed(request: pytest.FixtureRequest, botwebhook_settings: Settings) -> int:
+    """The seed for this test's payloads: ``--botwebhook-seed``, else derived from
+    the test id (stable between runs, different between tests)."""
+    if botwebhook_settings.seed is not None:
+        return botwebhook_settings.seed
+    from pytest_botwebhook._settings import seed_for
+
+    return seed_for(request.node.nodeid)
+
+
+@pytest.fixture
+def botwebhook_model(request: pytest.FixtureRequest, botwebhook_settings: Settings) -> BotModel:
+    """The bot model: the marker's, ``--botwebhook-model``, the one declared in the
+    rootdir (``botwebhook.toml`` / ``[tool.botwebhook]``), or the built-in catalogue."""
+    spec = _overrides(request.node).get("model", botwebhook_settings.model)
+    model = _load_model(request.config, spec)
+    if model is None:
+        from harness import builtin_model
+
+        return builtin_model()
+    return model
+
+
+@pytest.fixture
+def botwebhook_faker(botwebhook_model: BotModel, botwebhook_seed: int) -> Faker:
+    """A Faker seeded for this test, in the bot's first language, with
+    ``harness.BotWebhookProvider`` added."""
+    from harness import make_faker
+
+    return make_faker(botwebhook_model.languages[0], seed=botwebhook_seed)
+
+
+@pytest.fixture
+def botwebhook_payload(botwebhook_model: BotModel, botwebhook_seed: int) -> PayloadBuilder:
+    """Build realistic payloads: ``botwebhook_payload(intent="colour", colour="blue",
+    shape="A")`` returns a ``harness.Payload`` (exact bytes, variant, parsed request)."""
+    from harness import builtin_model
+    from pytest_botwebhook._client import PayloadBuilder
+
+    declared = None if botwebhook_model is builtin_model() else botwebhook_model
+    return PayloadBuilder(declared, botwebhook_seed)
+
+
+@pytest.fixture
+def botwebhook(
+    request: pytest.FixtureRequest,
+    botwebhook_target: Any,
+    botwebhook_secret: str,
+    botwebhook_payload: PayloadBuilder,
+    botwebhook_settings: Settings,
+) -> Iterator[BotWebhookClient]:
+    """The client: ``botwebhook.send(payload=None, **payload_options)`` returns the
+    exchange (``exchange.assert_ok()``, ``exchange.outcome``); ``botwebhook.check()``
+    runs the whole scenario matrix (``report.assert_ok()``)."""
+    from harness import BotWebhookError
+    from pytest_botwebhook._client import BotWebhookClient
+
+    overrides = _overrides(request.node)
+    target = overrides.get("target", botwebhook_target)
+    if target is None:
+        pytest.fail(
+            "botwebhook: no target: pass --botwebhook-target, set botwebhook_target in the "
+            "ini file, define a botwebhook_target fixture, or use "
+            "@pytest.mark.botwebhook(target=...)",
+            pytrace=False,
+        )
+    client = BotWebhookClient(
+        target,
+        secret=overrides.get("secret", botwebhook_secret),
+        payloads=botwebhook_payload,
+        timeout=botwebhook_settings.timeout,
+        seed=botwebhook_payload.seed,
+    )
+    try:
+        client.target  # noqa: B018 - load now, so a bad target fails setup readably
+    except BotWebhookError as exc:
+        pytest.fail(f"botwebhook: {exc}", pytrace=False)
+    yield client
+    client.close()
+
+
+# -- the contract suite ------------------------------------------------------------------
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "botwebhook_scenario" not in metafunc.fixturenames:
+        return
+    from pytest_botwebhook._suite_items import scenarios_for
+
+    suite = metafunc.definition.get_closest_marker("botwebhook_suite")
+    passthrough = bool(suite.kwargs.get("passthrough")) if suite else False
+    overrides = _overrides(metafunc.definition)
+    settings = _settings(metafunc.config)
+    model = _load_model(metafunc.config, overrides.get("model", settings.model))
+    scenarios = scenarios_for(model, settings.seed or 0, passthrough)
+    metafunc.parametrize(
+        "botwebhook_scenario",
+        scenarios,
+        ids=[s.id.replace("[", "-").rstrip("]").removeprefix("contract-") for s in scenarios],
+    )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(
+    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    if not config.getoption("botwebhook_suite"):
+        return
+    from pytest_botwebhook._suite_items import suite_items
+
+    settings = _settings(config)
+    if settings.target is None:
+        raise pytest.UsageError(
+            "botwebhook: --botwebhook-suite needs a target: --botwebhook-target or the ini "
+            "option botwebhook_target"
+        )
+    model = _load_model(config, settings.model)
+    items.extend(suite_items(session, settings, model))

@@ -1,0 +1,155 @@
+"""The objects behind the ``botwebhook_payload`` and ``botwebhook`` fixtures."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from harness import (
+    BotModel,
+    Exchange,
+    Payload,
+    PayloadFactory,
+    Report,
+    Scenario,
+    Target,
+    deliver,
+    load_target,
+    run_check,
+)
+
+__all__ = ["BotWebhookClient", "PayloadBuilder"]
+
+_OPTIONS = frozenset(
+    {
+        "shape", "language", "text", "unfilled_optional", "facebook", "config", "chained",
+        "trigger", "sys_any_command",
+    }
+)  # fmt: skip
+
+
+class PayloadBuilder:
+    """Builds realistic payloads for the bot model, seeded per test.
+
+    ``botwebhook_payload(intent="colour", colour="blue")``: keyword arguments
+    that are not factory options (``shape``, ``language``, ``text``, the
+    features…) are variable values; pass ``values={...}`` for a label that
+    clashes with an option name.
+    """
+
+    def __init__(self, model: BotModel | None, seed: int) -> None:
+        self.factory = PayloadFactory(model, seed=seed)
+        self.seed = seed
+        self.declared_model = model  # None: the built-in catalogue
+
+    @property
+    def model(self) -> BotModel:
+        return self.factory.model
+
+    def __call__(
+        self,
+        intent: str | None = None,
+        *,
+        values: Mapping[str, str] | None = None,
+        **options: Any,
+    ) -> Payload:
+        variables = {k: v for k, v in options.items() if k not in _OPTIONS}
+        chosen = {k: v for k, v in options.items() if k in _OPTIONS}
+        merged = {**(values or {}), **variables}
+        return self.factory.build(intent=intent, values=merged or None, **chosen)
+
+
+class BotWebhookClient:
+    """Sends webhook calls to the target the way the platform does, and checks them.
+
+    ``send()`` returns an :class:`harness.Exchange` (``exchange.assert_ok()``
+    fails a test readably); ``check()`` runs the whole scenario matrix and
+    returns a :class:`harness.Report` (``report.assert_ok()``).
+    """
+
+    def __init__(
+        self,
+        target: Any,
+        *,
+        secret: str,
+        payloads: PayloadBuilder,
+        timeout: float = 10.0,
+        seed: int = 0,
+    ) -> None:
+        self._target_spec = target
+        self._target: Target | None = None
+        self.secret = secret
+        self.payloads = payloads
+        self.timeout = timeout
+        self.seed = seed
+
+    @property
+    def target(self) -> Target:
+        """The loaded target (import strings and URLs are loaded on first use)."""
+        if self._target is None:
+            self._target = load_target(self._target_spec, connect_timeout=self.timeout)
+        return self._target
+
+    def payload(self, intent: str | None = None, **options: Any) -> Payload:
+        """Same as the ``botwebhook_payload`` fixture."""
+        return self.payloads(intent, **options)
+
+    def send(
+        self,
+        payload: Payload | bytes | None = None,
+        *,
+        sign: bool | None = None,
+        signature: str | None = None,
+        **payload_options: Any,
+    ) -> Exchange:
+        """Deliver one call: ``payload`` (a Payload or exact bytes) or one built
+        from ``payload_options`` (as for ``botwebhook_payload``)."""
+        if payload is None:
+            payload = self.payloads(**payload_options)
+        elif payload_options:
+            raise TypeError(
+                f"send() got a payload and payload options {sorted(payload_options)}: "
+                "pass one or the other"
+            )
+        return deliver(
+            self.target,
+            payload,
+            secret=self.secret,
+            sign_requests=sign,
+            signature=signature,
+            timeout=self.timeout,
+        )
+
+    def run_scenario(self, scenario: Scenario) -> Exchange:
+        """Deliver one scenario of the check matrix."""
+        return deliver(
+            self.target,
+            scenario.payload or scenario.body,
+            secret=self.secret,
+            signature=scenario.signature,
+            timeout=self.timeout,
+            expect=scenario.expect,
+            scenario=scenario.id,
+        )
+
+    def check(
+        self,
+        *,
+        passthrough: bool = False,
+        ignore: Iterable[str] = (),
+        seed: int | None = None,
+    ) -> Report:
+        """Run the full scenario matrix (as ``botwebhook check``) and return the report."""
+        return run_check(
+            self.target,
+            secret=self.secret,
+            model=self.payloads.declared_model,
+            seed=self.seed if seed is None else seed,
+            timeout=self.timeout,
+            ignore=ignore,
+            passthrough=passthrough,
+        )
+
+    def close(self) -> None:
+        if self._target is not None:
+            self._target.close()

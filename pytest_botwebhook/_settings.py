@@ -1,0 +1,116 @@
+"""The plugin's settings, with the usual precedence:
+command line > ini (``[tool.pytest.ini_options]``, ``pytest.ini``, …) >
+``BOTWEBHOOK_SECRET`` (secret only) > ``[tool.botwebhook]`` in ``pyproject.toml`` >
+defaults."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+if sys.version_info >= (3, 11):  # pragma: no cover - version dependent
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+__all__ = ["OPTIONS", "Settings", "resolve", "seed_for"]
+
+#: (name, help) of every setting; the flag is --botwebhook-NAME, the ini key botwebhook_NAME.
+OPTIONS = (
+    ("target", "the webhook under test: a WSGI import string (pkg.module:app, app.py:app) or URL"),
+    ("secret", "the webhook secret (default: $BOTWEBHOOK_SECRET, else a fixed test secret)"),
+    ("seed", "seed for generated payloads (default: derived from each test's id)"),
+    ("model", "bot model file: botwebhook.toml or pyproject.toml (default: found in rootdir)"),
+    ("timeout", "connect and read timeout in seconds (default: 10, as the platform)"),
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved settings, each with where it came from (for the report header)."""
+
+    target: str | None
+    secret: str
+    seed: int | None
+    model: str | None
+    timeout: float
+    sources: dict[str, str]
+
+    @property
+    def configured(self) -> bool:
+        return any(self.sources.get(k, "default") != "default" for k in ("target", "seed", "model"))
+
+
+def _pyproject(root: Path) -> dict[str, Any]:
+    path = root / "pyproject.toml"
+    try:
+        data = tomllib.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    table = data.get("tool", {}).get("botwebhook", {})
+    return table if isinstance(table, dict) else {}
+
+
+def resolve(config: pytest.Config) -> Settings:
+    """Settings for this session; bad values stop the session with one clear line."""
+    table = _pyproject(config.rootpath)
+    values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    for name, _ in OPTIONS:
+        option = config.getoption(f"botwebhook_{name}")
+        ini = config.getini(f"botwebhook_{name}")
+        if option not in (None, ""):
+            values[name], sources[name] = option, f"--botwebhook-{name}"
+        elif ini not in (None, ""):
+            values[name], sources[name] = ini, f"ini botwebhook_{name}"
+        elif name == "secret" and os.environ.get("BOTWEBHOOK_SECRET"):
+            values[name], sources[name] = os.environ["BOTWEBHOOK_SECRET"], "$BOTWEBHOOK_SECRET"
+        elif name in table and name != "model":
+            values[name], sources[name] = table[name], "[tool.botwebhook]"
+        else:
+            sources[name] = "default"
+    from pytest_botwebhook._suite import TEST_SECRET
+
+    return Settings(
+        target=_text(values.get("target"), "target", sources),
+        secret=_text(values.get("secret"), "secret", sources) or TEST_SECRET,
+        seed=_number(values.get("seed"), "seed", sources, int),
+        model=_text(values.get("model"), "model", sources),
+        timeout=_number(values.get("timeout"), "timeout", sources, float) or 10.0,
+        sources=sources,
+    )
+
+
+def _text(value: Any, name: str, sources: dict[str, str]) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise pytest.UsageError(
+            f"botwebhook: {name} from {sources[name]} must be a non-empty string, got {value!r}"
+        )
+    return value
+
+
+def _number(value: Any, name: str, sources: dict[str, str], kind: type) -> Any:
+    if value is None:
+        return None
+    try:
+        number = kind(value)
+    except (TypeError, ValueError):
+        raise pytest.UsageError(
+            f"botwebhook: {name} from {sources[name]} must be a number, got {value!r}"
+        ) from None
+    if kind is float and number <= 0:
+        raise pytest.UsageError(f"botwebhook: {name} from {sources[name]} must be positive")
+    return number
+
+
+def seed_for(nodeid: str) -> int:
+    """The per-test seed: stable for a test id, different between tests."""
+    return int.from_bytes(hashlib.sha256(nodeid.encode()).digest()[:4], "big")

@@ -1,0 +1,40 @@
+"""The one-line contract suite (imports only pytest; the rest loads on use)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+__all__ = ["SUITE_MARKER", "TEST_SECRET", "contract_suite"]
+
+#: The secret used when none is configured: clearly a test value, 40 characters.
+TEST_SECRET = "botwebhook-test-secret-not-for-productio"
+#: Marks the test function that :func:`contract_suite` returns.
+SUITE_MARKER = "botwebhook_suite"
+
+
+def contract_suite(*, passthrough: bool = False, strict: bool = False) -> Callable[..., None]:
+    """A test function that pytest expands into one item per scenario of the
+    ``botwebhook check`` matrix, against the configured target::
+
+        # tests/test_webhook_contract.py
+        import pytest_botwebhook
+
+        test_contract = pytest_botwebhook.contract_suite()
+
+    Items are named after the scenarios (``test_contract[colour-shapeA]``,
+    ``test_contract[signature-wrong]``); the target, secret and model come from
+    the usual configuration, the ``botwebhook_target`` fixture or a module's
+    ``pytestmark = pytest.mark.botwebhook(...)``.  ``passthrough=True`` checks a
+    passthrough endpoint; ``strict=True`` fails on warnings too.
+    """
+
+    @pytest.mark.botwebhook_suite(passthrough=passthrough, strict=strict)
+    def test_contract(botwebhook_scenario: Any, botwebhook: Any) -> None:
+        __tracebackhide__ = True
+        botwebhook.run_scenario(botwebhook_scenario).assert_ok(strict=strict)
+
+    marked: Callable[..., None] = test_contract
+    return marked
