@@ -1,4 +1,5 @@
-"""The README's Python examples run, in order, in one namespace."""
+"""The README's examples run: library blocks in one namespace, plugin blocks
+(``python conftest`` / ``python test``) in a pytester project."""
 
 from __future__ import annotations
 
@@ -10,17 +11,42 @@ import pytest
 README = Path(__file__).resolve().parent.parent / "README.md"
 
 
-def python_blocks() -> list[str]:
-    return re.findall(r"```python\n(.*?)```", README.read_text("utf-8"), flags=re.S)
+def blocks(kind: str) -> list[str]:
+    pattern = r"```python" + (rf" {kind}" if kind else "") + r"\n(.*?)```"
+    return re.findall(pattern, README.read_text("utf-8"), flags=re.S)
 
 
-def test_readme_has_python_examples() -> None:
-    assert len(python_blocks()) >= 5
+def test_readme_has_examples() -> None:
+    assert len(blocks("")) >= 5
+    assert len(blocks("conftest")) == 1
+    assert len(blocks("test")) >= 3
 
 
 def test_readme_python_examples_run(capsys: pytest.CaptureFixture[str]) -> None:
     namespace: dict[str, object] = {}
-    for index, block in enumerate(python_blocks()):
-        code = compile(block, f"README.md python block {index}", "exec")
-        exec(code, namespace)
+    for index, block in enumerate(blocks("")):
+        exec(compile(block, f"README.md python block {index}", "exec"), namespace)
     assert "…(40 chars)" in capsys.readouterr().out
+
+
+def test_readme_plugin_examples_run(pytester: pytest.Pytester) -> None:
+    pytester.mkpydir("myapp")
+    pytester.path.joinpath("myapp", "__init__.py").write_text(
+        "from harness.reference import make_app\n"
+        "def create_app(testing=False, secret='the-secret-my-app-verifies-with'):\n"
+        "    return make_app(secret=secret)\n"
+    )
+    pytester.path.joinpath("myapp", "wsgi.py").write_text(
+        "from myapp import create_app\n"
+        "app = create_app()\n"
+        "staging_app = create_app(secret='staging-secret')\n"
+    )
+    pytester.makeconftest(blocks("conftest")[0])
+    for index, block in enumerate(blocks("test")):
+        pytester.makepyfile(**{f"test_readme_{index}": block})
+    pytester.syspathinsert()
+    result = pytester.runpytest("-q", "-p", "no:cacheprovider")
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("passed", 0) > 150
+    assert "failed" not in outcomes
+    assert "errors" not in outcomes
