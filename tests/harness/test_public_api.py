@@ -95,7 +95,14 @@ def test_harness_all_is_exactly_the_public_surface() -> None:
 
 
 def test_plugin_package_surface() -> None:
-    assert pytest_botwebhook.__all__ == []
+    assert set(pytest_botwebhook.__all__) == {
+        "TEST_SECRET",
+        "BotWebhookClient",
+        "PayloadBuilder",
+        "contract_suite",
+    }
+    for name in pytest_botwebhook.__all__:
+        assert getattr(pytest_botwebhook, name) is not None
 
 
 def test_faker_is_imported_only_when_the_factory_is_used() -> None:
