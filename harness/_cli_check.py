@@ -3,24 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 from typing import Any
 
 from harness._cli_protocol import load_bot_model, parse_vars
 from harness._findings import CODES
-from harness.cli import EXIT_FAILED, EXIT_OK, SECRET_ENV, CliError
+from harness._request import LANGUAGES
+from harness.cli import EXIT_FAILED, EXIT_OK, CliError, add_secret_option, resolve_secret
 
 __all__ = ["register"]
-
-
-def _secret(args: argparse.Namespace) -> str | None:
-    secret = args.secret if args.secret is not None else os.environ.get(SECRET_ENV)
-    if secret == "":
-        raise CliError(
-            f"the secret is empty: pass the bot's webhook secret with --secret or {SECRET_ENV}"
-        )
-    return secret
 
 
 def _target(args: argparse.Namespace, secret: str | None) -> tuple[Any, str | None]:
@@ -64,7 +55,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     ignore = parse_ignore(args.ignore)
     model = load_bot_model(args.model)
-    target, secret = _target(args, _secret(args))
+    target, secret = _target(args, resolve_secret(args.secret, required=False))
     try:
         report = run_check(
             target,
@@ -92,7 +83,7 @@ def cmd_send(args: argparse.Namespace) -> int:
     from harness._fixtures import fixture_info, load_fixture
     from harness._request import WebhookRequest
 
-    secret = _secret(args)
+    secret = resolve_secret(args.secret, required=False)
     if args.fixture and (args.intent or args.var or args.shape):
         raise CliError("--fixture sends a canonical body; it cannot be combined with --intent")
     if args.fixture:
@@ -138,10 +129,7 @@ def cmd_send(args: argparse.Namespace) -> int:
 
 
 def _target_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--secret", metavar="S",
-        help=f"the bot's webhook secret (default: ${SECRET_ENV}); never printed in full",
-    )  # fmt: skip
+    add_secret_option(p)
     p.add_argument("--model", metavar="FILE", help="bot model: botwebhook.toml or pyproject.toml")
     p.add_argument("--seed", type=int, default=0, metavar="N", help="random seed (default: 0)")
     p.add_argument(
@@ -196,5 +184,5 @@ def register(commands: Any) -> None:
     p.add_argument("--intent", metavar="NAME", help="the intent (default: any)")
     p.add_argument("--var", action="append", metavar="LABEL=VALUE", help="a variable's value")
     p.add_argument("--shape", choices=("A", "B", "P"), help="A, B or P (default: mixed)")
-    p.add_argument("--language", choices=("EN", "ES", "PT", "FR", "NL", "IT"))
+    p.add_argument("--language", choices=LANGUAGES)
     p.set_defaults(handler=cmd_send)

@@ -15,8 +15,8 @@ from harness._signing import sign, signature_problem
 from harness.cli import (
     EXIT_FAILED,
     EXIT_OK,
-    SECRET_ENV,
     CliError,
+    add_secret_option,
     read_input,
     resolve_secret,
     write_bytes,
@@ -110,26 +110,20 @@ def cmd_fixtures(args: argparse.Namespace) -> int:
 
 def cmd_sign(args: argparse.Namespace) -> int:
     secret = resolve_secret(args.secret)
+    assert secret is not None
     print(sign(read_input(args.file), secret))
     return EXIT_OK
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
     secret = resolve_secret(args.secret)
+    assert secret is not None
     problem = signature_problem(read_input(args.file), args.signature, secret)
     if problem is None:
         print("valid")
         return EXIT_OK
     print(f"invalid: {problem}")
     return EXIT_FAILED
-
-
-def _add_secret(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--secret",
-        metavar="S",
-        help=f"the bot's webhook secret (default: ${SECRET_ENV}); never printed in full",
-    )
 
 
 def _add_file(parser: argparse.ArgumentParser) -> None:
@@ -198,7 +192,7 @@ def register(commands: Any) -> None:
         help="print the X-Hub-Signature value for a body",
         description="Print the X-Hub-Signature header value (sha256=<hex>) for FILE's exact bytes.",
     )
-    _add_secret(p)
+    add_secret_option(p)
     _add_file(p)
     p.set_defaults(handler=cmd_sign)
 
@@ -207,7 +201,7 @@ def register(commands: Any) -> None:
         help="check an X-Hub-Signature value (exit 0 valid, 1 invalid)",
         description="Check a signature against FILE's exact bytes: exit 0 when valid, 1 when not.",
     )
-    _add_secret(p)
+    add_secret_option(p)
     p.add_argument("--signature", required=True, metavar="H", help="the header value, sha256=...")
     _add_file(p)
     p.set_defaults(handler=cmd_verify)

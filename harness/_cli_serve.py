@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import signal
 import sys
 import tempfile
@@ -11,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from harness._signing import redact_secret
-from harness.cli import EXIT_OK, SECRET_ENV, CliError
+from harness.cli import EXIT_OK, CliError, add_secret_option, resolve_secret
 
 __all__ = ["register"]
 
@@ -22,14 +21,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from harness._tls import make_certificate
     from harness.reference import make_app
 
-    secret = args.secret if args.secret is not None else os.environ.get(SECRET_ENV)
-    if args.no_signature:
-        secret = secret or None
-    elif not secret:
-        raise CliError(
-            f"no secret: pass --secret S or set {SECRET_ENV} (or --no-signature for a "
-            "plain-http endpoint, which the platform does not sign)"
-        )
+    secret = resolve_secret(
+        args.secret,
+        required=not args.no_signature,
+        hint=" (or --no-signature for a plain-http endpoint, which the platform does not sign)",
+    )
     if not 0 <= args.port <= 65535:
         raise CliError(f"--port {args.port} is not a port number (0 picks a free one)")
     app = make_app(
@@ -89,9 +85,7 @@ def register(commands: Any) -> None:
     )
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     p.add_argument("--port", type=int, default=8080, help="port (default: 8080; 0 picks one)")
-    p.add_argument(
-        "--secret", metavar="S", help=f"the webhook secret (default: ${SECRET_ENV}); shown redacted"
-    )
+    add_secret_option(p)
     p.add_argument(
         "--no-signature", action="store_true",
         help="accept unsigned requests (plain-http endpoints are not signed); "

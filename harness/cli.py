@@ -49,17 +49,29 @@ def read_input(path: str) -> bytes:
         raise CliError(f"cannot read {path!r}: {reason}") from exc
 
 
-def resolve_secret(given: str | None) -> str:
-    """``--secret`` if given, else ``$BOTWEBHOOK_SECRET``; never empty."""
+def resolve_secret(given: str | None, *, required: bool = True, hint: str = "") -> str | None:
+    """``--secret`` if given, else ``$BOTWEBHOOK_SECRET``; never empty.  Without
+    either: an error when ``required`` (``hint`` says what else would do), else None."""
     secret = given if given is not None else os.environ.get(SECRET_ENV)
     if secret is None:
-        raise CliError(f"no secret: pass --secret S or set {SECRET_ENV}")
+        if required:
+            raise CliError(f"no secret: pass --secret S or set {SECRET_ENV}{hint}")
+        return None
     if not secret:
         raise CliError(
             "the secret is empty: pass the bot's 40-character webhook secret with --secret "
             f"or {SECRET_ENV}"
         )
     return secret
+
+
+def add_secret_option(parser: argparse.ArgumentParser) -> None:
+    """The ``--secret S`` option every command that signs or verifies shares."""
+    parser.add_argument(
+        "--secret",
+        metavar="S",
+        help=f"the bot's webhook secret (default: ${SECRET_ENV}); never printed in full",
+    )
 
 
 def write_bytes(data: bytes) -> None:
