@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import difflib
 import re
-import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,11 +33,6 @@ from harness._errors import BotWebhookValueError
 from harness._langdata import PLACEHOLDER
 from harness._regexgen import RegexGenerator, UnsupportedRegexError
 from harness._request import LANGUAGES
-
-if sys.version_info >= (3, 11):  # pragma: no cover - version dependent
-    import tomllib
-else:  # pragma: no cover - Python 3.10 only
-    import tomli as tomllib
 
 __all__ = [
     "SYSTEM_ENTITIES",
@@ -400,6 +394,15 @@ class _Reader:
         )
 
 
+def _toml() -> Any:
+    """``tomllib``, or its backport ``tomli`` on Python 3.10 (imported on use)."""
+    try:
+        import tomllib
+    except ImportError:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
+    return tomllib
+
+
 def load_model(path: str | Path) -> BotModel:
     """Read a model from ``pyproject.toml`` (its ``[tool.botwebhook]`` table) or from
     any other TOML file (``botwebhook.toml``: the same keys at top level)."""
@@ -413,6 +416,7 @@ def load_model(path: str | Path) -> BotModel:
         ) from exc
     except UnicodeDecodeError as exc:
         raise InvalidBotModelError(f"{str(file)!r} is not UTF-8 text") from exc
+    tomllib = _toml()
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -438,6 +442,7 @@ def find_model(directory: str | Path = ".") -> BotModel | None:
         return load_model(standalone)
     pyproject = folder / "pyproject.toml"
     if pyproject.is_file():
+        tomllib = _toml()
         try:
             data = tomllib.loads(pyproject.read_text("utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError):

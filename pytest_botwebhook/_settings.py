@@ -7,17 +7,11 @@ from __future__ import annotations
 
 import hashlib
 import os
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-if sys.version_info >= (3, 11):  # pragma: no cover - version dependent
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 __all__ = ["OPTIONS", "Settings", "resolve", "seed_for"]
 
@@ -48,6 +42,9 @@ class Settings:
 
 
 def _pyproject(root: Path) -> dict[str, Any]:
+    from harness._botmodel import _toml
+
+    tomllib = _toml()
     path = root / "pyproject.toml"
     try:
         data = tomllib.loads(path.read_text("utf-8"))
