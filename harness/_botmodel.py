@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -396,9 +397,9 @@ class _Reader:
 
 def _toml() -> Any:
     """``tomllib``, or its backport ``tomli`` on Python 3.10 (imported on use)."""
-    try:
+    if sys.version_info >= (3, 11):  # pragma: no cover - version dependent
         import tomllib
-    except ImportError:  # pragma: no cover - Python 3.10
+    else:  # pragma: no cover - Python 3.10
         import tomli as tomllib
     return tomllib
 
