@@ -43,6 +43,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             server = make_server(args.host, args.port, app, threaded=True, ssl_context=ssl_context)
         except OSError as exc:
             raise CliError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from exc
+        signal.signal(signal.SIGTERM, _raise_interrupt)  # before anyone can know the port
         scheme = "https" if args.tls else "http"
         host = f"[{args.host}]" if ":" in args.host else args.host
         shown = redact_secret(secret) if secret else "none"
@@ -58,7 +59,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
             print(f"botwebhook serve: self-signed certificate (CA bundle): {certificate.cert}",
                   flush=True)  # fmt: skip
         print("botwebhook serve: Ctrl-C stops", flush=True)
-        signal.signal(signal.SIGTERM, _raise_interrupt)
         try:
             server.serve_forever()
         except KeyboardInterrupt:
