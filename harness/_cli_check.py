@@ -128,6 +128,34 @@ def cmd_send(args: argparse.Namespace) -> int:
     return EXIT_OK if exchange.ok else EXIT_FAILED
 
 
+def cmd_fuzz(args: argparse.Namespace) -> int:
+    from harness._fuzz import DEFAULT_DATABASE, fuzz
+
+    if args.examples < 1:
+        raise CliError(f"--examples {args.examples} must be at least 1")
+    if not Path(args.save_dir).is_dir():
+        raise CliError(f"--save-dir {args.save_dir!r}: no such folder")
+    model = load_bot_model(args.model)
+    target, secret = _target(args, resolve_secret(args.secret, required=False))
+    try:
+        report = fuzz(
+            target,
+            secret=secret,
+            model=model,
+            examples=args.examples,
+            seed=args.seed,
+            timeout=args.timeout,
+            database=None if args.no_database else DEFAULT_DATABASE,
+            save_dir=args.save_dir,
+            passthrough=args.passthrough,
+            sign_requests=_sign_mode(args),
+        )
+    finally:
+        target.close()
+    print(report.render())
+    return report.exit_code()
+
+
 def _target_options(p: argparse.ArgumentParser) -> None:
     add_secret_option(p)
     p.add_argument("--model", metavar="FILE", help="bot model: botwebhook.toml or pyproject.toml")
@@ -171,6 +199,29 @@ def register(commands: Any) -> None:
     p.add_argument("--passthrough", action="store_true", help="TARGET is a passthrough endpoint")
     p.add_argument("--verbose", action="store_true", help="list every finding")
     p.set_defaults(handler=cmd_check)
+
+    p = commands.add_parser(
+        "fuzz",
+        help="hunt for crashes and contract breaks with Hypothesis",
+        description=(
+            "Send Hypothesis-generated calls to TARGET: realistic signed payloads (answered as "
+            "the platform expects, never a 5xx), wrong and missing signatures (refused when a "
+            "secret is given), malformed bodies (a 4xx).  The first failure is shrunk to the "
+            "simplest call, printed with a curl command and saved to a file; the example "
+            "database (.hypothesis/botwebhook) replays it first next time.  Exit 0 no failure, "
+            "1 a failure, 2 usage problems."
+        ),
+    )
+    p.add_argument("target", nargs="?", metavar="TARGET", help=target_help)
+    _target_options(p)
+    p.add_argument("--examples", type=int, default=200, metavar="N",
+                   help="how many calls at most (default: 200)")  # fmt: skip
+    p.add_argument("--passthrough", action="store_true", help="TARGET is a passthrough endpoint")
+    p.add_argument("--save-dir", default=".", metavar="DIR",
+                   help="where to save the failing body (default: .)")  # fmt: skip
+    p.add_argument("--no-database", action="store_true",
+                   help="do not keep or replay failures between runs")  # fmt: skip
+    p.set_defaults(handler=cmd_fuzz, seed=None)
 
     p = commands.add_parser(
         "send",

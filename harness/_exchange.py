@@ -51,10 +51,7 @@ class Exchange:
         if self._outcome is None:
             request = self.request_json
             if request is None:
-                try:
-                    request = json.loads(self.sent.body)
-                except ValueError:
-                    request = {}
+                request = _json_object(self.sent.body)
             if not isinstance(request, dict):
                 request = {}
             self._outcome = outcome(request, self.answer, self.failure)
@@ -195,14 +192,21 @@ def deliver(
     return exchange
 
 
+def _json_object(body: bytes) -> dict[str, Any]:
+    """``body`` as a JSON object, or ``{}`` for anything else (bad JSON, deep nesting)."""
+    try:
+        value = json.loads(body)
+    except (ValueError, RecursionError):
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
 def _is_passthrough(body: bytes, request_json: Any) -> bool:
     if request_json is None:
         if body.startswith(b'{"intentName":'):  # the platform's own key order: cheap
             return False
-        try:
-            request_json = json.loads(body)
-        except ValueError:
-            return False
+        request_json = _json_object(body)
+        return bool(request_json) and "intentName" not in request_json
     return isinstance(request_json, dict) and "intentName" not in request_json
 
 

@@ -10,6 +10,7 @@ asked for explicitly that the intent cannot have is an error, not ignored.
 from __future__ import annotations
 
 import random
+import uuid
 from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any
@@ -59,6 +60,11 @@ def make_faker(language: str = "EN", *, seed: int | None = None) -> Faker:
     return fake
 
 
+def _bot_id(seed: int) -> str:
+    """The bot's ``originatingAiid``: a lowercase version-4 UUID fixed by the seed."""
+    return str(uuid.UUID(int=random.Random(f"aiid-{seed}").getrandbits(128), version=4))
+
+
 @lru_cache(maxsize=1024)
 def _hash_order(keys: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(java_hash_order(keys))
@@ -92,11 +98,15 @@ class PayloadFactory:
         self._fakers: dict[str, Faker] = {}
         self._providers: dict[str, BotWebhookProvider] = {}
         self._candidates: dict[tuple[Any, ...], tuple[IntentSpec, ...]] = {}
-        self._aiid = f"{random.Random(f'aiid-{seed}').getrandbits(128):032x}"
-        self._aiid = "-".join(
-            (self._aiid[:8], self._aiid[8:12], "4" + self._aiid[13:16],
-             "8" + self._aiid[17:20], self._aiid[20:])
-        )  # fmt: skip
+        self._aiid = _bot_id(seed)
+
+    def reseed(self, seed: int) -> None:
+        """Restart the random stream at ``seed``: the next payloads are those of a new
+        ``PayloadFactory(model, seed=seed)``, without building new Fakers."""
+        require_type("seed", seed, int, "pass a whole number")
+        self.seed = seed
+        self._rng.seed(seed)
+        self._aiid = _bot_id(seed)
 
     def faker(self, language: str) -> Faker:
         """The factory's Faker for ``language``; it shares the factory's random state."""

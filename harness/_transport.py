@@ -124,6 +124,8 @@ class WsgiTarget(Target):
     def request(
         self, method: str, url: str, headers: dict[str, str], body: bytes, timeout: float
     ) -> Received:
+        if any("\n" in v or "\r" in v for v in headers.values()):
+            raise _TransportFailure("a header value contains a line break: not sendable")
         if url == _IN_PROCESS_URL:
             path, base, query = "/", _IN_PROCESS_URL, ""
         else:

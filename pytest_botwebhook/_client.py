@@ -17,6 +17,7 @@ from harness import (
     load_target,
     run_check,
 )
+from harness._fuzz import FuzzReport
 
 __all__ = ["BotWebhookClient", "PayloadBuilder"]
 
@@ -147,6 +148,37 @@ class BotWebhookClient:
             seed=self.seed if seed is None else seed,
             timeout=self.timeout,
             ignore=ignore,
+            passthrough=passthrough,
+        )
+
+    def conforms(self, payload: Payload | bytes) -> Exchange:
+        """Send one payload and fail (``assert_ok``) unless the answer conforms: for use
+        inside your own ``@given`` tests, e.g. with ``harness.strategies.payloads()``."""
+        __tracebackhide__ = True
+        exchange = self.send(payload)
+        exchange.assert_ok()
+        return exchange
+
+    def fuzz(
+        self,
+        *,
+        examples: int = 100,
+        seed: int | None = None,
+        passthrough: bool = False,
+        database: str | None = ".hypothesis/botwebhook",
+    ) -> FuzzReport:
+        """Fuzz the target with Hypothesis (as ``botwebhook fuzz``); ``.assert_ok()``
+        on the result fails the test with the shrunk call and a curl reproducer."""
+        from harness._fuzz import fuzz
+
+        return fuzz(
+            self.target,
+            secret=self.secret,
+            model=self.payloads.declared_model,
+            examples=examples,
+            seed=seed,
+            timeout=self.timeout,
+            database=database,
             passthrough=passthrough,
         )
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-__all__ = ["SUITE_MARKER", "TEST_SECRET", "contract_suite"]
+__all__ = ["SUITE_MARKER", "TEST_SECRET", "contract_suite", "fuzz_suite"]
 
 #: The secret used when none is configured: clearly a test value, 40 characters.
 TEST_SECRET = "botwebhook-test-secret-not-for-productio"
@@ -37,4 +37,23 @@ def contract_suite(*, passthrough: bool = False, strict: bool = False) -> Callab
         botwebhook.run_scenario(botwebhook_scenario).assert_ok(strict=strict)
 
     marked: Callable[..., None] = test_contract
+    return marked
+
+
+def fuzz_suite(
+    *, examples: int = 200, seed: int | None = None, passthrough: bool = False
+) -> Callable[..., None]:
+    """A test that fuzzes the configured target with Hypothesis::
+
+        test_fuzz = pytest_botwebhook.fuzz_suite(examples=500)
+
+    A failure shows the shrunk call, its findings and a curl command; Hypothesis'
+    example database replays it first on the next run.
+    """
+
+    def test_fuzz(botwebhook: Any) -> None:
+        __tracebackhide__ = True
+        botwebhook.fuzz(examples=examples, seed=seed, passthrough=passthrough).assert_ok()
+
+    marked: Callable[..., None] = test_fuzz
     return marked

@@ -91,7 +91,7 @@ def test_harness_all_is_exactly_the_public_surface() -> None:
     for name in harness.__all__:
         assert hasattr(harness, name), name
     public_attrs = {n for n in vars(harness) if not n.startswith("_")} - {"annotations"}
-    assert public_attrs <= PUBLIC | {"cli", "reference"}
+    assert public_attrs <= PUBLIC | {"cli", "reference", "strategies"}
 
 
 def test_plugin_package_surface() -> None:
@@ -100,6 +100,7 @@ def test_plugin_package_surface() -> None:
         "BotWebhookClient",
         "PayloadBuilder",
         "contract_suite",
+        "fuzz_suite",
     }
     for name in pytest_botwebhook.__all__:
         assert getattr(pytest_botwebhook, name) is not None

@@ -49,7 +49,7 @@ def conforming(
             return reply({"error": "bad signature"}, 401)
         try:
             payload = json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: deeply nested input
             return reply({"error": "not JSON"}, parse_errors)
         if not isinstance(payload, dict):
             return reply({"error": "not an object"}, 400)

@@ -433,3 +433,44 @@ def test_a_url_served_by_another_process(pytester: pytest.Pytester) -> None:
         finally:
             server.send_signal(signal.SIGINT)
             server.wait(10)
+
+
+def test_fuzzing_from_pytest(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        apps=f'''
+        import io
+        from harness.reference import make_app
+
+        good = make_app(secret="{SECRET}")
+
+        def crashes_on_emoji(environ, start_response):
+            body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+            if any(ord(c) > 0xFFFF for c in body.decode("utf-8", "replace")):
+                raise RuntimeError("emoji")
+            environ["wsgi.input"] = io.BytesIO(body)
+            return good(environ, start_response)
+        ''',
+        test_fuzzing=f'''
+        import pytest
+        import pytest_botwebhook
+        from hypothesis import HealthCheck, given, settings
+        import harness.strategies as bst
+
+        pytestmark = pytest.mark.botwebhook(target="apps:good", secret="{SECRET}")
+
+        test_fuzz = pytest_botwebhook.fuzz_suite(examples=100, seed=1)
+
+        @settings(max_examples=30, suppress_health_check=[HealthCheck.function_scoped_fixture])
+        @given(payload=bst.payloads())
+        def test_given(botwebhook, payload):
+            botwebhook.conforms(payload)
+
+        @pytest.mark.botwebhook(target="apps:crashes_on_emoji")
+        def test_finds_the_emoji(botwebhook):
+            report = botwebhook.fuzz(examples=300, seed=2, database=None)
+            assert not report.ok
+            assert "RuntimeError: emoji" in report.render()
+        ''',
+    )
+    pytester.syspathinsert()
+    pytester.runpytest("-q", "-p", "no:cacheprovider").assert_outcomes(passed=3)
