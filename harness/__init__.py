@@ -18,6 +18,7 @@ from harness._botmodel import (
     find_model,
     load_model,
 )
+from harness._callback import CallbackMock, ChatSession
 from harness._check import Report, Scenario, build_matrix, run_check
 from harness._errors import (
     BotWebhookError,
@@ -44,8 +45,10 @@ from harness._fixtures import (
 )
 from harness._gson import dumps as gson_dumps
 from harness._gson import java_double, java_hash_order
+from harness._mock import MockNetwork, UnmatchedCallError, WebhookMock
 from harness._payload import FEATURES, TEXT_VARIANTS, Payload, Variant
 from harness._platform import Outcome
+from harness._recorder import CallLog, RecordedCall
 from harness._request import (
     LANGUAGES,
     ChainedIntent,
@@ -67,6 +70,7 @@ from harness._response import (
     QuickReply,
     WebhookResponse,
 )
+from harness._server import LiveWebhookServer
 from harness._signing import SIGNATURE_HEADER, generate_secret, redact_secret, sign, verify
 from harness._transport import Target, TargetError, load_target
 from harness._version import __version__
@@ -113,8 +117,11 @@ __all__ = [
     "BotWebhookTypeError",
     "BotWebhookValueError",
     "Button",
+    "CallLog",
+    "CallbackMock",
     "ChainedIntent",
     "ChatResult",
+    "ChatSession",
     "Code",
     "Config",
     "ContextUpdate",
@@ -129,14 +136,17 @@ __all__ = [
     "InvalidPayloadError",
     "InvalidResponseError",
     "InvalidSecretError",
+    "LiveWebhookServer",
     "MemoryVariable",
     "MessageNode",
+    "MockNetwork",
     "ModelError",
     "Outcome",
     "Payload",
     "PayloadFactory",
     "PayloadOptionError",
     "QuickReply",
+    "RecordedCall",
     "Report",
     "Scenario",
     "SerializationError",
@@ -144,8 +154,10 @@ __all__ = [
     "Target",
     "TargetError",
     "UnknownFixtureError",
+    "UnmatchedCallError",
     "VariableSpec",
     "Variant",
+    "WebhookMock",
     "WebhookRequest",
     "WebhookResponse",
     "__version__",

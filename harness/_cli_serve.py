@@ -44,29 +44,31 @@ def cmd_serve(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise CliError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from exc
         signal.signal(signal.SIGTERM, _raise_interrupt)  # before anyone can know the port
-        scheme = "https" if args.tls else "http"
-        host = f"[{args.host}]" if ":" in args.host else args.host
-        shown = redact_secret(secret) if secret else "none"
-        mode = "passthrough" if args.passthrough else "intent webhooks and passthrough"
-        print(
-            f"botwebhook serve: listening on {scheme}://{host}:{server.port}/ "
-            f"({mode}; secret {shown}"
-            + ("; signatures optional" if args.no_signature else "")
-            + ")",
-            flush=True,
-        )
-        if args.tls:
-            print(f"botwebhook serve: self-signed certificate (CA bundle): {certificate.cert}",
-                  flush=True)  # fmt: skip
-        print("botwebhook serve: Ctrl-C stops", flush=True)
         try:
+            _announce(args, server.port, secret, certificate.cert if args.tls else None)
             server.serve_forever()
-        except KeyboardInterrupt:
+        except KeyboardInterrupt:  # Ctrl-C or SIGTERM, from the first line printed on
             pass
         finally:
             server.server_close()
     print("botwebhook serve: stopped", file=sys.stderr, flush=True)
     return EXIT_OK
+
+
+def _announce(args: argparse.Namespace, port: int, secret: str | None, ca: Path | None) -> None:
+    scheme = "https" if args.tls else "http"
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    shown = redact_secret(secret) if secret else "none"
+    mode = "passthrough" if args.passthrough else "intent webhooks and passthrough"
+    optional = "; signatures optional" if args.no_signature else ""
+    print(
+        f"botwebhook serve: listening on {scheme}://{host}:{port}/ "
+        f"({mode}; secret {shown}{optional})",
+        flush=True,
+    )
+    if ca is not None:
+        print(f"botwebhook serve: self-signed certificate (CA bundle): {ca}", flush=True)
+    print("botwebhook serve: Ctrl-C stops", flush=True)
 
 
 def _raise_interrupt(signum: int, frame: Any) -> None:

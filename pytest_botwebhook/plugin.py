@@ -288,3 +288,75 @@ def pytest_collection_modifyitems(
         )
     model = _load_model(config, settings.model)
     items.extend(suite_items(session, settings, model))
+
+
+# -- the mock side -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def botwebhook_network() -> Iterator[Any]:
+    """The test's private ``responses.RequestsMock`` (as a ``harness.MockNetwork``),
+    shared by ``botwebhook_mock`` and ``botwebhook_callback``; a call that matched
+    nothing fails the test at teardown, listing it and every candidate."""
+    from harness import MockNetwork
+
+    network = MockNetwork()
+    network.start()
+    yield network
+    network.stop()
+    network.check_unmatched()
+
+
+@pytest.fixture
+def botwebhook_mock(botwebhook_network: Any, botwebhook_secret: str) -> Any:
+    """A ``harness.WebhookMock`` for code that sends webhooks with ``requests``:
+    ``botwebhook_mock.add(url)`` answers with the reference handler (or
+    ``handler=``/``response=``); calls are recorded with their signature verdict
+    and outcome (``assert_called``, ``assert_last_intent``, ``assert_all_signed``)."""
+    from harness import WebhookMock
+
+    return WebhookMock(secret=botwebhook_secret, network=botwebhook_network)
+
+
+@pytest.fixture
+def botwebhook_callback(botwebhook_network: Any, botwebhook_secret: str) -> Any:
+    """A ``harness.CallbackMock`` of the platform's callback API
+    (``https://api.hutoma.ai/v1/ai/chat/webhook/callback/{chatSession}``):
+    ``botwebhook_callback.deliver(app, intent=...)`` makes the webhook call that
+    stores a token; set ``.clock`` to a fake clock to test expiry."""
+    from harness import CallbackMock
+
+    return CallbackMock(secret=botwebhook_secret, network=botwebhook_network)
+
+
+def _live(settings: Settings, tls: bool) -> Iterator[Any]:
+    from harness import LiveWebhookServer
+
+    with LiveWebhookServer(secret=settings.secret, tls=tls) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def _botwebhook_live_server(botwebhook_settings: Settings) -> Iterator[Any]:
+    yield from _live(botwebhook_settings, tls=False)
+
+
+@pytest.fixture(scope="session")
+def _botwebhook_live_tls_server(botwebhook_settings: Settings) -> Iterator[Any]:
+    yield from _live(botwebhook_settings, tls=True)
+
+
+@pytest.fixture
+def botwebhook_server(_botwebhook_live_server: Any) -> Any:
+    """A ``harness.LiveWebhookServer``: the reference handler on 127.0.0.1 and a free
+    port (``.url``), started once per session, its recorded calls reset per test."""
+    _botwebhook_live_server.reset()
+    return _botwebhook_live_server
+
+
+@pytest.fixture
+def botwebhook_tls_server(_botwebhook_live_tls_server: Any) -> Any:
+    """Like ``botwebhook_server`` over https, with a generated self-signed certificate
+    whose path is ``.ca_bundle`` (pass it as ``verify=`` / ``--cacert``)."""
+    _botwebhook_live_tls_server.reset()
+    return _botwebhook_live_tls_server

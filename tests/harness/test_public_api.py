@@ -9,6 +9,14 @@ import harness
 import pytest_botwebhook
 
 PUBLIC = {
+    "CallLog",
+    "CallbackMock",
+    "ChatSession",
+    "LiveWebhookServer",
+    "MockNetwork",
+    "RecordedCall",
+    "UnmatchedCallError",
+    "WebhookMock",
     "FINDING_CODES",
     "Code",
     "Exchange",

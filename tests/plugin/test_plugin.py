@@ -474,3 +474,68 @@ def test_fuzzing_from_pytest(pytester: pytest.Pytester) -> None:
     )
     pytester.syspathinsert()
     pytester.runpytest("-q", "-p", "no:cacheprovider").assert_outcomes(passed=3)
+
+
+def test_mock_server_and_callback_fixtures(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import json, urllib.request
+        import requests
+        import pytest
+        from harness import sign, load_fixture
+        from harness.reference import make_app
+        from pytest_botwebhook import TEST_SECRET
+
+        def test_mock(botwebhook_mock):
+            botwebhook_mock.add("https://bot.example.com/hook")
+            body = load_fixture("colour_shape_a")
+            requests.post("https://bot.example.com/hook", data=body,
+                          headers={"X-Hub-Signature": sign(body, TEST_SECRET)})
+            botwebhook_mock.assert_called(times=1)
+            botwebhook_mock.assert_all_signed()
+            botwebhook_mock.assert_last_intent("colour")
+
+        def test_unmatched_fails_at_teardown(botwebhook_mock):
+            botwebhook_mock.add("https://bot.example.com/hook")
+            try:
+                requests.post("https://elsewhere.example.com/", data=b"{}")
+            except requests.ConnectionError:
+                pass  # swallowed by the code under test: the fixture still fails
+
+        @pytest.mark.parametrize("round", [1, 2])
+        def test_server_state_resets(botwebhook_server, round):
+            botwebhook_server.assert_not_called()
+            body = load_fixture("passthrough")
+            request = urllib.request.Request(botwebhook_server.url, data=body, method="POST",
+                                             headers={"X-Hub-Signature": sign(body, TEST_SECRET)})
+            with urllib.request.urlopen(request, timeout=10) as answer:
+                assert json.load(answer)["text"].startswith("You said:")
+            botwebhook_server.assert_called(times=1)
+
+        def test_tls_server(botwebhook_tls_server):
+            body = load_fixture("colour_shape_a")
+            answer = requests.post(botwebhook_tls_server.url, data=body,
+                                   headers={"X-Hub-Signature": sign(body, TEST_SECRET)},
+                                   verify=str(botwebhook_tls_server.ca_bundle), timeout=10)
+            assert answer.status_code == 200
+
+        def test_callback(botwebhook_callback):
+            exchange = botwebhook_callback.deliver(
+                make_app(secret=TEST_SECRET), intent="colour", facebook=True
+            )
+            request = json.loads(exchange.sent.body)
+            url = botwebhook_callback.callback_url(request["chatSession"])
+            token = request["webhook_token"]
+            done = requests.post(url, json={"text": "later", "webhook_token": token})
+            assert done.json() == {"status": {"code": 200, "info": "OK"}}
+            botwebhook_callback.assert_called_back(request["chatSession"])
+        """
+    )
+    result = pytester.runpytest("-q", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=6, errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*ERROR at teardown of test_unmatched_fails_at_teardown*",
+            "*POST https://elsewhere.example.com/ matches no mocked URL*",
+        ]
+    )

@@ -1,0 +1,190 @@
+"""A mock of the platform's callback API (PROTOCOL.md section 6).
+
+A handler that answers later posts its response, with the ``webhook_token`` it
+received, to ``POST {base}/v1/ai/chat/webhook/callback/{chatSession}``.  The
+token is stored only after an intent webhook answered with a valid 200, lives
+one hour on an injectable clock, and is used once::
+
+    with CallbackMock(clock=fake_clock) as platform:
+        exchange = platform.deliver(my_handler, intent="order_pizza")   # the webhook call
+        ...                                      # the handler later calls back, with requests
+        platform.assert_called_back(exchange.session)
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from harness._exchange import Exchange, deliver
+from harness._mock import MockNetwork
+from harness._payload import Payload
+from harness._platform import read_answer
+from harness._transport import load_target
+
+__all__ = ["DEFAULT_CALLBACK_BASE", "TOKEN_LIFETIME", "CallbackMock", "ChatSession"]
+
+DEFAULT_CALLBACK_BASE = "https://api.hutoma.ai"
+#: Seconds a stored webhook token stays usable.
+TOKEN_LIFETIME = 3600.0
+
+
+@dataclass
+class ChatSession:
+    """What the platform keeps of one conversation for the callback API."""
+
+    chat_session: str
+    facebook: bool
+    context: dict[str, str] = field(default_factory=dict)
+    token: str | None = None
+    expires: float = 0.0
+    callbacks: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def messages(self) -> list[dict[str, Any]]:
+        """Answers accepted through the callback, in order (what the user got)."""
+        return self.callbacks
+
+
+def _status(code: int, info: str) -> tuple[int, dict[str, str], bytes]:
+    body = json.dumps({"status": {"code": code, "info": info}}).encode()
+    return code, {"Content-Type": "application/json"}, body
+
+
+class CallbackMock:
+    """The platform's side of webhooks and callbacks, on a private ``responses`` mock."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str = DEFAULT_CALLBACK_BASE,
+        clock: Callable[[], float] | None = None,
+        callback_enabled: bool = True,
+        secret: str | None = None,
+        network: MockNetwork | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.clock = clock or time.time
+        self.callback_enabled = callback_enabled
+        self.secret = secret
+        self.sessions: dict[str, ChatSession] = {}
+        self.network = network or MockNetwork()
+        self._owns_network = network is None
+        self._lock = threading.Lock()
+        self._seed = 0
+        pattern = re.compile(re.escape(self.base_url) + r"/v1/ai/chat/webhook/callback/([^/?#]*)")
+        self.network.route("POST", pattern, self._callback, "platform callback API")
+
+    # -- the webhook side ---------------------------------------------------------
+
+    def deliver(
+        self, target: Any, payload: Payload | bytes | None = None, **payload_options: Any
+    ) -> Exchange:
+        """Make an intent webhook call to ``target`` (a WSGI app, import string or URL)
+        as the platform does; a valid 200 answer stores the call's token for its chat
+        session.  ``payload_options`` build a payload as ``build_payload`` does."""
+        if payload is None:
+            from harness._factory import build_payload
+
+            self._seed += 1  # a new conversation each call, the same ones on every run
+            payload = build_payload(**{"shape": "A", "seed": self._seed, **payload_options})
+        loaded = load_target(target)
+        if not loaded.in_process:  # let the real request through the requests mock
+            self.network.passthrough(loaded.url)
+        exchange = deliver(loaded, payload, secret=self.secret)
+        self.record_webhook(exchange)
+        return exchange
+
+    def record_webhook(self, exchange: Exchange) -> None:
+        """Register the chat session of ``exchange`` and, if the platform would store
+        its token (an intent webhook answered with a valid 200), store it."""
+        request = json.loads(exchange.sent.body)
+        session_id = request["chatSession"]
+        with self._lock:
+            session = self.sessions.get(session_id)
+            if session is None:
+                session = self.sessions[session_id] = ChatSession(
+                    session_id, facebook="clientVariables" not in request
+                )
+            session.context = dict(exchange.outcome.context)
+            if exchange.outcome.token_stored:
+                session.token = request["webhook_token"]
+                session.expires = self.clock() + TOKEN_LIFETIME
+
+    def open_session(self, chat_session: str, token: str, *, facebook: bool = True) -> ChatSession:
+        """Register a session with a stored token directly (as after a successful call)."""
+        session = ChatSession(chat_session, facebook, token=token)
+        session.expires = self.clock() + TOKEN_LIFETIME
+        with self._lock:
+            self.sessions[chat_session] = session
+        return session
+
+    def callback_url(self, chat_session: str) -> str:
+        return f"{self.base_url}/v1/ai/chat/webhook/callback/{chat_session}"
+
+    # -- the callback API ---------------------------------------------------------
+
+    def _callback(self, request: Any) -> tuple[int, dict[str, str], bytes]:
+        match = re.search(r"/callback/([^/?#]*)", request.url)
+        session_id = match.group(1) if match else ""
+        body = request.body or b""
+        if isinstance(body, str):
+            body = body.encode("utf-8")
+        return self.handle(session_id, body)
+
+    def handle(self, session_id: str, body: bytes) -> tuple[int, dict[str, str], bytes]:
+        """The callback API's answer, following the platform's checks in order."""
+        if not body.strip():
+            return _status(400, "Request body is required")
+        answer = read_answer(body, "application/json", passthrough=False)
+        if answer.data is None:
+            return _status(400, "Failed to deserialize callback JSON")
+        with self._lock:
+            session = self.sessions.get(session_id)
+            if session is None:
+                return _status(400, "Invalid chat session token")
+            token = answer.data.get("webhook_token")
+            if session.token is None or token != session.token or self.clock() > session.expires:
+                return _status(400, "Invalid webhook session token")
+            if not self.callback_enabled:
+                return _status(403, "Bot not authorized for callback")  # token kept
+            session.token = None  # single use, from here on
+            if not session.facebook:
+                return _status(400, "Session not supported for callback")
+            for name, variable in (
+                (answer.data.get("context") or {}).get("variables") or {}
+            ).items():
+                value = variable.get("value") if isinstance(variable, dict) else None
+                if value is None:
+                    session.context.pop(name, None)
+                else:
+                    session.context[name] = value
+            session.callbacks.append(answer.data)
+        return _status(200, "OK")
+
+    def assert_called_back(self, chat_session: str, times: int = 1) -> None:
+        """The session received ``times`` accepted callbacks."""
+        __tracebackhide__ = True
+        session = self.sessions.get(chat_session)
+        count = len(session.callbacks) if session else 0
+        if count != times:
+            raise AssertionError(
+                f"expected {times} accepted callback(s) for chat session {chat_session}, "
+                f"got {count}"
+            )
+
+    def __enter__(self) -> CallbackMock:
+        self.network.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        __tracebackhide__ = True
+        if self._owns_network:
+            self.network.stop()
+        if exc[0] is None:
+            self.network.check_unmatched()

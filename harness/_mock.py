@@ -1,0 +1,229 @@
+"""A webhook endpoint mock for code that *sends* webhooks with ``requests``.
+
+Built on a private ``responses.RequestsMock`` (never the global one)::
+
+    with WebhookMock(secret=SECRET) as mock:
+        mock.add("https://bot.example.com/hook")            # the reference handler
+        mock.add(re.compile(r"https://.*\\.example\\.org/.*"), response={"text": "hi"})
+        my_dispatcher.send(...)                              # uses requests
+        mock.assert_called(times=1)
+        mock.assert_last_intent("colour")
+        mock.assert_all_signed()
+
+A call that matches no registered URL raises ``requests.ConnectionError`` in the
+code under test *and* fails the ``with`` block, listing the request and every
+candidate with why it did not match.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from harness._errors import BotWebhookValueError, describe
+from harness._recorder import CallLog, call_wsgi, record
+from harness._response import WebhookResponse
+
+__all__ = ["MockNetwork", "UnmatchedCallError", "WebhookMock"]
+
+Pattern = str | re.Pattern[str]
+
+
+class UnmatchedCallError(AssertionError):
+    """Calls reached the mock that no registered URL matches."""
+
+
+@dataclass(frozen=True)
+class _Route:
+    method: str
+    url: Pattern
+    name: str
+
+    def matches(self, method: str, url: str) -> str | None:
+        """None when it matches, else why not."""
+        if isinstance(self.url, re.Pattern):
+            if not self.url.fullmatch(url) and not self.url.match(url):
+                return f"URL does not match /{self.url.pattern}/"
+        elif url.split("?", 1)[0].rstrip("/") != self.url.split("?", 1)[0].rstrip("/"):
+            return f"URL is not {self.url}"
+        if method != self.method:
+            return f"method is {method}, not {self.method}"
+        return None
+
+
+class MockNetwork:
+    """One ``responses.RequestsMock`` shared by the mocks of a test.  It sends every
+    request to one dispatcher, which tries the routes in the order they were added
+    and records what none of them matches."""
+
+    def __init__(self) -> None:
+        import responses
+
+        self.requests_mock = responses.RequestsMock(assert_all_requests_are_fired=False)
+        self.routes: list[tuple[_Route, Callable[[Any], Any]]] = []
+        self.unmatched: list[str] = []
+        self._active = False
+        self._passthrough: list[str] = []
+        self._dispatchers: list[Any] = []
+        self._install_dispatchers()
+
+    def _install_dispatchers(self) -> None:
+        for dispatcher in self._dispatchers:
+            self.requests_mock.remove(dispatcher)
+        skip = "".join(f"(?!{re.escape(prefix)})" for prefix in self._passthrough)
+        pattern = re.compile(skip + ".*")
+        self._dispatchers = [
+            self.requests_mock.add_callback(verb, pattern, callback=self._dispatch)
+            for verb in ("POST", "GET", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+        ]
+
+    def passthrough(self, prefix: str) -> None:
+        """Let real requests to URLs starting with ``prefix`` through (a live server)."""
+        if prefix not in self._passthrough:
+            self._passthrough.append(prefix)
+            self.requests_mock.add_passthru(prefix)
+            self._install_dispatchers()
+
+    def route(self, method: str, url: Pattern, callback: Callable[[Any], Any], name: str) -> None:
+        """Answer ``method`` calls to ``url`` with ``callback``; ``name`` describes it
+        in the report of unmatched calls."""
+        self.routes.append((_Route(method, url, name), callback))
+
+    def _dispatch(self, request: Any) -> Any:
+        for candidate, callback in self.routes:
+            if candidate.matches(request.method, request.url) is None:
+                return callback(request)
+        return self._unmatched(request)
+
+    def _unmatched(self, request: Any) -> Any:
+        import requests
+
+        url = request.url
+        lines = [f"{request.method} {url} matches no mocked URL"]
+        body = request.body or b""
+        if isinstance(body, str):
+            body = body.encode()
+        if body:
+            lines.append(f"  body: {body[:200].decode('utf-8', 'replace')}")
+        lines.append("  candidates:")
+        for candidate, _ in self.routes:
+            reason = candidate.matches(request.method, url) or "matches"
+            lines.append(
+                f"    {candidate.method} {_shown(candidate.url)} ({candidate.name}): {reason}"
+            )
+        if not self.routes:
+            lines.append("    (none registered)")
+        message = "\n".join(lines)
+        self.unmatched.append(message)
+        return requests.ConnectionError(message)
+
+    def start(self) -> None:
+        if not self._active:
+            self.requests_mock.start()
+            self._active = True
+
+    def stop(self) -> None:
+        if self._active:
+            self.requests_mock.stop()
+            self.requests_mock.reset()
+            self._active = False
+
+    def check_unmatched(self) -> None:
+        __tracebackhide__ = True
+        if self.unmatched:
+            found = "\n\n".join(self.unmatched)
+            self.unmatched = []
+            raise UnmatchedCallError(f"unmatched webhook call(s):\n{found}")
+
+
+def _shown(url: Pattern) -> str:
+    return f"/{url.pattern}/" if isinstance(url, re.Pattern) else url
+
+
+def _canned(response: Any) -> tuple[bytes, str]:
+    if isinstance(response, WebhookResponse):
+        return response.to_bytes(), "application/json"
+    if isinstance(response, bytes):
+        return response, "application/json"
+    if isinstance(response, str):
+        return response.encode(), "application/json"
+    if isinstance(response, dict):
+        return json.dumps(response, ensure_ascii=False).encode(), "application/json"
+    raise BotWebhookValueError(
+        f"expected a WebhookResponse, dict, str or bytes for response, got {describe(response)}"
+    )
+
+
+class WebhookMock(CallLog):
+    """Webhook endpoints answered in-process, for code that posts with ``requests``."""
+
+    def __init__(self, *, secret: str | None = None, network: MockNetwork | None = None) -> None:
+        super().__init__()
+        self.secret = secret
+        self.network = network or MockNetwork()
+        self._owns_network = network is None
+
+    def add(
+        self,
+        url: Pattern,
+        *,
+        handler: Callable[..., Any] | None = None,
+        response: Any = None,
+        status: int = 200,
+        method: str = "POST",
+    ) -> None:
+        """Answer ``method`` calls to ``url`` (a string, or a compiled regex) with
+        ``handler`` (a WSGI app; default: the reference handler with this mock's
+        secret) or with a canned ``response`` (WebhookResponse, dict, str or bytes)
+        and ``status``."""
+        if handler is not None and response is not None:
+            raise BotWebhookValueError("give handler=... or response=..., not both")
+        if not isinstance(url, str | re.Pattern):
+            raise BotWebhookValueError(
+                f"expected a URL string or re.Pattern for url, got {describe(url)}"
+            )
+        if response is None and handler is None:
+            from harness.reference import make_app
+
+            handler = make_app(secret=self.secret, require_signature=self.secret is not None)
+        canned = _canned(response) if response is not None else None
+
+        def callback(request: Any) -> tuple[int, dict[str, str], bytes]:
+            body = request.body or b""
+            if isinstance(body, str):
+                body = body.encode("utf-8")
+            headers = dict(request.headers)
+            if canned is not None:
+                answer: tuple[int, dict[str, str], bytes] = (
+                    status,
+                    {"Content-Type": canned[1]},
+                    canned[0],
+                )
+            else:
+                assert handler is not None
+                answer = call_wsgi(handler, request.method, request.url, headers, body)
+            self._append(record(request.method, request.url, headers, body, self.secret, *answer))
+            return answer
+
+        name = "canned response" if canned is not None else _describe_handler(handler)
+        self.network.route(method.upper(), url, callback, name)
+
+    def __enter__(self) -> WebhookMock:
+        self.network.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        __tracebackhide__ = True
+        if self._owns_network:
+            self.network.stop()
+        if exc[0] is None:
+            self.network.check_unmatched()
+
+
+def _describe_handler(handler: Any) -> str:
+    module = getattr(handler, "__module__", None) or type(handler).__module__
+    name = getattr(handler, "__qualname__", None) or type(handler).__qualname__
+    return f"{module}:{name}"

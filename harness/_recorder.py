@@ -1,0 +1,205 @@
+"""Recorded webhook calls and the assertions over them (shared by the mocks).
+
+A :class:`RecordedCall` keeps a call's exact bytes, its signature verdict
+against the configured secret, the answer, and what the platform would make
+of that answer; a :class:`CallLog` holds them and fails readably.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from harness._platform import Outcome, outcome, read_answer
+from harness._signing import signature_problem
+
+__all__ = ["CallLog", "RecordedCall", "call_wsgi", "record"]
+
+
+@dataclass(frozen=True)
+class RecordedCall:
+    """One call as received and answered."""
+
+    method: str
+    url: str
+    headers: dict[str, str]
+    body: bytes
+    signature: str
+    status: int
+    response_headers: dict[str, str]
+    response_body: bytes
+    outcome: Outcome | None = None
+    payload: Any = field(default=None, compare=False)
+
+    @property
+    def intent(self) -> str | None:
+        """The payload's ``intentName`` (None for passthrough calls or non-payloads)."""
+        value = self.payload.get("intentName") if isinstance(self.payload, dict) else None
+        return value if isinstance(value, str) else None
+
+    @property
+    def signed_correctly(self) -> bool:
+        return self.signature == "valid"
+
+    def describe(self) -> str:
+        excerpt = self.body[:160].decode("utf-8", "replace")
+        return f"{self.method} {self.url} [{self.signature}] -> {self.status}: {excerpt}" + (
+            "…" if len(self.body) > 160 else ""
+        )
+
+
+def _payload(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError):
+        return None
+
+
+def verdict(body: bytes, header: str | None, secret: str | None) -> str:
+    """``valid``, ``missing``, ``invalid: <why>`` or ``unchecked`` (no secret)."""
+    if not secret:
+        return "unchecked"
+    if header is None:
+        return "missing"
+    problem = signature_problem(body, header, secret)
+    return "valid" if problem is None else f"invalid: {problem}"
+
+
+def record(
+    method: str,
+    url: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    secret: str | None,
+    status: int,
+    response_headers: Mapping[str, str],
+    response_body: bytes,
+) -> RecordedCall:
+    """A :class:`RecordedCall`, with the platform's outcome for webhook payloads."""
+    header = next((v for k, v in headers.items() if k.lower() == "x-hub-signature"), None)
+    payload = _payload(body)
+    result = None
+    if isinstance(payload, dict) and "chatResult" in payload:
+        passthrough = "intentName" not in payload
+        content_type = next(
+            (v for k, v in response_headers.items() if k.lower() == "content-type"), None
+        )
+        if status == 200:
+            answer = read_answer(response_body, content_type, passthrough=passthrough)
+            result = outcome(payload, answer)
+        else:
+            result = outcome(payload, None, f"Webhook call failed (HTTP code {status})")
+    return RecordedCall(
+        method=method,
+        url=url,
+        headers=dict(headers),
+        body=body,
+        signature=verdict(body, header, secret),
+        status=status,
+        response_headers=dict(response_headers),
+        response_body=response_body,
+        outcome=result,
+        payload=payload,
+    )
+
+
+def call_wsgi(
+    app: Callable[..., Any], method: str, url: str, headers: Mapping[str, str], body: bytes
+) -> tuple[int, dict[str, str], bytes]:
+    """Call a WSGI app in-process; an exception becomes the 500 a server would send."""
+    from urllib.parse import urlsplit
+
+    from werkzeug.test import Client
+
+    parts = urlsplit(url)
+    try:
+        response = Client(app).open(
+            parts.path or "/",
+            base_url=f"{parts.scheme}://{parts.netloc}",
+            query_string=parts.query,
+            method=method,
+            data=body,
+            headers=dict(headers),
+        )
+        data = response.get_data()
+    except Exception as exc:
+        return 500, {"Content-Type": "text/plain"}, f"Internal Server Error: {exc!r}".encode()
+    return response.status_code, dict(response.headers.items()), data
+
+
+class CallLog:
+    """The calls a mock received, with assertion helpers that list every call
+    when they fail."""
+
+    def __init__(self) -> None:
+        self._calls: list[RecordedCall] = []
+        self._lock = threading.Lock()
+
+    def _append(self, call: RecordedCall) -> None:
+        with self._lock:
+            self._calls.append(call)
+
+    @property
+    def calls(self) -> list[RecordedCall]:
+        with self._lock:
+            return list(self._calls)
+
+    @property
+    def last(self) -> RecordedCall:
+        calls = self.calls
+        if not calls:
+            raise AssertionError("no webhook call was received")
+        return calls[-1]
+
+    def reset(self) -> None:
+        with self._lock:
+            self._calls.clear()
+
+    def _listing(self, calls: Iterable[RecordedCall] | None = None) -> str:
+        shown = list(self.calls if calls is None else calls)
+        if not shown:
+            return "  (no calls)"
+        return "\n".join(f"  {i + 1}. {call.describe()}" for i, call in enumerate(shown))
+
+    def assert_called(self, times: int | None = None) -> None:
+        """At least one call, or exactly ``times`` calls."""
+        __tracebackhide__ = True
+        count = len(self.calls)
+        if (times is None and count == 0) or (times is not None and count != times):
+            expected = "at least 1" if times is None else str(times)
+            raise AssertionError(
+                f"expected {expected} webhook call(s), got {count}:\n{self._listing()}"
+            )
+
+    def assert_not_called(self) -> None:
+        __tracebackhide__ = True
+        self.assert_called(times=0)
+
+    def assert_last_intent(self, intent: str) -> None:
+        """The last call was an intent webhook for ``intent``."""
+        __tracebackhide__ = True
+        last = self.last
+        if last.intent != intent:
+            raise AssertionError(
+                f"the last call's intent is {last.intent!r}, not {intent!r}:\n{self._listing()}"
+            )
+
+    def assert_all_signed(self) -> None:
+        """Every call carried a correct ``X-Hub-Signature`` for the configured secret."""
+        __tracebackhide__ = True
+        calls = self.calls
+        if not calls:
+            raise AssertionError("no webhook call was received, so none was signed")
+        if all(c.signature == "unchecked" for c in calls):
+            raise AssertionError(
+                "no secret is configured, so signatures cannot be checked "
+                "(hint: give the mock the bot's secret)"
+            )
+        bad = [c for c in calls if not c.signed_correctly]
+        if bad:
+            raise AssertionError(
+                f"{len(bad)} of {len(calls)} call(s) not signed correctly:\n{self._listing(bad)}"
+            )
