@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness._exchange import Exchange, deliver
-from harness._mock import MockNetwork
+from harness._mock import MockNetwork, OnNetwork
 from harness._payload import Payload
 from harness._platform import read_answer
 from harness._transport import load_target
@@ -56,7 +56,7 @@ def _status(code: int, info: str) -> tuple[int, dict[str, str], bytes]:
     return code, {"Content-Type": "application/json"}, body
 
 
-class CallbackMock:
+class CallbackMock(OnNetwork):
     """The platform's side of webhooks and callbacks, on a private ``responses`` mock."""
 
     def __init__(
@@ -73,8 +73,7 @@ class CallbackMock:
         self.callback_enabled = callback_enabled
         self.secret = secret
         self.sessions: dict[str, ChatSession] = {}
-        self.network = network or MockNetwork()
-        self._owns_network = network is None
+        super().__init__(network)
         self._lock = threading.Lock()
         self._seed = 0
         pattern = re.compile(re.escape(self.base_url) + r"/v1/ai/chat/webhook/callback/([^/?#]*)")
@@ -177,14 +176,3 @@ class CallbackMock:
                 f"expected {times} accepted callback(s) for chat session {chat_session}, "
                 f"got {count}"
             )
-
-    def __enter__(self) -> CallbackMock:
-        self.network.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        __tracebackhide__ = True
-        if self._owns_network:
-            self.network.stop()
-        if exc[0] is None:
-            self.network.check_unmatched()

@@ -21,7 +21,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from harness._errors import BotWebhookValueError, describe
 from harness._recorder import CallLog, call_wsgi, record
@@ -139,6 +139,30 @@ class MockNetwork:
             raise UnmatchedCallError(f"unmatched webhook call(s):\n{found}")
 
 
+_M = TypeVar("_M", bound="OnNetwork")
+
+
+class OnNetwork:
+    """A mock living on a :class:`MockNetwork`: its own one unless given a shared
+    one.  As a context manager it starts the network and, on a clean exit, fails
+    if any call matched nothing."""
+
+    def __init__(self, network: MockNetwork | None) -> None:
+        self.network = network or MockNetwork()
+        self._owns_network = network is None
+
+    def __enter__(self: _M) -> _M:
+        self.network.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        __tracebackhide__ = True
+        if self._owns_network:
+            self.network.stop()
+        if exc[0] is None:
+            self.network.check_unmatched()
+
+
 def _shown(url: Pattern) -> str:
     return f"/{url.pattern}/" if isinstance(url, re.Pattern) else url
 
@@ -157,14 +181,13 @@ def _canned(response: Any) -> tuple[bytes, str]:
     )
 
 
-class WebhookMock(CallLog):
+class WebhookMock(CallLog, OnNetwork):
     """Webhook endpoints answered in-process, for code that posts with ``requests``."""
 
     def __init__(self, *, secret: str | None = None, network: MockNetwork | None = None) -> None:
-        super().__init__()
+        CallLog.__init__(self)
+        OnNetwork.__init__(self, network)
         self.secret = secret
-        self.network = network or MockNetwork()
-        self._owns_network = network is None
 
     def add(
         self,
@@ -210,17 +233,6 @@ class WebhookMock(CallLog):
 
         name = "canned response" if canned is not None else _describe_handler(handler)
         self.network.route(method.upper(), url, callback, name)
-
-    def __enter__(self) -> WebhookMock:
-        self.network.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        __tracebackhide__ = True
-        if self._owns_network:
-            self.network.stop()
-        if exc[0] is None:
-            self.network.check_unmatched()
 
 
 def _describe_handler(handler: Any) -> str:
