@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import signal
 import sys
 import tempfile
@@ -39,10 +41,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
         if args.tls:
             certificate = make_certificate(Path(folder))
             ssl_context = (str(certificate.cert), str(certificate.key))
+        said = io.StringIO()
         try:
-            server = make_server(args.host, args.port, app, threaded=True, ssl_context=ssl_context)
-        except OSError as exc:
-            raise CliError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from exc
+            # werkzeug prints its own message and exits when it cannot bind: keep it one line
+            with contextlib.redirect_stderr(said):
+                server = make_server(
+                    args.host, args.port, app, threaded=True, ssl_context=ssl_context
+                )
+        except (OSError, SystemExit) as exc:
+            reason = (said.getvalue().strip().splitlines() or [str(exc)])[0]
+            raise CliError(f"cannot listen on {args.host}:{args.port}: {reason}") from exc
         signal.signal(signal.SIGTERM, _raise_interrupt)  # before anyone can know the port
         try:
             _announce(args, server.port, secret, certificate.cert if args.tls else None)

@@ -386,7 +386,13 @@ def _import_app(spec: str) -> Any:
             )
         obj = getattr(obj, part)
     if call:
-        obj = obj()
+        try:
+            obj = obj()
+        except Exception as exc:
+            raise TargetError(
+                f"calling the factory {attr}() for target {spec!r} failed: "
+                f"{type(exc).__name__}: {exc}"
+            ) from exc
     if not callable(obj):
         raise TargetError(f"{spec!r} is {describe(obj)}, not a WSGI application")
     return obj

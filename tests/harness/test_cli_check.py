@@ -111,6 +111,10 @@ def test_unreachable_url_is_a_finding_not_exit_2(capsys: pytest.CaptureFixture[s
         (["check", "http://"], "has no host"),
         (["check", f"{HELPERS / 'bw_handlers.py'}:NOPE"], "has no attribute 'NOPE'"),
         (["check", f"{HELPERS / 'bw_handlers.py'}:SECRET"], "not a WSGI application"),
+        (
+            ["check", f"{HELPERS / 'bw_handlers.py'}:reply()"],
+            "calling the factory reply() for target",
+        ),
         (["check", "--ignore", "BW999"], "--ignore BW999: no such finding code"),
         (["check", "--timeout", "0"], "--timeout 0.0 must be a positive number"),
         (["check", "--secret", ""], "the secret is empty"),

@@ -123,3 +123,22 @@ def test_serve_no_signature_mode() -> None:
         body = load_fixture("colour_shape_a")
         response = requests.post(url, data=body, timeout=10)
         assert response.status_code == 200
+
+
+def test_a_port_in_use_is_one_line_and_exit_2() -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "harness.cli", "serve", "--port", str(port), "--secret", "x"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"botwebhook serve: error: cannot listen on 127.0.0.1:{port}: Address already in use"
+    )
