@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness._botmodel import BotModel
-from harness._errors import BotWebhookValueError
+from harness._errors import BotWebhookValueError, require_type
 from harness._exchange import Exchange, Expect, deliver, rejected_signature
 from harness._findings import CODES, Finding
 from harness._payload import FEATURES, TEXT_VARIANTS, Payload
@@ -206,6 +206,7 @@ def run_check(
     Security probes (wrong and missing signatures) run only when ``secret`` is
     given and requests are signed.
     """
+    require_type("target", target, Target, "load it first: harness.load_target(app_or_url)")
     ignored = frozenset(code.upper() for code in ignore)
     unknown = sorted(ignored - set(CODES))
     if unknown:

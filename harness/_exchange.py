@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from harness._errors import require_type
 from harness._findings import Finding, shell_quote
 from harness._payload import Payload
 from harness._platform import Answer, Issue, Outcome, outcome, platform_headers, read_answer
@@ -138,6 +139,8 @@ def deliver(
     (for probes).  ``secret`` None with signing on signs with a throw-away
     secret, so the handler's own verification can be seen to reject it.
     """
+    require_type("target", target, Target, "load it first: harness.load_target(app_or_url)")
+    require_type("body", body, (bytes, Payload), "pass the exact body bytes or a Payload")
     variant = ""
     passthrough: bool | None = None
     if isinstance(body, Payload):

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from harness._botmodel import BotModel
-from harness._errors import BotWebhookValueError
+from harness._errors import BotWebhookValueError, require_type
 from harness._exchange import Exchange, deliver
 from harness._signing import redact_secret
 from harness._transport import DEFAULT_TIMEOUT, Target
@@ -115,6 +115,7 @@ def fuzz(
 
     from harness import strategies as bst
 
+    require_type("target", target, Target, "load it first: harness.load_target(app_or_url)")
     if isinstance(examples, bool) or not isinstance(examples, int) or examples < 1:
         raise BotWebhookValueError(f"examples={examples!r} must be a positive int")
     signing = (target.https or target.in_process) if sign_requests is None else sign_requests

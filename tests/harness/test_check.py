@@ -230,3 +230,17 @@ def test_matrix_ids_are_readable_and_deterministic() -> None:
     passthrough = [s.id for s in build_matrix(passthrough=True)]
     assert passthrough[0] == "contract[passthrough-shapeP]"
     assert not any("colour" in i for i in passthrough)
+
+
+def test_library_arguments_are_checked() -> None:
+    from harness import BotWebhookTypeError
+    from harness._fuzz import fuzz
+
+    with pytest.raises(BotWebhookTypeError, match=r"for target, got 'app:app' \(str\)"):
+        run_check("app:app")  # type: ignore[arg-type]
+    with pytest.raises(BotWebhookTypeError, match=r"harness\.load_target"):
+        deliver(H.GOOD, b"{}")  # type: ignore[arg-type]
+    with pytest.raises(BotWebhookTypeError, match=r"for body, got '\{\}' \(str\)"):
+        deliver(WsgiTarget(H.GOOD), "{}")  # type: ignore[arg-type]
+    with pytest.raises(BotWebhookTypeError, match="for target"):
+        fuzz(H.GOOD)  # type: ignore[arg-type]
