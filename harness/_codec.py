@@ -240,11 +240,6 @@ class JsonModel:
         return specs
 
     @classmethod
-    def json_keys(cls) -> tuple[str, ...]:
-        """The JSON keys of this object, in the order the platform writes them."""
-        return tuple(spec.key for spec in cls._specs())
-
-    @classmethod
     def from_json(cls: type[M], data: Any, *, path: str = "$") -> M:
         """Build the object from decoded JSON, checking every key and type."""
         error = cls._error

@@ -356,3 +356,14 @@ def test_deliver_to_a_url_target_passes_through_the_mock() -> None:
         assert exchange.received is not None
         assert exchange.received.status == 401  # http URLs are not signed, like the platform
     server.assert_called(times=1)
+
+
+def test_open_session_registers_a_token_directly() -> None:
+    clock = FakeClock()
+    with CallbackMock(clock=clock) as platform:
+        platform.open_session("a" * 64, "t" * 64, facebook=True)
+        assert info(callback(platform, "a" * 64, {"webhook_token": "t" * 64})) == (200, "OK")
+        platform.open_session("b" * 64, "u" * 64, facebook=False)
+        assert info(callback(platform, "b" * 64, {"webhook_token": "u" * 64}))[1] == (
+            "Session not supported for callback"
+        )
