@@ -12,23 +12,35 @@ from __future__ import annotations
 import random
 import uuid
 from collections.abc import Callable, Mapping
-from functools import lru_cache
 from typing import Any
 
 from faker import Faker
 
 from harness import _langdata as L
-from harness._botmodel import BotModel, IntentSpec, VariableSpec
+from harness._botmodel import BotModel, IntentSpec
 from harness._catalogue import builtin_model
 from harness._errors import BotWebhookValueError, describe, require_type
-from harness._gson import dumps_fast, java_hash_order
-from harness._payload import FEATURES, TEXT_VARIANTS, Payload, TextVariant, Variant
+from harness._gson import dumps_fast
+from harness._intent_build import IntentBuild
+from harness._payload import TEXT_VARIANTS, Payload, TextVariant, Variant
+from harness._payload_parts import (
+    MAX_QUERY,
+    PayloadOptionError,
+    decorate,
+    java_map,
+    value_for,
+)
 from harness._provider import BotWebhookProvider, pick
 from harness._request import LANGUAGES, Shape
 
-__all__ = ["PayloadFactory", "build_payload", "make_faker"]
+__all__ = [
+    "MAX_QUERY",
+    "PayloadFactory",
+    "PayloadOptionError",
+    "build_payload",
+    "make_faker",
+]
 
-MAX_QUERY = 1024
 _SHAPES = ("A", "B", "P")
 # How often each option is switched on when left to chance.
 _P_PASSTHROUGH = 0.1
@@ -41,10 +53,6 @@ _P_FEATURE = {
     "sys_any_command": 0.5,
 }
 _P_PLAIN = 0.6
-
-
-class PayloadOptionError(BotWebhookValueError):
-    """An option of the payload factory that cannot be honoured."""
 
 
 def make_faker(language: str = "EN", *, seed: int | None = None) -> Faker:
@@ -63,15 +71,6 @@ def make_faker(language: str = "EN", *, seed: int | None = None) -> Faker:
 def _bot_id(seed: int) -> str:
     """The bot's ``originatingAiid``: a lowercase version-4 UUID fixed by the seed."""
     return str(uuid.UUID(int=random.Random(f"aiid-{seed}").getrandbits(128), version=4))
-
-
-@lru_cache(maxsize=1024)
-def _hash_order(keys: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(java_hash_order(keys))
-
-
-def _java_map(mapping: Mapping[str, Any]) -> dict[str, Any]:
-    return {key: mapping[key] for key in _hash_order(tuple(mapping))}
 
 
 class PayloadFactory:
@@ -260,7 +259,7 @@ class PayloadFactory:
         fake = self.provider(language)
         if spec is None:
             return self._passthrough(fake, language, text_kind, facebook, config, chained)
-        return _IntentBuild(self, fake, spec, chosen_shape, language, text_kind, values).run(
+        return IntentBuild(self, fake, spec, chosen_shape, language, text_kind, values).run(
             unfilled_optional=unfilled_optional,
             facebook=facebook,
             config=config,
@@ -272,13 +271,13 @@ class PayloadFactory:
     def _common(self, fake: BotWebhookProvider, facebook: bool, config: bool) -> dict[str, Any]:
         out: dict[str, Any] = {}
         if not facebook:
-            out["clientVariables"] = _java_map(fake.client_variables())
+            out["clientVariables"] = java_map(fake.client_variables())
         out["originatingAiid"] = self._aiid
         out["chatSession"] = fake.hex64()
         if config:
             out["config"] = {
                 "version": self._rng.randint(1, 5),
-                "api_keys": _java_map(fake.api_keys()),
+                "api_keys": java_map(fake.api_keys()),
             }
         out["webhook_token"] = fake.hex64()
         return out
@@ -304,7 +303,7 @@ class PayloadFactory:
                 )
         is_facebook = self._feature("facebook", facebook, True, "")
         intent = pick(self._rng, self.model.intents)
-        captured = {v.label: _value(fake, v, language) for v in intent.variables}
+        captured = {v.label: value_for(fake, v, language) for v in intent.variables}
         query = decorate(fake.first_sentence(captured, examples=intent.examples_for(language)),
                          text, language, self._rng)  # fmt: skip
         chat_result = {
@@ -339,256 +338,6 @@ def _has(intent: IntentSpec, shape: str | None, needs: dict[str, bool | None]) -
     return not (
         needs["sys_any_command"] and not any(v.entity == "sys.any" for v in intent.variables)
     )
-
-
-def _value(fake: BotWebhookProvider, variable: VariableSpec, language: str) -> str:
-    return fake.entity_value(
-        variable.entity, values=variable.values_for(language), regex=variable.regex
-    )
-
-
-def variable_json(
-    spec: VariableSpec, value: str | None, *, times_prompted: int = 0, bare: bool = False
-) -> dict[str, Any]:
-    """A variable object in the platform's key order; ``bare`` is the trigger-intent and
-    sys.any-command form (``max_prompts`` 0, no ``value_type``)."""
-    out: dict[str, Any] = {"entity": spec.entity}
-    if value is not None:
-        out["value"] = value
-    out["mandatory"] = spec.mandatory
-    out["times_prompted"] = times_prompted
-    out["max_prompts"] = 0 if bare else spec.max_prompts
-    out["persistent"] = spec.persistent
-    out["system_entity"] = spec.system
-    if not bare:
-        out["value_type"] = spec.value_type
-    out["label"] = spec.label
-    out["requested"] = False
-    out["reset_on_entry"] = spec.reset_on_entry
-    out["index"] = 0
-    return out
-
-
-def decorate(query: str, text: TextVariant, language: str, rng: random.Random) -> str:
-    """Add the text variant's characters to a query, keeping what is there verbatim."""
-    if text == "escaped":
-        query = f"{query} {rng.choice(L.ESCAPED[language])}"
-    elif text == "non_ascii":
-        query = f"{query} {rng.choice(L.NON_ASCII[language])}"
-    elif text == "emoji":
-        query = f"{query} {rng.choice(L.EMOJI)}"
-    elif text == "max_length":
-        filler = L.FILLER[language]
-        while len(query) < MAX_QUERY:
-            query = f"{query} {filler}"
-        query = query[:MAX_QUERY]
-    if len(query) > MAX_QUERY:
-        raise PayloadOptionError(
-            f"the query would be {len(query)} characters, over the platform's limit of "
-            f"{MAX_QUERY} (hint: shorter variable values)"
-        )
-    return query
-
-
-class _IntentBuild:
-    """One intent webhook being built (keeps :meth:`PayloadFactory.build` readable)."""
-
-    def __init__(
-        self,
-        factory: PayloadFactory,
-        fake: BotWebhookProvider,
-        spec: IntentSpec,
-        shape: Shape,
-        language: str,
-        text: TextVariant,
-        values: dict[str, str],
-    ) -> None:
-        self.factory = factory
-        self.rng = factory._rng
-        self.fake = fake
-        self.spec = spec
-        self.shape = shape
-        self.language = language
-        self.text = text
-        self.values = values
-
-    def run(self, **asked: bool | None) -> Payload:
-        spec, rng, fake = self.spec, self.rng, self.factory
-        any_variable = next((v for v in spec.variables if v.entity == "sys.any"), None)
-        unfillable = [v for v in spec.optional if v.label not in self.values]
-        is_b = self.shape == "B"
-        if is_b and not spec.mandatory:
-            raise PayloadOptionError(
-                f"shape 'B' is not possible for intent {spec.name!r}: it has no mandatory "
-                "variable to prompt for (hint: shape='A')"
-            )
-        f = fake._feature
-        features = {
-            "unfilled_optional": f(
-                "unfilled_optional", asked["unfilled_optional"], bool(unfillable),
-                f"intent {spec.name!r} has no optional variable left without a given value",
-            ),
-            "facebook": f("facebook", asked["facebook"], True, ""),
-            "config": f("config", asked["config"], True, ""),
-            "chained": f("chained", asked["chained"], True, ""),
-            "sys_any_command": f(
-                "sys_any_command",
-                False if asked["trigger"] and asked["sys_any_command"] is None
-                else asked["sys_any_command"],
-                not is_b and any_variable is not None and any_variable.label not in self.values,
-                f"needs shape A and a sys.any variable of intent {spec.name!r} without a "
-                "given value",
-            ),
-        }  # fmt: skip
-        features["trigger"] = f(
-            "trigger",
-            asked["trigger"],
-            not is_b and bool(spec.variables) and not features["sys_any_command"],
-            "the trigger-intent path needs shape A and an intent with variables, "
-            "and excludes the sys.any-command path",
-        )
-        unfilled = {pick(rng, unfillable).label} if features["unfilled_optional"] else set()
-        captured = {
-            v.label: self.values.get(v.label) or _value(self.fake, v, self.language)
-            for v in spec.variables
-            if v.label not in unfilled
-        }
-        # sys.any values are free text: the text variant shows in them too (all but
-        # max_length, which applies to the whole query).
-        if self.text != "max_length":
-            for v in spec.variables:
-                if v.entity == "sys.any" and v.label in captured and v.label not in self.values:
-                    captured[v.label] = decorate(captured[v.label], self.text, self.language, rng)
-        prompted = self._prompted() if is_b else []
-        query = self._query(captured, prompted)
-        if features["sys_any_command"]:
-            assert any_variable is not None
-            captured[any_variable.label] = query  # the command path takes the whole text
-        variables = [self._variable(v, captured, prompted, features) for v in spec.variables]
-        body = self._body(variables, captured, query, features)
-        on = frozenset(name for name in FEATURES if features[name])
-        variant = Variant(spec.name, self.shape, self.language, self.text, on)
-        chat = body["chatResult"]
-        return Payload(dumps_fast(body, (chat["score"], chat["elapsedTime"])), variant)
-
-    def _prompted(self) -> list[str]:
-        """Labels of the mandatory variables prompted for, the answered one last."""
-        mandatory = [v.label for v in self.spec.mandatory]
-        count = self.rng.randint(1, len(mandatory))
-        chosen = self.rng.sample(mandatory, count)
-        return sorted(chosen, key=mandatory.index)
-
-    def _query(self, captured: dict[str, str], prompted: list[str]) -> str:
-        if prompted:
-            answered = self.spec.variable(prompted[-1])
-            if answered.entity == "sys.any":
-                # Once prompted, sys.any takes the raw text: the value is the whole query.
-                if self.text == "max_length" and answered.label not in self.values:
-                    captured[answered.label] = decorate(
-                        captured[answered.label], self.text, self.language, self.rng
-                    )
-                return captured[answered.label]
-            query = self.fake.prompt_answer(captured[answered.label])
-        else:
-            query = self.fake.first_sentence(
-                captured, examples=self.spec.examples_for(self.language)
-            )
-        return decorate(query, self.text, self.language, self.rng)
-
-    def _variable(
-        self,
-        spec: VariableSpec,
-        captured: dict[str, str],
-        prompted: list[str],
-        features: dict[str, bool],
-    ) -> dict[str, Any]:
-        command = features["sys_any_command"] and spec.entity == "sys.any"
-        times = self.rng.randint(1, spec.max_prompts) if spec.label in prompted else 0
-        return variable_json(
-            spec,
-            captured.get(spec.label),
-            times_prompted=times,
-            bare=features["trigger"] or command,
-        )
-
-    def _chat_result(self, captured: dict[str, str], query: str) -> dict[str, Any]:
-        fake = self.fake
-        responses = self.spec.responses_for(self.language)
-        answer = pick(self.rng, responses) if responses else ""
-        context = _java_map(captured)
-        if self.shape == "A":
-            return {
-                "score": fake.chat_score(),
-                "query": query,
-                "answer": answer,
-                "elapsedTime": fake.elapsed_time(),
-                "context": context,
-                "timestamp": 0,
-                "rich_answer": {},
-            }
-        return {
-            "topicIn": "",
-            "score": fake.chat_score(),
-            "query": query,
-            "answer": answer,
-            "history": "",
-            "elapsedTime": 0.0,
-            "context": context,
-            "topic_out": "",
-            "chatId": fake.uuid_string(),
-            "timestamp": self.factory.timestamp_ms(fake),
-            "rich_answer": {},
-        }
-
-    def _body(
-        self,
-        variables: list[dict[str, Any]],
-        captured: dict[str, str],
-        query: str,
-        features: dict[str, bool],
-    ) -> dict[str, Any]:
-        by_label = {v["label"]: v for v in variables}
-        chat = self._chat_result(captured, query)
-        if features["chained"]:
-            chat_result = dict(chat)
-            rich = chat_result.pop("rich_answer")
-            timestamp = chat_result.pop("timestamp")
-            chat_result["intents"] = self._chain(variables, by_label)
-            chat_result["timestamp"] = timestamp
-            chat_result["rich_answer"] = rich
-            chat = chat_result
-        body: dict[str, Any] = {
-            "intentName": self.spec.name,
-            "memoryVariables": variables,
-            "chatResult": chat,
-            "variablesMap": _java_map(by_label),
-        }
-        body.update(self.factory._common(self.fake, features["facebook"], features["config"]))
-        body["language"] = self.language
-        return body
-
-    def _chain(
-        self, variables: list[dict[str, Any]], by_label: dict[str, dict[str, Any]]
-    ) -> list[dict[str, Any]]:
-        """``chatResult.intents``: an earlier intent fulfilled in the same turn, then this one."""
-        model = self.factory.model
-        earlier = pick(self.rng, model.intents)
-        earlier_vars = [
-            variable_json(v, _value(self.fake, v, self.language)) for v in earlier.variables
-        ]
-        items = []
-        for name, item_vars in ((earlier.name, earlier_vars), (self.spec.name, variables)):
-            items.append(
-                {
-                    "name": name,
-                    "chatId": self.fake.uuid_string(),
-                    "aiid": self.factory._aiid,
-                    "variables": item_vars,
-                    "isFulfilled": True,
-                    "variablesMap": _java_map({str(v["label"]): v for v in item_vars}),
-                }
-            )
-        return items
 
 
 def build_payload(

@@ -1,0 +1,218 @@
+"""Building one intent webhook body (the larger half of the payload factory)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from harness._botmodel import IntentSpec, VariableSpec
+from harness._gson import dumps_fast
+from harness._payload import FEATURES, Payload, TextVariant, Variant
+from harness._payload_parts import PayloadOptionError, decorate, java_map, value_for, variable_json
+from harness._provider import BotWebhookProvider, pick
+from harness._request import Shape
+
+if TYPE_CHECKING:
+    from harness._factory import PayloadFactory
+
+__all__ = ["IntentBuild"]
+
+
+class IntentBuild:
+    """One intent webhook being built (keeps :meth:`PayloadFactory.build` readable)."""
+
+    def __init__(
+        self,
+        factory: PayloadFactory,
+        fake: BotWebhookProvider,
+        spec: IntentSpec,
+        shape: Shape,
+        language: str,
+        text: TextVariant,
+        values: dict[str, str],
+    ) -> None:
+        self.factory = factory
+        self.rng = factory._rng
+        self.fake = fake
+        self.spec = spec
+        self.shape = shape
+        self.language = language
+        self.text = text
+        self.values = values
+
+    def run(self, **asked: bool | None) -> Payload:
+        spec, rng, fake = self.spec, self.rng, self.factory
+        any_variable = next((v for v in spec.variables if v.entity == "sys.any"), None)
+        unfillable = [v for v in spec.optional if v.label not in self.values]
+        is_b = self.shape == "B"
+        if is_b and not spec.mandatory:
+            raise PayloadOptionError(
+                f"shape 'B' is not possible for intent {spec.name!r}: it has no mandatory "
+                "variable to prompt for (hint: shape='A')"
+            )
+        f = fake._feature
+        features = {
+            "unfilled_optional": f(
+                "unfilled_optional", asked["unfilled_optional"], bool(unfillable),
+                f"intent {spec.name!r} has no optional variable left without a given value",
+            ),
+            "facebook": f("facebook", asked["facebook"], True, ""),
+            "config": f("config", asked["config"], True, ""),
+            "chained": f("chained", asked["chained"], True, ""),
+            "sys_any_command": f(
+                "sys_any_command",
+                False if asked["trigger"] and asked["sys_any_command"] is None
+                else asked["sys_any_command"],
+                not is_b and any_variable is not None and any_variable.label not in self.values,
+                f"needs shape A and a sys.any variable of intent {spec.name!r} without a "
+                "given value",
+            ),
+        }  # fmt: skip
+        features["trigger"] = f(
+            "trigger",
+            asked["trigger"],
+            not is_b and bool(spec.variables) and not features["sys_any_command"],
+            "the trigger-intent path needs shape A and an intent with variables, "
+            "and excludes the sys.any-command path",
+        )
+        unfilled = {pick(rng, unfillable).label} if features["unfilled_optional"] else set()
+        captured = {
+            v.label: self.values.get(v.label) or value_for(self.fake, v, self.language)
+            for v in spec.variables
+            if v.label not in unfilled
+        }
+        # sys.any values are free text: the text variant shows in them too (all but
+        # max_length, which applies to the whole query).
+        if self.text != "max_length":
+            for v in spec.variables:
+                if v.entity == "sys.any" and v.label in captured and v.label not in self.values:
+                    captured[v.label] = decorate(captured[v.label], self.text, self.language, rng)
+        prompted = self._prompted() if is_b else []
+        query = self._query(captured, prompted)
+        if features["sys_any_command"]:
+            assert any_variable is not None
+            captured[any_variable.label] = query  # the command path takes the whole text
+        variables = [self._variable(v, captured, prompted, features) for v in spec.variables]
+        body = self._body(variables, captured, query, features)
+        on = frozenset(name for name in FEATURES if features[name])
+        variant = Variant(spec.name, self.shape, self.language, self.text, on)
+        chat = body["chatResult"]
+        return Payload(dumps_fast(body, (chat["score"], chat["elapsedTime"])), variant)
+
+    def _prompted(self) -> list[str]:
+        """Labels of the mandatory variables prompted for, the answered one last."""
+        mandatory = [v.label for v in self.spec.mandatory]
+        count = self.rng.randint(1, len(mandatory))
+        chosen = self.rng.sample(mandatory, count)
+        return sorted(chosen, key=mandatory.index)
+
+    def _query(self, captured: dict[str, str], prompted: list[str]) -> str:
+        if prompted:
+            answered = self.spec.variable(prompted[-1])
+            if answered.entity == "sys.any":
+                # Once prompted, sys.any takes the raw text: the value is the whole query.
+                if self.text == "max_length" and answered.label not in self.values:
+                    captured[answered.label] = decorate(
+                        captured[answered.label], self.text, self.language, self.rng
+                    )
+                return captured[answered.label]
+            query = self.fake.prompt_answer(captured[answered.label])
+        else:
+            query = self.fake.first_sentence(
+                captured, examples=self.spec.examples_for(self.language)
+            )
+        return decorate(query, self.text, self.language, self.rng)
+
+    def _variable(
+        self,
+        spec: VariableSpec,
+        captured: dict[str, str],
+        prompted: list[str],
+        features: dict[str, bool],
+    ) -> dict[str, Any]:
+        command = features["sys_any_command"] and spec.entity == "sys.any"
+        times = self.rng.randint(1, spec.max_prompts) if spec.label in prompted else 0
+        return variable_json(
+            spec,
+            captured.get(spec.label),
+            times_prompted=times,
+            bare=features["trigger"] or command,
+        )
+
+    def _chat_result(self, captured: dict[str, str], query: str) -> dict[str, Any]:
+        fake = self.fake
+        responses = self.spec.responses_for(self.language)
+        answer = pick(self.rng, responses) if responses else ""
+        context = java_map(captured)
+        if self.shape == "A":
+            return {
+                "score": fake.chat_score(),
+                "query": query,
+                "answer": answer,
+                "elapsedTime": fake.elapsed_time(),
+                "context": context,
+                "timestamp": 0,
+                "rich_answer": {},
+            }
+        return {
+            "topicIn": "",
+            "score": fake.chat_score(),
+            "query": query,
+            "answer": answer,
+            "history": "",
+            "elapsedTime": 0.0,
+            "context": context,
+            "topic_out": "",
+            "chatId": fake.uuid_string(),
+            "timestamp": self.factory.timestamp_ms(fake),
+            "rich_answer": {},
+        }
+
+    def _body(
+        self,
+        variables: list[dict[str, Any]],
+        captured: dict[str, str],
+        query: str,
+        features: dict[str, bool],
+    ) -> dict[str, Any]:
+        by_label = {v["label"]: v for v in variables}
+        chat = self._chat_result(captured, query)
+        if features["chained"]:
+            chat_result = dict(chat)
+            rich = chat_result.pop("rich_answer")
+            timestamp = chat_result.pop("timestamp")
+            chat_result["intents"] = self._chain(variables, by_label)
+            chat_result["timestamp"] = timestamp
+            chat_result["rich_answer"] = rich
+            chat = chat_result
+        body: dict[str, Any] = {
+            "intentName": self.spec.name,
+            "memoryVariables": variables,
+            "chatResult": chat,
+            "variablesMap": java_map(by_label),
+        }
+        body.update(self.factory._common(self.fake, features["facebook"], features["config"]))
+        body["language"] = self.language
+        return body
+
+    def _chain(
+        self, variables: list[dict[str, Any]], by_label: dict[str, dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """``chatResult.intents``: an earlier intent fulfilled in the same turn, then this one."""
+        model = self.factory.model
+        earlier = pick(self.rng, model.intents)
+        earlier_vars = [
+            variable_json(v, value_for(self.fake, v, self.language)) for v in earlier.variables
+        ]
+        items = []
+        for name, item_vars in ((earlier.name, earlier_vars), (self.spec.name, variables)):
+            items.append(
+                {
+                    "name": name,
+                    "chatId": self.fake.uuid_string(),
+                    "aiid": self.factory._aiid,
+                    "variables": item_vars,
+                    "isFulfilled": True,
+                    "variablesMap": java_map({str(v["label"]): v for v in item_vars}),
+                }
+            )
+        return items
