@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +16,18 @@ from harness.cli import EXIT_FAILED, EXIT_OK, CliError, add_secret_option, resol
 __all__ = ["register"]
 
 
+@contextmanager
+def _opened_target(args: argparse.Namespace) -> Iterator[tuple[Any, str | None]]:
+    """The target and the secret to use (generated for the reference handler); the
+    target's connections are closed afterwards."""
+    target, secret = _target(args, resolve_secret(args.secret, required=False))
+    try:
+        yield target, secret
+    finally:
+        target.close()
+
+
 def _target(args: argparse.Namespace, secret: str | None) -> tuple[Any, str | None]:
-    """The target, and the secret to use (generated for the reference handler)."""
     from harness._signing import generate_secret
     from harness._transport import WsgiTarget, load_target
     from harness.reference import make_app
@@ -55,8 +67,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     ignore = parse_ignore(args.ignore)
     model = load_bot_model(args.model)
-    target, secret = _target(args, resolve_secret(args.secret, required=False))
-    try:
+    with _opened_target(args) as (target, secret):
         report = run_check(
             target,
             secret=secret,
@@ -67,8 +78,6 @@ def cmd_check(args: argparse.Namespace) -> int:
             passthrough=args.passthrough,
             sign_requests=_sign_mode(args),
         )
-    finally:
-        target.close()
     if args.junit_xml:
         try:
             Path(args.junit_xml).write_text(render_junit(report, strict=args.strict), "utf-8")
@@ -81,9 +90,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_send(args: argparse.Namespace) -> int:
     from harness._exchange import deliver
     from harness._fixtures import fixture_info, load_fixture
-    from harness._request import WebhookRequest
 
-    secret = resolve_secret(args.secret, required=False)
     if args.fixture and (args.intent or args.var or args.shape):
         raise CliError("--fixture sends a canonical body; it cannot be combined with --intent")
     if args.fixture:
@@ -101,15 +108,10 @@ def cmd_send(args: argparse.Namespace) -> int:
             values=parse_vars(args.var or []) or None,
             text="plain",
         )
-    if args.fixture:
-        WebhookRequest.from_bytes(body)  # canonical bodies are valid; fail loudly if not
-    target, secret = _target(args, secret)
-    try:
+    with _opened_target(args) as (target, secret):
         exchange = deliver(
             target, body, secret=secret, sign_requests=_sign_mode(args), timeout=args.timeout
         )
-    finally:
-        target.close()
     sent, got = exchange.sent, exchange.received
     print(f"> {sent.method} {sent.url}")
     for name, value in sent.headers.items():
@@ -136,8 +138,7 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
     if not Path(args.save_dir).is_dir():
         raise CliError(f"--save-dir {args.save_dir!r}: no such folder")
     model = load_bot_model(args.model)
-    target, secret = _target(args, resolve_secret(args.secret, required=False))
-    try:
+    with _opened_target(args) as (target, secret):
         report = fuzz(
             target,
             secret=secret,
@@ -150,8 +151,6 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
             passthrough=args.passthrough,
             sign_requests=_sign_mode(args),
         )
-    finally:
-        target.close()
     print(report.render())
     return report.exit_code()
 
