@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 import uuid
 from collections.abc import Callable, Mapping
+from functools import cache
 from typing import Any
 
 from faker import Faker
@@ -68,6 +69,13 @@ def make_faker(language: str = "EN", *, seed: int | None = None) -> Faker:
     return fake
 
 
+@cache
+def _shared_faker(language: str) -> tuple[Faker, BotWebhookProvider]:
+    fake = make_faker(language)
+    provider = next(p for p in fake.get_providers() if isinstance(p, BotWebhookProvider))
+    return fake, provider
+
+
 def _bot_id(seed: int) -> str:
     """The bot's ``originatingAiid``: a lowercase version-4 UUID fixed by the seed."""
     return str(uuid.UUID(int=random.Random(f"aiid-{seed}").getrandbits(128), version=4))
@@ -94,8 +102,6 @@ class PayloadFactory:
         self.seed = seed
         self.clock = clock
         self._rng = random.Random(seed)
-        self._fakers: dict[str, Faker] = {}
-        self._providers: dict[str, BotWebhookProvider] = {}
         self._candidates: dict[tuple[Any, ...], tuple[IntentSpec, ...]] = {}
         self._aiid = _bot_id(seed)
 
@@ -108,22 +114,18 @@ class PayloadFactory:
         self._aiid = _bot_id(seed)
 
     def faker(self, language: str) -> Faker:
-        """The factory's Faker for ``language``; it shares the factory's random state."""
-        fake = self._fakers.get(language)
-        if fake is None:
-            fake = make_faker(language)
-            provider = next(p for p in fake.get_providers() if isinstance(p, BotWebhookProvider))
-            provider.generator.random = self._rng  # one random state for the whole factory
-            self._fakers[language] = fake
-            self._providers[language] = provider
-        return fake
+        """The Faker for ``language``, drawing from this factory's random state."""
+        self.provider(language)
+        return _shared_faker(language)[0]
 
     def provider(self, language: str) -> BotWebhookProvider:
-        """The factory's :class:`BotWebhookProvider` for ``language`` (called directly,
-        without Faker's attribute proxy, which costs more than the values)."""
-        if language not in self._providers:
-            self.faker(language)
-        return self._providers[language]
+        """The :class:`BotWebhookProvider` for ``language`` (called directly, without
+        Faker's attribute proxy, which costs more than the values).  Fakers are built
+        once per process and language; each use points them at this factory's random
+        state, so factories stay independent and deterministic (one thread at a time)."""
+        provider = _shared_faker(language)[1]
+        provider.generator.random = self._rng
+        return provider
 
     # -- option checking ------------------------------------------------------------
 
