@@ -265,6 +265,12 @@ def _advice(
             f"every signed request was rejected ({rejected[0].received.status}): the secret "  # type: ignore[union-attr]
             f"is probably wrong; {how}"
         )
+    elif not signing and len(rejected) == len(contract):
+        advice.append(
+            "every request was refused, and none was signed: the platform sends no "
+            "X-Hub-Signature to http:// endpoints, so a handler there must accept unsigned "
+            "calls; serve it over https, or check it as if it were with --sign always"
+        )
     elif builtin and all(not e.ok for e in contract):
         advice.append(
             "the handler failed on every payload of the built-in catalogue: it is probably "

@@ -244,3 +244,12 @@ def test_library_arguments_are_checked() -> None:
         deliver(WsgiTarget(H.GOOD), "{}")  # type: ignore[arg-type]
     with pytest.raises(BotWebhookTypeError, match="for target"):
         fuzz(H.GOOD)  # type: ignore[arg-type]
+
+
+def test_advice_when_an_http_endpoint_insists_on_signatures() -> None:
+    with serving(H.GOOD) as (url, _):
+        report = run_check(load_target(url), secret=SECRET, scenarios=build_matrix()[:3])
+    assert codes(report) == {"BW101"}
+    assert any(
+        "the platform sends no X-Hub-Signature to http:// endpoints" in a for a in report.advice
+    )
