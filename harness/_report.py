@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 from xml.etree import ElementTree as ET
 
@@ -80,6 +81,15 @@ def render_json(report: Report) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2)
 
 
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml(text: str) -> str:
+    """Text XML 1.0 can hold: control characters (from bodies in the evidence) shown
+    as \\xNN escapes instead of making the report unreadable."""
+    return _XML_INVALID.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
 def render_junit(report: Report, *, strict: bool = False) -> str:
     """One test case per scenario; errors (and warnings with ``strict``) fail it."""
     suite = ET.Element(
@@ -105,16 +115,16 @@ def render_junit(report: Report, *, strict: bool = False) -> str:
             failure = ET.SubElement(
                 case,
                 "failure",
-                message="; ".join(f"{f.code} {f.title}" for f in failing),
+                message=_xml("; ".join(f"{f.code} {f.title}" for f in failing)),
                 type=failing[0].code,
             )
-            failure.text = (
+            failure.text = _xml(
                 "\n".join(f"{f.code} {f.title}\n{f.evidence}\nhint: {f.hint}" for f in failing)
                 + f"\nreproduce with:\n{failing[0].reproduce}"
             )
         warnings = [f for f in findings if f not in failing]
         if warnings:
             out = ET.SubElement(case, "system-out")
-            out.text = "\n".join(f"{f.code} {f.title}: {f.evidence}" for f in warnings)
+            out.text = _xml("\n".join(f"{f.code} {f.title}: {f.evidence}" for f in warnings))
     suite.set("failures", str(failures))
     return ET.tostring(suite, encoding="unicode", xml_declaration=True)

@@ -177,3 +177,20 @@ def test_console_script_check_exit_codes(tmp_path: Path) -> None:
     bad = subprocess.run([str(exe), "check", "x:y"], capture_output=True, text=True, cwd=tmp_path)
     assert bad.returncode == 2
     assert bad.stderr.count("\n") == 1
+
+
+def test_junit_xml_stays_well_formed_with_control_characters(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    (tmp_path / "noisy.py").write_text(
+        "from werkzeug.wrappers import Request, Response\n"
+        "@Request.application\n"
+        "def app(request):\n"
+        "    return Response(b'bad \\x00\\x01 ' + request.get_data()[:20], status=500)\n"
+    )
+    junit = tmp_path / "report.xml"
+    code, _, _ = run(capsys, "check", f"{tmp_path / 'noisy.py'}:app", "--junit-xml", str(junit))
+    assert code == 1
+    suite = ET.parse(junit).getroot()
+    text = "".join(suite.itertext())
+    assert "bad \\x00\\x01" in text
