@@ -14,6 +14,7 @@ lenient reader when that fails, so well-formed bodies cost almost nothing.
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,27 +44,30 @@ class LenientResult:
     duplicates: list[str] = field(default_factory=list)
 
 
-def _strict_hook(duplicates: list[str]) -> Any:
-    def hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for key, value in pairs:
-            if key in out:
-                duplicates.append(key)
-            out[key] = value
-        return out
+_seen = threading.local()
 
-    return hook
+
+def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        _seen.duplicates = True
+    return out
+
+
+# One decoder for all calls (building one per call costs more than small bodies do);
+# whether it met a duplicate key is kept per thread.
+_STRICT = json.JSONDecoder(object_pairs_hook=_pairs)
 
 
 def read(text: str) -> LenientResult:
     """Parse ``text`` as the platform would (see the module docstring)."""
-    duplicate_keys: list[str] = []
+    _seen.duplicates = False
     try:
-        value = json.loads(text, object_pairs_hook=_strict_hook(duplicate_keys))
+        value = _STRICT.decode(text)
     except (ValueError, RecursionError):
         pass
     else:
-        if not duplicate_keys:
+        if not _seen.duplicates:
             return LenientResult(value)
     reader = _Reader(text)
     try:

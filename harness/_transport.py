@@ -120,6 +120,7 @@ class WsgiTarget(Target):
         self.url = _IN_PROCESS_URL
         self.in_process = True
         self._client = Client(app)
+        self._error_log = _ErrorLog()
 
     def request(
         self, method: str, url: str, headers: dict[str, str], body: bytes, timeout: float
@@ -132,7 +133,8 @@ class WsgiTarget(Target):
             parts = urlsplit(url)
             path, base, query = parts.path or "/", f"{parts.scheme}://{parts.netloc}", parts.query
         started = time.perf_counter()
-        catcher = _ErrorLog()
+        catcher = self._error_log  # one per target: a Handler is costly to build
+        catcher.exception = None
         root = logging.getLogger()
         root.addHandler(catcher)
         try:
