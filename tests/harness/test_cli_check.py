@@ -194,3 +194,35 @@ def test_junit_xml_stays_well_formed_with_control_characters(
     suite = ET.parse(junit).getroot()
     text = "".join(suite.itertext())
     assert "bad \\x00\\x01" in text
+
+
+def test_fuzz_command(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run(capsys, "fuzz", "--examples", "60", "--seed", "1")
+    assert code == 0
+    assert "no failure" in out
+    assert (tmp_path / ".hypothesis" / "botwebhook").is_dir()  # the example database
+    target = f"{HELPERS / 'bw_handlers.py'}:CRASHES_ON_UNFILLED"
+    code, out, _ = run(
+        capsys,
+        "fuzz",
+        target,
+        "--secret",
+        SECRET,
+        "--examples",
+        "400",
+        "--seed",
+        "5",
+        "--no-database",
+        "--save-dir",
+        str(tmp_path),
+    )
+    assert code == 1
+    assert "BW401 error" in out
+    assert "reproduce with:" in out
+    assert SECRET not in out
+    saved = tmp_path / "botwebhook-fuzz-BW401.body"
+    assert saved.is_file()
+    assert f"saved the exact body to {saved}" in out
