@@ -203,7 +203,6 @@ def test_fuzz_command(
     code, out, _ = run(capsys, "fuzz", "--examples", "60", "--seed", "1")
     assert code == 0
     assert "no failure" in out
-    assert (tmp_path / ".hypothesis" / "botwebhook").is_dir()  # the example database
     target = f"{HELPERS / 'bw_handlers.py'}:CRASHES_ON_UNFILLED"
     code, out, _ = run(
         capsys,
@@ -226,3 +225,6 @@ def test_fuzz_command(
     saved = tmp_path / "botwebhook-fuzz-BW401.body"
     assert saved.is_file()
     assert f"saved the exact body to {saved}" in out
+    again = run(capsys, "fuzz", target, "--secret", SECRET, "--examples", "400", "--seed", "5")
+    assert again[0] == 1
+    assert (tmp_path / ".hypothesis" / "botwebhook").is_dir()  # the failure is kept
