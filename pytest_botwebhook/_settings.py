@@ -25,7 +25,7 @@ OPTIONS = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Settings:
     """Resolved settings, each with where it came from (for the report header)."""
 
@@ -36,9 +36,13 @@ class Settings:
     timeout: float
     sources: dict[str, str]
 
-    @property
-    def configured(self) -> bool:
-        return any(self.sources.get(k, "default") != "default" for k in ("target", "seed", "model"))
+    def __repr__(self) -> str:  # the secret never appears in full, even in tracebacks
+        from harness import redact_secret
+
+        return (
+            f"Settings(target={self.target!r}, secret={redact_secret(self.secret)!r}, "
+            f"seed={self.seed!r}, model={self.model!r}, timeout={self.timeout!r})"
+        )
 
 
 def _pyproject(root: Path) -> dict[str, Any]:

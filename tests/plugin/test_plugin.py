@@ -539,3 +539,17 @@ def test_mock_server_and_callback_fixtures(pytester: pytest.Pytester) -> None:
             "*POST https://elsewhere.example.com/ matches no mocked URL*",
         ]
     )
+
+
+def test_settings_repr_never_shows_the_secret(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        def test_repr(botwebhook_settings):
+            text = repr(botwebhook_settings)
+            assert "0123456789abcdef0123456789abcdef01234567" not in text
+            assert "0123…(40 chars)" in text
+        """
+    )
+    pytester.runpytest(
+        "-q", "--botwebhook-secret", "0123456789abcdef0123456789abcdef01234567"
+    ).assert_outcomes(passed=1)
