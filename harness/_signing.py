@@ -6,7 +6,7 @@ import hashlib
 import hmac
 import secrets as _secrets
 
-from harness._errors import InvalidSecretError, require_type
+from harness._errors import BotWebhookTypeError, InvalidSecretError, require_type
 
 __all__ = [
     "SIGNATURE_HEADER",
@@ -24,7 +24,11 @@ _HEX = frozenset("0123456789abcdefABCDEF")
 
 
 def _key(secret: str | bytes) -> bytes:
-    require_type("secret", secret, (str, bytes), "pass the webhook secret as text")
+    if not isinstance(secret, str | bytes):  # the value itself is not shown: it may be real
+        raise BotWebhookTypeError(
+            f"expected str or bytes for secret, got a value of type {type(secret).__name__} "
+            "(hint: pass the webhook secret as text)"
+        )
     key = secret.encode("utf-8") if isinstance(secret, str) else secret
     if not key:
         raise InvalidSecretError(
