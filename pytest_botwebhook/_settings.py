@@ -92,8 +92,9 @@ def _text(value: Any, name: str, sources: dict[str, str]) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str) or not value.strip():
+        shown = f"a {type(value).__name__}" if name == "secret" else repr(value)  # never a secret
         raise pytest.UsageError(
-            f"botwebhook: {name} from {sources[name]} must be a non-empty string, got {value!r}"
+            f"botwebhook: {name} from {sources[name]} must be a non-empty string, got {shown}"
         )
     return value
 
