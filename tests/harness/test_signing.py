@@ -126,7 +126,7 @@ def test_signature_covers_every_byte() -> None:
     ("call", "error", "message"),
     [
         (lambda: sign("text", "k"), BotWebhookTypeError, r"for body, got 'text' \(str\)"),
-        (lambda: sign(b"x", 42), BotWebhookTypeError, r"for secret, got a value of type int \(hint"),
+        (lambda: sign(b"x", 42), BotWebhookTypeError, r"for secret, got a value of type int"),
         (lambda: sign(b"x", ""), InvalidSecretError, "secret is empty"),
         (lambda: verify(b"x", b"sha256=00", "k"), BotWebhookTypeError, "for header_value"),
         (lambda: verify(b"x", None, ""), InvalidSecretError, "generate_secret"),
