@@ -38,10 +38,6 @@ class Scenario:
     payload: Payload | None = None
     signature: str | None = None
 
-    @property
-    def variant(self) -> str:
-        return self.payload.variant.name if self.payload else self.id
-
 
 def build_matrix(
     model: BotModel | None = None,
@@ -166,27 +162,11 @@ class Report:
         """Raise AssertionError with every failing scenario's findings, unless
         nothing fails (errors always; warnings only when ``strict``)."""
         __tracebackhide__ = True
-        failed = [
-            text for e in self.exchanges if (text := _failure(e, self.ignored, strict)) is not None
-        ]
+        reports = (e.failure_report(strict=strict, ignored=self.ignored) for e in self.exchanges)
+        failed = [text for text in reports if text is not None]
         if failed:
             head = f"{len(failed)} of {len(self.exchanges)} scenarios failed against {self.target}"
             raise AssertionError("\n\n".join([head, *failed, *self.advice]))
-
-    def exchange(self, scenario: str) -> Exchange:
-        """The exchange of one scenario id."""
-        for exchange in self.exchanges:
-            if exchange.scenario == scenario:
-                return exchange
-        raise KeyError(scenario)
-
-
-def _failure(exchange: Exchange, ignored: frozenset[str], strict: bool) -> str | None:
-    kept = [f for f in exchange.findings if f.code not in ignored]
-    if kept == exchange.findings:
-        return exchange.failure_report(strict=strict)
-    trimmed = Exchange(**{**exchange.__dict__, "findings": kept})
-    return trimmed.failure_report(strict=strict)
 
 
 def run_check(

@@ -9,6 +9,7 @@ an :class:`Exchange`: the exact request and response, the platform
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -43,18 +44,13 @@ class Exchange:
     secret_known: bool = False
     in_process: bool = False
     findings: list[Finding] = field(default_factory=list)
-    request_json: Any = None
     _outcome: Outcome | None = field(default=None, repr=False)
 
     @property
     def outcome(self) -> Outcome:
         """What the platform makes of this call (computed on first use)."""
         if self._outcome is None:
-            request = self.request_json
-            if request is None:
-                request = _json_object(self.sent.body)
-            if not isinstance(request, dict):
-                request = {}
+            request = _json_object(self.sent.body)
             self._outcome = outcome(request, self.answer, self.failure)
         return self._outcome
 
@@ -67,10 +63,12 @@ class Exchange:
         """No error finding."""
         return not any(f.severity == "error" for f in self.findings)
 
-    def failure_report(self, *, strict: bool = False) -> str | None:
+    def failure_report(self, *, strict: bool = False, ignored: Collection[str] = ()) -> str | None:
         """The findings that fail this exchange, readably, or None when it passes
-        (errors always fail; warnings only when ``strict``)."""
-        failing = [f for f in self.findings if strict or f.severity == "error"]
+        (errors always fail; warnings only when ``strict``; ``ignored`` codes never)."""
+        failing = [
+            f for f in self.findings if (strict or f.severity == "error") and f.code not in ignored
+        ]
         if not failing:
             return None
         lines = [f"{self.scenario or 'webhook call'} ({self.variant or 'raw body'}):"]
@@ -130,7 +128,6 @@ def deliver(
     timeout: float = DEFAULT_TIMEOUT,
     expect: Expect = "contract",
     scenario: str = "",
-    request_json: Any = None,
 ) -> Exchange:
     """Send one webhook call to ``target`` and check the answer.
 
@@ -156,7 +153,7 @@ def deliver(
     sent = Sent("POST", target.url, platform_headers(body, header), body)
     delivery = deliver_raw(target, sent, timeout)
     if passthrough is None:
-        passthrough = _is_passthrough(body, request_json)
+        passthrough = _is_passthrough(body)
     received = delivery.received
     answer = None
     failure = None
@@ -189,7 +186,6 @@ def deliver(
         signed=header is not None,
         secret_known=secret is not None,
         in_process=target.in_process,
-        request_json=request_json,
     )
     exchange.findings = check_exchange(exchange)
     return exchange
@@ -204,13 +200,11 @@ def _json_object(body: bytes) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _is_passthrough(body: bytes, request_json: Any) -> bool:
-    if request_json is None:
-        if body.startswith(b'{"intentName":'):  # the platform's own key order: cheap
-            return False
-        request_json = _json_object(body)
-        return bool(request_json) and "intentName" not in request_json
-    return isinstance(request_json, dict) and "intentName" not in request_json
+def _is_passthrough(body: bytes) -> bool:
+    if body.startswith(b'{"intentName":'):  # the platform's own key order: cheap
+        return False
+    request = _json_object(body)
+    return bool(request) and "intentName" not in request
 
 
 def check_exchange(exchange: Exchange) -> list[Finding]:

@@ -7,12 +7,10 @@ from typing import Any
 
 import pytest
 
-__all__ = ["SUITE_MARKER", "TEST_SECRET", "contract_suite", "fuzz_suite"]
+__all__ = ["TEST_SECRET", "contract_suite", "fuzz_suite"]
 
 #: The secret used when none is configured: clearly a test value, 40 characters.
 TEST_SECRET = "botwebhook-test-secret-not-for-productio"
-#: Marks the test function that :func:`contract_suite` returns.
-SUITE_MARKER = "botwebhook_suite"
 
 
 def contract_suite(*, passthrough: bool = False, strict: bool = False) -> Callable[..., None]:

@@ -196,6 +196,9 @@ def test_advice_when_the_handler_only_knows_its_own_intents() -> None:
 def test_ignore_and_unknown_codes() -> None:
     report = check(H.LONG_TEXT, ignore=["bw202"])
     assert report.findings == []
+    report.assert_ok(strict=True)  # ignored codes fail nothing, even strictly
+    with pytest.raises(AssertionError, match="BW202 warning"):
+        check(H.LONG_TEXT).assert_ok(strict=True)
     with pytest.raises(ValueError, match="unknown finding code 'BW999'"):
         check(H.GOOD, ignore=["BW999"])
 
