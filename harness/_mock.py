@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 from harness._errors import BotWebhookValueError, describe
 from harness._recorder import CallLog, call_wsgi, record
 from harness._response import WebhookResponse
+from harness._transport import WsgiTarget
 
 __all__ = ["MockNetwork", "UnmatchedCallError", "WebhookMock"]
 
@@ -213,6 +214,7 @@ class WebhookMock(CallLog, OnNetwork):
 
             handler = make_app(secret=self.secret, require_signature=self.secret is not None)
         canned = _canned(response) if response is not None else None
+        target = WsgiTarget(handler) if handler is not None else None
 
         def callback(request: Any) -> tuple[int, dict[str, str], bytes]:
             body = request.body or b""
@@ -226,8 +228,8 @@ class WebhookMock(CallLog, OnNetwork):
                     canned[0],
                 )
             else:
-                assert handler is not None
-                answer = call_wsgi(handler, request.method, request.url, headers, body)
+                assert target is not None
+                answer = call_wsgi(target, request.method, request.url, headers, body)
             self._append(record(request.method, request.url, headers, body, self.secret, *answer))
             return answer
 

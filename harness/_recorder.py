@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from harness._platform import Outcome, outcome, read_answer
 from harness._signing import signature_problem
+from harness._transport import DEFAULT_TIMEOUT, WsgiTarget
 
 __all__ = ["CallLog", "RecordedCall", "call_wsgi", "record"]
 
@@ -107,27 +108,13 @@ def record(
 
 
 def call_wsgi(
-    app: Callable[..., Any], method: str, url: str, headers: Mapping[str, str], body: bytes
+    target: WsgiTarget, method: str, url: str, headers: Mapping[str, str], body: bytes
 ) -> tuple[int, dict[str, str], bytes]:
-    """Call a WSGI app in-process; an exception becomes the 500 a server would send."""
-    from urllib.parse import urlsplit
-
-    from werkzeug.test import Client
-
-    parts = urlsplit(url)
-    try:
-        response = Client(app).open(
-            parts.path or "/",
-            base_url=f"{parts.scheme}://{parts.netloc}",
-            query_string=parts.query,
-            method=method,
-            data=body,
-            headers=dict(headers),
-        )
-        data = response.get_data()
-    except Exception as exc:
-        return 500, {"Content-Type": "text/plain"}, f"Internal Server Error: {exc!r}".encode()
-    return response.status_code, dict(response.headers.items()), data
+    """Call an in-process target for a mock: an exception becomes the 500 a server
+    would send, naming the exception and where it was raised."""
+    got = target.request(method, url, dict(headers), body, DEFAULT_TIMEOUT)
+    data = got.body if got.exception is None else f"{got.body.decode()}: {got.exception}".encode()
+    return got.status, got.headers, data
 
 
 class CallLog:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from harness._recorder import CallLog, call_wsgi, record
+from harness._transport import WsgiTarget
 
 __all__ = ["LiveWebhookServer"]
 
@@ -39,6 +40,7 @@ class LiveWebhookServer(CallLog):
             handler = make_app(secret=secret, require_signature=secret is not None)
         self.secret = secret
         self.handler = handler
+        self._target = WsgiTarget(handler)
         self.tls = tls
         self.host = host
         self.ca_bundle: Path | None = None
@@ -68,7 +70,7 @@ class LiveWebhookServer(CallLog):
         query = environ.get("QUERY_STRING", "")
         url = self.url.rstrip("/") + path + (f"?{query}" if query else "")
         status, response_headers, data = call_wsgi(
-            self.handler, environ["REQUEST_METHOD"], url, headers, body
+            self._target, environ["REQUEST_METHOD"], url, headers, body
         )
         self._append(
             record(environ["REQUEST_METHOD"], url, headers, body, self.secret, status,
