@@ -24,7 +24,7 @@ from typing import Any
 from harness._exchange import Exchange, deliver
 from harness._mock import MockNetwork, OnNetwork
 from harness._payload import Payload
-from harness._platform import read_answer
+from harness._platform import apply_context_update, read_answer
 from harness._transport import load_target
 
 __all__ = ["DEFAULT_CALLBACK_BASE", "TOKEN_LIFETIME", "CallbackMock", "ChatSession"]
@@ -155,14 +155,7 @@ class CallbackMock(OnNetwork):
             session.token = None  # single use, from here on
             if not session.facebook:
                 return _status(400, "Session not supported for callback")
-            for name, variable in (
-                (answer.data.get("context") or {}).get("variables") or {}
-            ).items():
-                value = variable.get("value") if isinstance(variable, dict) else None
-                if value is None:
-                    session.context.pop(name, None)
-                else:
-                    session.context[name] = value
+            apply_context_update(session.context, answer.data)
             session.callbacks.append(answer.data)
         return _status(200, "OK")
 

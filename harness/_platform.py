@@ -22,6 +22,7 @@ __all__ = [
     "Answer",
     "Issue",
     "Outcome",
+    "apply_context_update",
     "outcome",
     "platform_headers",
     "read_answer",
@@ -342,6 +343,17 @@ class Outcome:
         return seen
 
 
+def apply_context_update(context: dict[str, str], data: Mapping[str, Any]) -> None:
+    """Apply an answer's nested ``context.variables`` to ``context`` in place, by the
+    platform's rules (PROTOCOL.md section 5)."""
+    for name, variable in ((data.get("context") or {}).get("variables") or {}).items():
+        value = variable.get("value") if isinstance(variable, dict) else None
+        if value is None:
+            context.pop(name, None)  # existing + null: deleted; new + null: ignored
+        else:
+            context[name] = value  # replaced (lifespan kept) or added
+
+
 def substitute(text: str, context: Mapping[str, str]) -> str:
     """Replace ``$name`` placeholders with context values, longest names first."""
     for name in sorted(context, key=len, reverse=True):
@@ -372,12 +384,7 @@ def outcome(
     nodes = data.get("facebook_multi") or ([data["facebook"]] if data.get("facebook") else None)
     if passthrough:  # text used as-is, even null; context updates ignored
         return Outcome(True, data.get("text"), context, None, nodes)
-    for name, variable in ((data.get("context") or {}).get("variables") or {}).items():
-        value = variable.get("value") if isinstance(variable, dict) else None
-        if value is None:
-            context.pop(name, None)  # existing + null: deleted; new + null: ignored
-        else:
-            context[name] = value  # replaced (lifespan kept) or added
+    apply_context_update(context, data)
     text = data.get("text")
     shown = text if isinstance(text, str) and text != "" else str(chat.get("answer") or "")
     return Outcome(True, substitute(shown, context), context, None, nodes, token_stored=True)
