@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import bw_handlers as H
 import pytest
 from bw_servers import refused_url, serving
@@ -128,11 +126,11 @@ def test_url_target_over_http_full_matrix() -> None:
     assert len(report.exchanges) > 150
 
 
-def test_url_target_over_https_with_a_self_signed_certificate(tmp_path: Path) -> None:
+def test_url_target_over_https_with_a_self_signed_certificate() -> None:
     # Each request is a new TLS handshake on werkzeug's server: a few scenarios suffice.
     few = [s for s in build_matrix() if s.id.startswith("contract[colour")][:4]
     few += [s for s in build_matrix() if s.id.startswith(("signature", "malformed"))]
-    with serving(H.GOOD, tls_folder=tmp_path) as (url, ca):
+    with serving(H.GOOD, tls=True) as (url, ca):
         assert url.startswith("https://")
         report = run_check(load_target(url, ca_bundle=str(ca)), secret=SECRET, scenarios=few)
         assert report.findings == []

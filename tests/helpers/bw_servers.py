@@ -2,40 +2,20 @@
 
 from __future__ import annotations
 
-import logging
 import socket
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from werkzeug.serving import make_server
-
-logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no access log in test output
+from harness import LiveWebhookServer
 
 
 @contextmanager
-def serving(app: Any, *, tls_folder: Path | None = None) -> Iterator[tuple[str, Path | None]]:
-    """Serve ``app`` in a thread; yields (base URL, CA bundle path or None)."""
-    ssl_context = None
-    ca = None
-    if tls_folder is not None:
-        from harness._tls import make_certificate
-
-        cert = make_certificate(tls_folder)
-        ssl_context = (str(cert.cert), str(cert.key))
-        ca = cert.cert
-    server = make_server("127.0.0.1", 0, app, threaded=True, ssl_context=ssl_context)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    scheme = "https" if ssl_context else "http"
-    try:
-        yield f"{scheme}://127.0.0.1:{server.port}/", ca
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
+def serving(app: Any, *, tls: bool = False) -> Iterator[tuple[str, Path | None]]:
+    """Serve ``app`` on a real socket; yields (base URL, CA bundle path or None)."""
+    with LiveWebhookServer(handler=app, tls=tls) as server:
+        yield server.url, server.ca_bundle
 
 
 def refused_url() -> str:
