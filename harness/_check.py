@@ -6,13 +6,19 @@ variable, a Facebook chat, config, chained intents, the trigger and
 sys.any-command paths, escaped / non-ASCII / emoji / 1024-character text,
 each declared language); passthrough calls instead when the target is a
 passthrough endpoint; then signature probes and malformed input.
+
+Every probe follows one threat model: only the platform holds the secret, and
+the platform never sends a malformed body.  So malformed input is sent the way
+it could really arrive, without a valid signature; a handler that verifies
+first refuses it with a 4xx.  Signed malformed bodies are an opt-in
+``robustness`` probe whose findings are warnings.
 """
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +27,7 @@ from harness._errors import BotWebhookValueError, require_type
 from harness._exchange import Exchange, Expect, deliver, rejected_signature
 from harness._findings import CODES, Finding
 from harness._payload import FEATURES, TEXT_VARIANTS, Payload
+from harness._runner import DEFAULT_WORKERS, check_workers, run_in_order
 from harness._signing import redact_secret
 from harness._transport import DEFAULT_TIMEOUT, Target
 
@@ -46,8 +53,12 @@ def build_matrix(
     passthrough: bool = False,
     probes: bool = True,
     signature_probes: bool = True,
+    robustness: bool = False,
 ) -> list[Scenario]:
-    """The scenarios of a check, in order (see the module docstring)."""
+    """The scenarios of a check, in order (see the module docstring).
+
+    ``robustness`` adds the malformed bodies once more, signed with the secret.
+    """
     from harness._factory import PayloadFactory
 
     factory = PayloadFactory(model, seed=seed)
@@ -98,11 +109,17 @@ def build_matrix(
         scenarios.append(Scenario("signature[wrong]", body, "wrong-signature", sample, wrong))
         scenarios.append(Scenario("signature[missing]", body, "missing-signature", sample))
     if probes:
-        scenarios.extend(_malformed(sample))
+        scenarios.extend(
+            Scenario(f"malformed[{name}]", body, "malformed") for name, body in _malformed(sample)
+        )
+    if robustness:
+        scenarios.extend(
+            Scenario(f"robustness[{name}]", body, "robustness") for name, body in _malformed(sample)
+        )
     return scenarios
 
 
-def _malformed(sample: Payload) -> list[Scenario]:
+def _malformed(sample: Payload) -> list[tuple[str, bytes]]:
     data = json.loads(sample.body)
     wrong = dict(data)
     wrong["chatResult"] = []
@@ -117,7 +134,7 @@ def _malformed(sample: Payload) -> list[Scenario]:
         "truncated": sample.body[: len(sample.body) // 2],
         "not_utf8": b'{"intentName":"\xff\xfe"}',
     }
-    return [Scenario(f"malformed[{name}]", body, "malformed") for name, body in bodies.items()]
+    return list(bodies.items())
 
 
 @dataclass
@@ -132,6 +149,13 @@ class Report:
     ignored: frozenset[str] = frozenset()
     elapsed: float = 0.0
     advice: list[str] = field(default_factory=list)
+    #: Scenarios of the matrix that were not sent (an early stop or Ctrl-C).
+    not_run: int = 0
+    #: Why the run stopped early, when the target was not answering.
+    stopped: str | None = None
+    #: Ctrl-C ended the run: the report holds the scenarios done until then.
+    interrupted: bool = False
+    workers: int = DEFAULT_WORKERS
 
     @property
     def findings(self) -> list[Finding]:
@@ -166,7 +190,8 @@ class Report:
         failed = [text for text in reports if text is not None]
         if failed:
             head = f"{len(failed)} of {len(self.exchanges)} scenarios failed against {self.target}"
-            raise AssertionError("\n\n".join([head, *failed, *self.advice]))
+            stopped = [f"stopped early: {self.stopped}"] if self.stopped else []
+            raise AssertionError("\n\n".join([head, *failed, *stopped, *self.advice]))
 
 
 def run_check(
@@ -180,11 +205,19 @@ def run_check(
     passthrough: bool = False,
     sign_requests: bool | None = None,
     scenarios: Sequence[Scenario] | None = None,
+    robustness: bool = False,
+    workers: int = DEFAULT_WORKERS,
+    keep_going: bool = False,
+    on_exchange: Callable[[Exchange, int], None] | None = None,
 ) -> Report:
     """Run the scenario matrix against ``target`` and return the :class:`Report`.
 
-    Security probes (wrong and missing signatures) run only when ``secret`` is
-    given and requests are signed.
+    Security probes (wrong and missing signatures) and the ``robustness`` probe
+    run only when ``secret`` is given and requests are signed.  ``workers``
+    calls are in flight at once; the report keeps the matrix order.  When the
+    first calls all fail in transport the run stops early (``report.stopped``)
+    unless ``keep_going``.  ``on_exchange(exchange, total)`` is called as each
+    exchange arrives (for progress).
     """
     require_type("target", target, Target, "load it first: harness.load_target(app_or_url)")
     ignored = frozenset(code.upper() for code in ignore)
@@ -194,33 +227,51 @@ def run_check(
             f"unknown finding code {unknown[0]!r} for ignore (hint: codes are "
             f"{', '.join(sorted(CODES))})"
         )
-    signing = (target.https or target.in_process) if sign_requests is None else sign_requests
+    workers = check_workers(workers)
+    signing = target.platform_signs if sign_requests is None else sign_requests
     started = time.perf_counter()
     if scenarios is None:
+        secured = signing and bool(secret)
         scenarios = build_matrix(
-            model, seed=seed, passthrough=passthrough, signature_probes=signing and bool(secret)
+            model,
+            seed=seed,
+            passthrough=passthrough,
+            signature_probes=secured,
+            robustness=robustness and secured,
         )
-    exchanges = []
-    for scenario in scenarios:
-        exchanges.append(
-            deliver(
-                target,
-                scenario.payload or scenario.body,
-                secret=secret,
-                sign_requests=signing,
-                signature=scenario.signature,
-                timeout=timeout,
-                expect=scenario.expect,
-                scenario=scenario.id,
-            )
+
+    def one(scenario: Scenario) -> Exchange:
+        return deliver(
+            target,
+            scenario.payload or scenario.body,
+            secret=secret,
+            sign_requests=signing,
+            signature=scenario.signature,
+            timeout=timeout,
+            expect=scenario.expect,
+            scenario=scenario.id,
         )
+
+    run = run_in_order(
+        scenarios,
+        one,
+        workers=workers,
+        keys=[s.payload.variant.intent or s.id if s.payload else s.id for s in scenarios],
+        failed=lambda exchange: exchange.delivery.error,
+        keep_going=keep_going,
+        on_result=None if on_exchange is None else lambda e: on_exchange(e, len(scenarios)),
+    )
     report = Report(
         target=target.name,
         secret=redact_secret(secret) if secret else "none",
         seed=seed,
-        exchanges=exchanges,
+        exchanges=run.results,
         ignored=ignored,
         elapsed=time.perf_counter() - started,
+        not_run=run.not_run,
+        stopped=run.stopped,
+        interrupted=run.interrupted,
+        workers=workers,
     )
     report.advice = _advice(report, signing, secret, model is None, target)
     return report
@@ -233,6 +284,16 @@ def _advice(
     if not contract:
         return []
     advice = []
+    if report.stopped:
+        first = contract[0].delivery.error
+        if any(e.delivery.timed_out for e in contract):
+            why = "each call is abandoned at the read timeout, as the platform gives up on it"
+        elif not target.in_process:
+            why = f"no request reached {target.name} ({first}): check that it is running"
+        else:
+            why = f"every call failed ({first})"
+        return [f"{why}; pass --keep-going (keep_going=True) to send every scenario anyway"]
+    answered = [e for e in contract if e.delivery.error is None]
     rejected = [e for e in contract if e.received is not None and rejected_signature(e.received)]
     if signing and len(rejected) == len(contract):
         how = (
@@ -251,12 +312,19 @@ def _advice(
             "X-Hub-Signature to http:// endpoints, so a handler there must accept unsigned "
             "calls; serve it over https, or check it as if it were with --sign always"
         )
-    elif builtin and all(not e.ok for e in contract):
+    elif builtin and answered and all(not e.ok for e in contract):
         advice.append(
             "the handler failed on every payload of the built-in catalogue: it is probably "
             "written for its own intents; declare them in pyproject.toml [tool.botwebhook] "
             "or botwebhook.toml and pass --model FILE (see the README's 'Declare your bot')"
         )
-    if target.in_process is False and all(e.delivery.error for e in contract):
+    if target.in_process is False and not answered:
         advice.append(f"no request reached {target.name}: {contract[0].delivery.error}")
+    timed_out = [e for e in contract if e.delivery.timed_out]
+    if timed_out and report.workers > 1 and len(timed_out) < len(contract):
+        advice.append(
+            f"{len(timed_out)} calls passed the read timeout while up to {report.workers} "
+            "calls were in flight; a server that handles one request at a time queues them, "
+            "so confirm with --workers 1 (workers=1) before blaming the handler"
+        )
     return advice

@@ -28,6 +28,7 @@ def _opened_target(args: argparse.Namespace) -> Iterator[tuple[Any, str | None]]
 
 
 def _target(args: argparse.Namespace, secret: str | None) -> tuple[Any, str | None]:
+    from harness._capture import install_routers
     from harness._signing import generate_secret
     from harness._transport import WsgiTarget, load_target
     from harness.reference import make_app
@@ -36,15 +37,20 @@ def _target(args: argparse.Namespace, secret: str | None) -> tuple[Any, str | No
         raise CliError(f"--timeout {args.timeout} must be a positive number of seconds")
     if args.ca_bundle and not Path(args.ca_bundle).is_file():
         raise CliError(f"--ca-bundle {args.ca_bundle!r}: no such file")
+    capture = not args.show_output
+    if capture:  # before the handler is imported, so its log handlers write through them
+        install_routers()
     if args.target is None:
         secret = secret or generate_secret()
         app = make_app(secret=secret, passthrough=getattr(args, "passthrough", False))
-        return WsgiTarget(app, "the embedded reference handler (harness.reference)"), secret
+        name = "the embedded reference handler (harness.reference)"
+        return WsgiTarget(app, name, capture=capture), secret
     target = load_target(
         args.target,
         insecure=args.insecure,
         ca_bundle=args.ca_bundle,
         connect_timeout=args.timeout,
+        capture=capture,
     )
     return target, secret
 
@@ -63,11 +69,25 @@ def parse_ignore(values: list[str] | None) -> list[str]:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from harness._check import run_check
+    from harness._progress import progress
     from harness._report import render_json, render_junit, render_text
 
     ignore = parse_ignore(args.ignore)
     model = load_bot_model(args.model)
-    with _opened_target(args) as (target, secret):
+    if args.workers < 1:
+        raise CliError(f"--workers {args.workers} must be at least 1")
+    with (
+        _opened_target(args) as (target, secret),
+        progress("scenarios", enabled=not args.json) as on_exchange,
+    ):
+        if "robustness" in (args.probe or ()) and not (
+            secret and (target.platform_signs if args.sign is None else args.sign == "always")
+        ):
+            raise CliError(
+                "--probe robustness sends malformed bodies signed with the secret: it needs "
+                "--secret (or $BOTWEBHOOK_SECRET) and a signed target (https, in-process, "
+                "or --sign always)"
+            )
         report = run_check(
             target,
             secret=secret,
@@ -77,6 +97,10 @@ def cmd_check(args: argparse.Namespace) -> int:
             ignore=ignore,
             passthrough=args.passthrough,
             sign_requests=_sign_mode(args),
+            robustness="robustness" in (args.probe or ()),
+            workers=args.workers,
+            keep_going=args.keep_going,
+            on_exchange=on_exchange,
         )
     if args.junit_xml:
         try:
@@ -84,6 +108,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise CliError(f"cannot write --junit-xml {args.junit_xml!r}: {exc.strerror}") from exc
     print(render_json(report) if args.json else render_text(report, verbose=args.verbose))
+    if report.interrupted:
+        return 130
     return report.exit_code(strict=args.strict)
 
 
@@ -131,11 +157,11 @@ def cmd_send(args: argparse.Namespace) -> int:
 
 
 def cmd_fuzz(args: argparse.Namespace) -> int:
-    from harness._fuzz import DEFAULT_DATABASE, fuzz
+    from harness._fuzz import DEFAULT_DATABASE, DEFAULT_SAVE_DIR, fuzz
 
     if args.examples < 1:
         raise CliError(f"--examples {args.examples} must be at least 1")
-    if not Path(args.save_dir).is_dir():
+    if args.save_dir is not None and not Path(args.save_dir).is_dir():
         raise CliError(f"--save-dir {args.save_dir!r}: no such folder")
     model = load_bot_model(args.model)
     with _opened_target(args) as (target, secret):
@@ -147,7 +173,7 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
             seed=args.seed,
             timeout=args.timeout,
             database=None if args.no_database else DEFAULT_DATABASE,
-            save_dir=args.save_dir,
+            save_dir=DEFAULT_SAVE_DIR if args.save_dir is None else args.save_dir,
             passthrough=args.passthrough,
             sign_requests=_sign_mode(args),
         )
@@ -155,10 +181,13 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
     return report.exit_code()
 
 
-def _target_options(p: argparse.ArgumentParser) -> None:
+def _target_options(p: argparse.ArgumentParser, *, seed: str = "0") -> None:
     add_secret_option(p)
     p.add_argument("--model", metavar="FILE", help="bot model: botwebhook.toml or pyproject.toml")
-    p.add_argument("--seed", type=int, default=0, metavar="N", help="random seed (default: 0)")
+    p.add_argument(
+        "--seed", type=int, default=0 if seed == "0" else None, metavar="N",
+        help=f"random seed (default: {seed})",
+    )  # fmt: skip
     p.add_argument(
         "--timeout", type=float, default=10.0, metavar="S",
         help="connect and read timeout in seconds, as the platform's (default: 10)",
@@ -169,6 +198,11 @@ def _target_options(p: argparse.ArgumentParser) -> None:
         "--sign", choices=("always", "never"),
         help="force X-Hub-Signature on or off (default: only for https and in-process targets, "
         "as the platform)",
+    )  # fmt: skip
+    p.add_argument(
+        "--show-output", action="store_true",
+        help="let an in-process handler's prints and logs through live (default: captured "
+        "and shown with its findings)",
     )  # fmt: skip
 
 
@@ -197,30 +231,46 @@ def register(commands: Any) -> None:
     p.add_argument("--junit-xml", metavar="FILE", help="also write a JUnit XML report")
     p.add_argument("--passthrough", action="store_true", help="TARGET is a passthrough endpoint")
     p.add_argument("--verbose", action="store_true", help="list every finding")
+    p.add_argument(
+        "--workers", type=int, default=4, metavar="N",
+        help="calls in flight at once, as the platform calls for concurrent chats (default: 4; "
+        "1 for handlers that are not thread-safe)",
+    )  # fmt: skip
+    p.add_argument(
+        "--keep-going", action="store_true",
+        help="send every scenario even when the first calls all fail in transport",
+    )  # fmt: skip
+    p.add_argument(
+        "--probe", action="append", choices=("robustness",),
+        help="robustness: also send the malformed bodies signed with the secret, which the "
+        "platform never does (findings are BW403 warnings)",
+    )  # fmt: skip
     p.set_defaults(handler=cmd_check)
 
     p = commands.add_parser(
         "fuzz",
         help="hunt for crashes and contract breaks with Hypothesis",
         description=(
-            "Send Hypothesis-generated calls to TARGET: realistic signed payloads (answered as "
-            "the platform expects, never a 5xx), wrong and missing signatures (refused when a "
-            "secret is given), malformed bodies (a 4xx).  The first failure is shrunk to the "
-            "simplest call, printed with a curl command and saved to a file; the example "
-            "database (.hypothesis/botwebhook) replays it first next time.  Exit 0 no failure, "
-            "1 a failure, 2 usage problems."
+            "Send Hypothesis-generated calls to TARGET in two phases: first realistic signed "
+            "payloads of every variant (answered as the platform expects, never a 5xx), then "
+            "what an attacker can send: wrong and missing signatures (refused when a secret is "
+            "given) and malformed bodies without a valid signature (never a 5xx).  Each "
+            "distinct failure is shrunk to its simplest call, printed with a curl command and "
+            "saved to a file; the example database (.botwebhook/examples) replays them first "
+            "next time.  Exit 0 no failure, 1 a failure, 2 usage problems."
         ),
     )
     p.add_argument("target", nargs="?", metavar="TARGET", help=target_help)
-    _target_options(p)
+    _target_options(p, seed="random: each run explores new calls")
     p.add_argument("--examples", type=int, default=200, metavar="N",
-                   help="how many calls at most (default: 200)")  # fmt: skip
+                   help="how many calls at most in each phase (default: 200)")  # fmt: skip
     p.add_argument("--passthrough", action="store_true", help="TARGET is a passthrough endpoint")
-    p.add_argument("--save-dir", default=".", metavar="DIR",
-                   help="where to save the failing body (default: .)")  # fmt: skip
+    p.add_argument("--save-dir", metavar="DIR",
+                   help="where to save the failing bodies (default: .botwebhook/reproducers, "
+                   "which ignores itself in git)")  # fmt: skip
     p.add_argument("--no-database", action="store_true",
                    help="do not keep or replay failures between runs")  # fmt: skip
-    p.set_defaults(handler=cmd_fuzz, seed=None)
+    p.set_defaults(handler=cmd_fuzz)
 
     p = commands.add_parser(
         "send",

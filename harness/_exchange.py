@@ -20,11 +20,14 @@ from harness._platform import Answer, Issue, Outcome, outcome, platform_headers,
 from harness._signing import sign
 from harness._transport import DEFAULT_TIMEOUT, Delivery, Received, Sent, Target, deliver_raw
 
-__all__ = ["Exchange", "Expect", "check_exchange", "curl_command", "deliver"]
+__all__ = ["Exchange", "Expect", "check_exchange", "clip_lines", "curl_command", "deliver"]
 
 #: What a call is for: a valid platform payload (``contract``), one that must be
-#: refused (``wrong-signature``, ``missing-signature``), or ``malformed`` input.
-Expect = Literal["contract", "wrong-signature", "missing-signature", "malformed"]
+#: refused (``wrong-signature``, ``missing-signature``), ``malformed`` input as an
+#: attacker could send it (never with a valid signature: only the platform holds
+#: the secret, and it never sends a malformed body), or the opt-in ``robustness``
+#: probe: a malformed body signed with the secret, which cannot happen in production.
+Expect = Literal["contract", "wrong-signature", "missing-signature", "malformed", "robustness"]
 _WSGI_URL = '"${BOTWEBHOOK_URL:-http://127.0.0.1:8080/}"'
 
 
@@ -59,6 +62,11 @@ class Exchange:
         return self.delivery.received
 
     @property
+    def output(self) -> str:
+        """What an in-process handler printed and logged during this call."""
+        return self.delivery.output
+
+    @property
     def ok(self) -> bool:
         """No error finding."""
         return not any(f.severity == "error" for f in self.findings)
@@ -79,6 +87,9 @@ class Exchange:
         if self.expect == "contract":
             lines.append(f"  {self.outcome.describe()}")
         lines.append(f"  reproduce with:\n    {self.reproduce()}")
+        if self.output:
+            lines.append("  the handler's output:")
+            lines.extend(f"    | {line}" for line in clip_lines(self.output))
         return "\n".join(lines)
 
     def assert_ok(self, *, strict: bool = False) -> None:
@@ -104,6 +115,15 @@ class Exchange:
             lines.append(f"-> {got.status} in {got.elapsed * 1000:.1f} ms: {body}")
         lines.append(self.outcome.describe())
         return "\n".join(lines)
+
+
+def clip_lines(text: str, *, lines: int = 40, width: int = 300) -> list[str]:
+    """``text`` cut to its last ``lines`` lines (a traceback ends with the error), each
+    at most ``width`` characters, saying what was left out."""
+    rows = text.rstrip("\n").splitlines()
+    cut = len(rows) - lines
+    rows = [r if len(r) <= width else r[: width - 1] + "…" for r in rows[max(cut, 0) :]]
+    return [f"[... {cut} earlier lines]", *rows] if cut > 0 else rows
 
 
 def curl_command(sent: Sent, in_process: bool = False) -> str:
@@ -135,6 +155,8 @@ def deliver(
     signs only https URLs); ``signature`` overrides the computed header value
     (for probes).  ``secret`` None with signing on signs with a throw-away
     secret, so the handler's own verification can be seen to reject it.
+    ``expect="malformed"`` bodies are never signed (unless ``signature`` is
+    given): only the platform can sign, and it sends no malformed body.
     """
     require_type("target", target, Target, "load it first: harness.load_target(app_or_url)")
     require_type("body", body, (bytes, Payload), "pass the exact body bytes or a Payload")
@@ -144,9 +166,9 @@ def deliver(
         variant = body.variant.name
         passthrough = body.variant.shape == "P"
         body = body.body
-    signing = (target.https or target.in_process) if sign_requests is None else sign_requests
+    signing = target.platform_signs if sign_requests is None else sign_requests
     header = signature
-    if header is None and signing and expect != "missing-signature":
+    if header is None and signing and expect not in ("missing-signature", "malformed"):
         header = sign(body, secret or "botwebhook-unknown-secret-0000000000000")
     if expect == "missing-signature":
         header = None
@@ -230,9 +252,11 @@ def check_exchange(exchange: Exchange) -> list[Finding]:
             out.append((code, f"answered 200 to a request with {what}"))
         elif status >= 500:
             raised = f": {received.exception}" if received.exception else ""
-            out.append(("BW402", f"answered {status} to {_probe_words(exchange)}{raised}"))
+            code = "BW403" if expect == "robustness" else "BW402"
+            out.append((code, f"answered {status} to {_probe_words(exchange)}{raised}"))
+    output = exchange.delivery.output
     return [
-        Finding(code, evidence, exchange.scenario, exchange.variant, exchange.reproduce())
+        Finding(code, evidence, exchange.scenario, exchange.variant, exchange.reproduce(), output)
         for code, evidence in out
     ]
 
@@ -263,6 +287,13 @@ def rejected_signature(received: Received) -> bool:
 
 
 def _probe_words(exchange: Exchange) -> str:
+    if exchange.expect == "robustness":
+        return "malformed input signed with the secret"
     if exchange.expect == "malformed":
-        return f"malformed input ({exchange.scenario})"
+        how = (
+            f"with the invalid signature {exchange.sent.headers['X-Hub-Signature'][:15]}…"
+            if exchange.signed
+            else "with no signature"
+        )
+        return f"malformed input sent {how}, as anyone could send it"
     return f"a request with {'a wrong' if exchange.expect == 'wrong-signature' else 'no'} signature"

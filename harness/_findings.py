@@ -73,8 +73,12 @@ CODES: dict[str, Code] = {
         Code("BW401", "error", "server error on a valid platform payload",
              "handle every variant the platform sends: unfilled variables have no value key, "
              "Facebook chats have no clientVariables, first-sentence turns have no chatId"),
-        Code("BW402", "error", "server error on malformed input",
-             "answer malformed requests with a 4xx, never a 5xx"),
+        Code("BW402", "error", "server error on unsigned malformed input",
+             "verify the signature before parsing anything, and answer malformed requests "
+             "with a 4xx, never a 5xx: anyone who finds the URL can send them"),
+        Code("BW403", "warning", "server error on signed malformed input (robustness)",
+             "the platform never sends this body, so it cannot fail in production; parse "
+             "defensively anyway (a 4xx for what cannot be read) if you want to be safe"),
     )
 }  # fmt: skip
 
@@ -88,6 +92,8 @@ class Finding:
     scenario: str = ""
     variant: str = ""
     reproduce: str = ""
+    #: What an in-process handler printed and logged during the call.
+    output: str = ""
 
     @property
     def severity(self) -> Severity:
@@ -111,6 +117,7 @@ class Finding:
             "scenario": self.scenario,
             "variant": self.variant,
             "reproduce": self.reproduce,
+            "output": self.output,
         }
 
 

@@ -89,7 +89,7 @@ def fixture_info(name: str) -> FixtureInfo:
     if name not in index:
         close = difflib.get_close_matches(name, list(index), n=1)
         hint = f"did you mean {close[0]!r}?" if close else "available: " + ", ".join(index)
-        raise UnknownFixtureError(f"no fixture named {name!r} for name (hint: {hint})")
+        raise UnknownFixtureError(f"there is no fixture called {name!r} (hint: {hint})")
     return index[name]
 
 

@@ -1,93 +1,223 @@
 """Property-based fuzzing of a handler with Hypothesis (``botwebhook fuzz``).
 
-Each example is one call: a realistic signed payload (which must get an answer
-the platform accepts as meant, and never a 5xx), a payload with a wrong or no
-signature (which must be refused when a secret is configured), or a malformed
-body (which must get a 4xx).  A failure is shrunk to the simplest call that
-still fails; Hypothesis' example database replays it first next time.
-Deadlines are off: a slow handler is a ``BW105`` finding, not a Hypothesis
-error.
+Two phases, in order, so that no malformed failure can hide a crash on a
+valid payload:
+
+1. **valid**: realistic signed payloads across every variant, which must get an
+   answer the platform accepts as meant (never a 5xx);
+2. **attacker**: what anyone on the network can send: payloads with a wrong or
+   no signature (refused when a secret is configured) and malformed bodies,
+   sent without a valid signature (only the platform can sign, and it never
+   sends a malformed body), which must not get a 5xx.
+
+Each distinct failure (finding code, exception type and where it was raised)
+is shrunk on its own and reported; Hypothesis' example database replays them
+first next time.  Deadlines are off: a slow handler is a ``BW105`` finding,
+and after a few timeouts the phase stops calling the target, so a slow or dead
+handler cannot make a run last ``timeout`` x examples.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from harness._botmodel import BotModel
 from harness._errors import BotWebhookValueError, require_type
-from harness._exchange import Exchange, deliver
+from harness._exchange import Exchange, clip_lines, deliver
 from harness._request import Shape
 from harness._signing import redact_secret
 from harness._transport import DEFAULT_TIMEOUT, Target
 
-__all__ = ["DEFAULT_DATABASE", "FuzzReport", "fuzz"]
+if TYPE_CHECKING:
+    from hypothesis.strategies import SearchStrategy
 
+__all__ = ["DEFAULT_DATABASE", "DEFAULT_SAVE_DIR", "FuzzReport", "fuzz", "workspace"]
+
+#: Our folder in the working directory; it holds a ``.gitignore`` that ignores it
+#: all (as pytest's cache does), so nothing here is ever committed by accident.
+WORKSPACE = Path(".botwebhook")
 #: Where found failures are kept between runs (relative to the working folder).
-DEFAULT_DATABASE = Path(".hypothesis") / "botwebhook"
+DEFAULT_DATABASE = WORKSPACE / "examples"
+#: Where the exact bodies of failing calls are saved by default.
+DEFAULT_SAVE_DIR = WORKSPACE / "reproducers"
+#: Timed-out calls a phase makes before it stops calling the target.
+MAX_TIMEOUTS = 5
+_PRINTED_LINES = 30
+_PRINTED_CHARS = 2000
+
+
+def workspace(path: Path) -> Path:
+    """``path``, created; when it lies in :data:`WORKSPACE`, that folder gets its
+    ``.gitignore`` first."""
+    if path.parts[:1] == WORKSPACE.parts:
+        WORKSPACE.mkdir(exist_ok=True)
+        ignore = WORKSPACE / ".gitignore"
+        if not ignore.exists():
+            ignore.write_text("# Created by pytest-botwebhook: nothing here is for git.\n*\n")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 class _CallFailed(Exception):
-    """Raised inside the property so Hypothesis shrinks; carries the finding code."""
+    """Raised inside the property so Hypothesis shrinks.  One subclass per distinct
+    failure, so that Hypothesis tells them apart and shrinks each on its own."""
+
+
+_KINDS: dict[tuple[str, ...], type[_CallFailed]] = {}
+
+
+def _failure_type(key: tuple[str, ...]) -> type[_CallFailed]:
+    kind = _KINDS.get(key)
+    if kind is None:
+        kind = _KINDS[key] = type(f"Failed_{len(_KINDS)}", (_CallFailed,), {})
+    return kind
+
+
+def failure_key(exchange: Exchange) -> tuple[str, ...]:
+    """What makes a failure distinct: the error codes, and for a server error the
+    exception's type and where it was raised (``KeyError``, ``app.py:14``)."""
+    codes = tuple(sorted({f.code for f in exchange.findings if f.severity == "error"}))
+    raised = exchange.received.exception if exchange.received is not None else None
+    if not raised:
+        return codes
+    kind = raised.split(":", 1)[0]
+    where = raised.rsplit(" at ", 1)[1] if " at " in raised else ""
+    return (*codes, kind, where)
+
+
+@dataclass
+class Failure:
+    """One distinct failure: the shrunk exchange, its phase, and the saved body."""
+
+    exchange: Exchange
+    phase: str
+    saved: Path | None = None
+
+    @property
+    def code(self) -> str:
+        return next(f.code for f in self.exchange.findings if f.severity == "error")
 
 
 @dataclass
 class FuzzReport:
-    """The result of a fuzz run: the shrunk failing exchange, if any."""
+    """The result of a fuzz run: every distinct failure, shrunk."""
 
     target: str
     secret: str
     seed: int | None
     examples: int
     elapsed: float
-    failure: Exchange | None = None
-    saved: Path | None = None
+    failures: list[Failure] = field(default_factory=list)
+    #: Calls made in each phase.
+    phases: dict[str, int] = field(default_factory=dict)
+    #: Phases that stopped calling the target after too many timeouts.
+    gave_up: list[str] = field(default_factory=list)
+
+    @property
+    def failure(self) -> Exchange | None:
+        """The first failure's exchange (valid-payload failures come first)."""
+        return self.failures[0].exchange if self.failures else None
+
+    @property
+    def saved(self) -> Path | None:
+        return self.failures[0].saved if self.failures else None
 
     @property
     def ok(self) -> bool:
-        return self.failure is None
+        return not self.failures
 
     def exit_code(self) -> int:
         return 0 if self.ok else 1
 
     def render(self) -> str:
         seed = self.seed if self.seed is not None else "random"
+        phases = ", ".join(f"{count} {name}" for name, count in self.phases.items())
         head = (
             f"botwebhook fuzz: {self.target} (secret {self.secret}, seed {seed}): "
-            f"{self.examples} examples in {self.elapsed:.2f}s"
+            f"{self.examples} examples ({phases}) in {self.elapsed:.2f}s"
         )
-        if self.failure is None:
-            return f"{head}\nno failure: every call was answered as the platform expects"
-        exchange = self.failure
-        lines = [head, "", f"FAILED, shrunk to the simplest failing call ({exchange.scenario}):"]
+        lines = [head]
+        for phase in self.gave_up:
+            lines.append(
+                f"the {phase} phase stopped calling the target after {MAX_TIMEOUTS} timed-out "
+                "calls: the handler is too slow for the platform"
+            )
+        if not self.failures:
+            lines.append("no failure: every call was answered as the platform expects")
+            return "\n".join(lines)
+        count = len(self.failures)
+        lines.append(
+            f"{count} distinct failure{'s' * (count != 1)}, each shrunk to its simplest call"
+        )
+        for number, failure in enumerate(self.failures, 1):
+            lines += ["", *self._failure(number, failure)]
+        return "\n".join(lines)
+
+    def _failure(self, number: int, failure: Failure) -> list[str]:
+        exchange = failure.exchange
+        lines = [f"{number}. FAILED in the {failure.phase} phase ({exchange.scenario}):"]
         for finding in exchange.findings:
             if finding.severity == "error":
                 lines.append(f"  {finding.code} error: {finding.title}")
                 lines.append(f"    {finding.evidence}")
                 lines.append(f"    hint: {finding.hint}")
-        lines.append("  payload:")
-        lines.extend(f"    {line}" for line in _pretty(exchange.sent.body).splitlines())
-        if self.saved is not None:
-            lines.append(f"  saved the exact body to {self.saved}")
-        lines.append(f"  reproduce with:\n    {exchange.reproduce()}")
-        return "\n".join(lines)
+        signature = exchange.sent.headers.get("X-Hub-Signature")
+        lines.append(f"  signature: {signature or 'none'}")
+        lines.append(f"  payload ({len(exchange.sent.body)} bytes):")
+        lines.extend(f"    {line}" for line in printed_body(exchange.sent.body))
+        if failure.saved is not None:
+            lines.append(f"  saved the exact body to {failure.saved}")
+        lines.append(f"  reproduce with:\n    {_clip(exchange.reproduce(), 4 * _PRINTED_CHARS)}")
+        if exchange.output:
+            lines.append("  the handler's output:")
+            lines.extend(f"    | {line}" for line in clip_lines(exchange.output, lines=20))
+        return lines
 
     def assert_ok(self) -> None:
-        """Raise AssertionError with the shrunk failure, if there is one."""
+        """Raise AssertionError with every shrunk failure, if there is one."""
         __tracebackhide__ = True
-        if self.failure is not None:
+        if self.failures:
             raise AssertionError(self.render())
 
 
-def _pretty(body: bytes) -> str:
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text) - limit} more characters)"
+
+
+def printed_body(body: bytes) -> list[str]:
+    """A body as at most 30 readable lines and 2,000 characters: pretty JSON when it
+    parses, else its repr; what is cut is said (the saved file has the exact bytes)."""
     try:
-        return json.dumps(json.loads(body), ensure_ascii=False, indent=2)[:4000]
+        text = json.dumps(json.loads(body), ensure_ascii=False, indent=2)
     except (ValueError, RecursionError):
-        return repr(body[:2000])
+        text = repr(body[:_PRINTED_CHARS])
+    rows = [_clip(row, 200) for row in _clip(text, _PRINTED_CHARS).splitlines()]
+    if len(rows) > _PRINTED_LINES:
+        cut = len(rows) - _PRINTED_LINES
+        rows = [*rows[:_PRINTED_LINES], f"... ({cut} more lines)"]
+    return rows
+
+
+def _save(folder: Path, name: str, data: bytes) -> Path:
+    """Write ``data`` to ``folder/name`` through a new file renamed into place, so an
+    existing symlink there is replaced, never followed."""
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".botwebhook-")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        path = folder / name
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path
 
 
 def fuzz(
@@ -103,108 +233,149 @@ def fuzz(
     passthrough: bool = False,
     sign_requests: bool | None = None,
 ) -> FuzzReport:
-    """Fuzz ``target`` with ``examples`` calls; see the module docstring.
+    """Fuzz ``target`` with ``examples`` calls per phase; see the module docstring.
 
     ``seed`` makes the run reproducible; ``database`` None keeps nothing between
-    runs; ``save_dir`` writes the failing body there as ``botwebhook-fuzz-<code>.body``.
+    runs; ``save_dir`` writes each failing body there as ``fuzz-<code>-<n>.body``.
     """
-    from hypothesis import HealthCheck, Verbosity, given, settings
     from hypothesis import strategies as st
-    from hypothesis.database import DirectoryBasedExampleDatabase
-    from hypothesis.errors import HypothesisWarning
 
     from harness import strategies as bst
 
     require_type("target", target, Target, "load it first: harness.load_target(app_or_url)")
     if isinstance(examples, bool) or not isinstance(examples, int) or examples < 1:
-        raise BotWebhookValueError(f"examples={examples!r} must be a positive int")
-    signing = (target.https or target.in_process) if sign_requests is None else sign_requests
+        raise BotWebhookValueError(
+            f"expected a positive int for examples, got {examples!r} (hint: calls per phase)"
+        )
+    signing = target.platform_signs if sign_requests is None else sign_requests
     kinds = ("passthrough",) if passthrough else ("intent",)
-    shapes = ("A", "B")
-    calls: Any = bst.payloads(model=model, kinds=kinds, shapes=shapes).map(
+    valid: Any = bst.payloads(model=model, kinds=kinds, shapes=("A", "B")).map(
         lambda p: ("contract", p, None)
     )
-    cases: list[Any] = [calls]
+    attacks: list[Any] = []
+    wrong = bst.signatures(valid=False).filter(lambda s: s is not None)
     if secret and signing:
         # The signature properties need real payloads, not new ones each time: a few
-        # built once make these calls cheap, so the budget goes to the contract calls.
+        # built once make these calls cheap.
         from harness._factory import PayloadFactory
 
         factory = PayloadFactory(model, seed=seed or 0)
         shape: Shape | None = "P" if passthrough else None
         sample = st.sampled_from([factory.build(shape=shape) for _ in range(16)])
-        cases.append(
-            st.tuples(
-                st.just("wrong-signature"),
-                sample,
-                bst.signatures(valid=False).filter(lambda s: s is not None),
-            )
-        )
-        cases.append(st.tuples(st.just("missing-signature"), sample, st.none()))
-    cases.append(bst.malformed_bodies().map(lambda b: ("malformed", b, None)))
-    # Mostly valid calls (they find the most), shrinking toward them.  (st.one_of
-    # would merge repeated branches, so the weights go through an index instead.)
-    weights = [6, 1, 1, 2] if len(cases) == 4 else [8, 2]
-    indexes = [i for i, weight in enumerate(weights) for _ in range(weight)]
-    strategy = st.sampled_from(indexes).flatmap(lambda i: cases[i])
-    state: dict[str, Any] = {"count": 0, "last": None}
-
-    def call(case: tuple[str, Any, str | None]) -> None:
-        kind, body, signature = case
-        state["count"] += 1
-        exchange = deliver(
-            target,
-            body,
-            secret=secret,
-            sign_requests=signing,
-            signature=signature,
-            timeout=timeout,
-            expect=kind,  # type: ignore[arg-type]
-            scenario=f"fuzz[{kind}]",
-        )
-        errors = [f for f in exchange.findings if f.severity == "error"]
-        if errors:
-            state["last"] = exchange
-            raise _CallFailed(errors[0].code)
-
-    db = DirectoryBasedExampleDatabase(str(database)) if database is not None else None
-    if seed is not None:
-        # hypothesis.seed() would also switch the example database off; seeding this
-        # way keeps both a reproducible run and the replay of kept failures.  (Tested:
-        # the same seed gives the same calls.)
-        call._hypothesis_internal_use_seed = seed  # type: ignore[attr-defined]
-    prop = given(strategy)(call)
-    prop._hypothesis_internal_add_digest = (  # type: ignore[attr-defined]
-        f"{target.name}|{model.source if model else 'catalogue'}|{passthrough}".encode()
-    )
-    runner = settings(
-        verbosity=Verbosity.quiet,  # our report says it all, Hypothesis need not print
-        max_examples=examples,
-        deadline=None,
-        database=db,
-        suppress_health_check=list(HealthCheck),
-        report_multiple_bugs=False,
-        print_blob=False,
-    )(prop)
-    started = time.perf_counter()
-    failure: Exchange | None = None
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", HypothesisWarning)  # e.g. "overly large repr"
-            runner()
-    except _CallFailed:
-        failure = state["last"]
+        attacks.append(st.tuples(st.just("wrong-signature"), sample, wrong))
+        attacks.append(st.tuples(st.just("missing-signature"), sample, st.none()))
+    # Malformed bodies as an attacker sends them: unsigned, or with a signature that
+    # cannot be right; on an unsigned target, as they are.
+    attacker_signature = st.none() | wrong if signing else st.none()
+    attacks.append(st.tuples(st.just("malformed"), bst.malformed_bodies(), attacker_signature))
+    plan = [("valid", valid), ("attacker", st.one_of(attacks))]
+    digest = f"{target.name}|{model.source if model else 'catalogue'}|{passthrough}"
+    db = Path(database) if database is not None else None
+    if db is not None:
+        workspace(db)
     report = FuzzReport(
         target=target.name,
         secret=redact_secret(secret) if secret else "none",
         seed=seed,
-        examples=state["count"],
-        elapsed=time.perf_counter() - started,
-        failure=failure,
+        examples=0,
+        elapsed=0.0,
     )
-    if failure is not None and save_dir is not None:
-        code = next(f.code for f in failure.findings if f.severity == "error")
-        path = Path(save_dir) / f"botwebhook-fuzz-{code}.body"
-        path.write_bytes(failure.sent.body)
-        report.saved = path
+    started = time.perf_counter()
+    for phase, strategy in plan:
+        found, calls, gave_up = _hunt(
+            strategy,
+            lambda kind, body, signature: deliver(
+                target,
+                body,
+                secret=secret,
+                sign_requests=signing,
+                signature=signature,
+                timeout=timeout,
+                expect=kind,
+                scenario=f"fuzz[{kind}]",
+            ),
+            examples=examples,
+            seed=seed,
+            database=db,
+            digest=f"{digest}|{phase}",
+        )
+        report.phases[phase] = calls
+        report.examples += calls
+        if gave_up:
+            report.gave_up.append(phase)
+        report.failures.extend(Failure(exchange, phase) for exchange in found)
+    report.elapsed = time.perf_counter() - started
+    if report.failures and save_dir is not None:
+        folder = workspace(Path(save_dir))
+        for number, failure in enumerate(report.failures, 1):
+            name = f"fuzz-{failure.code}-{number}.body"
+            failure.saved = _save(folder, name, failure.exchange.sent.body)
     return report
+
+
+def _hunt(
+    strategy: SearchStrategy[Any],
+    send: Any,
+    *,
+    examples: int,
+    seed: int | None,
+    database: Path | None,
+    digest: str,
+) -> tuple[list[Exchange], int, bool]:
+    """One Hypothesis run: the shrunk exchange of each distinct failure, the calls
+    made, and whether it stopped calling after too many timeouts."""
+    from hypothesis import HealthCheck, Verbosity, given, settings
+    from hypothesis.database import DirectoryBasedExampleDatabase
+    from hypothesis.errors import HypothesisWarning
+
+    found: dict[tuple[str, ...], Exchange] = {}
+    state: dict[str, Any] = {"calls": 0, "timeouts": 0, "first": None}
+
+    def call(case: tuple[str, Any, str | None]) -> None:
+        if state["timeouts"] >= MAX_TIMEOUTS:
+            # The handler is too slow to go on: fail every further example the way
+            # the first slow call did, so the run (and the shrinking) ends quickly.
+            raise _failure_type(state["first"])()
+        kind, body, signature = case
+        state["calls"] += 1
+        exchange = send(kind, body, signature)
+        if not any(f.severity == "error" for f in exchange.findings):
+            return
+        key = failure_key(exchange)
+        found[key] = exchange  # the last one kept is the shrunk one, replayed last
+        if exchange.delivery.timed_out:
+            state["timeouts"] += 1
+            state["first"] = state["first"] or key
+        raise _failure_type(key)()
+
+    if seed is not None:
+        # hypothesis.seed() would also switch the example database off; seeding this
+        # way keeps both a reproducible run and the replay of kept failures.
+        call._hypothesis_internal_use_seed = seed  # type: ignore[attr-defined]
+    prop = given(strategy)(call)
+    prop._hypothesis_internal_add_digest = digest.encode()  # type: ignore[attr-defined]
+    runner = settings(
+        verbosity=Verbosity.quiet,  # our report says it all, Hypothesis need not print
+        max_examples=examples,
+        deadline=None,
+        database=DirectoryBasedExampleDatabase(str(database)) if database is not None else None,
+        suppress_health_check=list(HealthCheck),
+        report_multiple_bugs=True,
+        print_blob=False,
+    )(prop)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", HypothesisWarning)  # e.g. "overly large repr"
+            runner()
+    except Exception as exc:
+        if not _only_ours(exc):
+            raise
+    return list(found.values()), state["calls"], state["timeouts"] >= MAX_TIMEOUTS
+
+
+def _only_ours(exc: BaseException) -> bool:
+    """Whether ``exc`` is our failure, or a group (several bugs, a flaky one) of them."""
+    if isinstance(exc, _CallFailed):
+        return True
+    inner: tuple[BaseException, ...] = getattr(exc, "exceptions", ())
+    return bool(inner) and all(_only_ours(e) for e in inner)

@@ -8,6 +8,7 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 from harness._check import Report
+from harness._exchange import clip_lines
 from harness._findings import CODES
 
 __all__ = ["render_json", "render_junit", "render_text", "summary_line"]
@@ -18,8 +19,9 @@ _SHOWN_PER_CODE = 3
 def summary_line(report: Report) -> str:
     errors, warnings = report.errors, report.warnings
     ignored = f", ignoring {', '.join(sorted(report.ignored))}" if report.ignored else ""
+    skipped = f", {report.not_run} not sent" if report.not_run else ""
     return (
-        f"{len(report.exchanges)} requests, {errors} error{'s' * (errors != 1)}, "
+        f"{len(report.exchanges)} requests{skipped}, {errors} error{'s' * (errors != 1)}, "
         f"{warnings} warning{'s' * (warnings != 1)} in {report.elapsed:.2f}s{ignored}"
     )
 
@@ -27,13 +29,24 @@ def summary_line(report: Report) -> str:
 def render_text(report: Report, *, verbose: bool = False) -> str:
     """Findings grouped by code, each with evidence, hint and a reproduce command."""
     lines = [f"botwebhook check: {report.target} (secret {report.secret}, seed {report.seed})", ""]
+    if report.stopped:
+        lines += [f"stopped early: {report.stopped}", ""]
+    if report.interrupted:
+        lines += [f"interrupted: {report.not_run} scenarios were not sent (Ctrl-C)", ""]
     for code, findings in report.by_code().items():
         info = CODES[code]
         scenarios = sorted({f.scenario for f in findings})
-        lines.append(f"{code} {info.severity}: {info.title} ({len(scenarios)} scenarios)")
+        lines.append(
+            f"{code} {info.severity}: {info.title} "
+            f"({len(scenarios)} scenario{'s' * (len(scenarios) != 1)})"
+        )
         shown = findings if verbose else findings[:_SHOWN_PER_CODE]
-        for finding in shown:
+        for number, finding in enumerate(shown):
             lines.append(f"  {finding.scenario}: {finding.evidence}")
+            if finding.output and (verbose or number == 0):
+                lines.append("    the handler's output:")
+                rows = finding.output.rstrip("\n").splitlines() if verbose else None
+                lines.extend(f"    | {row}" for row in rows or clip_lines(finding.output, lines=12))
         if len(findings) > len(shown):
             rest = sorted({f.scenario for f in findings[len(shown) :]})
             more = ", ".join(rest[:6]) + (", ..." if len(rest) > 6 else "")
@@ -47,7 +60,11 @@ def render_text(report: Report, *, verbose: bool = False) -> str:
     if report.advice:
         lines.append("")
     if not report.findings:
-        lines.append("no findings: the platform would accept every answer as intended")
+        lines.append(
+            "no findings in the scenarios sent"
+            if report.not_run
+            else "no findings: the platform would accept every answer as intended"
+        )
     lines.append(summary_line(report))
     return "\n".join(lines)
 
@@ -63,6 +80,10 @@ def render_json(report: Report) -> str:
             "warnings": report.warnings,
             "seconds": round(report.elapsed, 3),
             "ignored": sorted(report.ignored),
+            "not_sent": report.not_run,
+            "stopped": report.stopped,
+            "interrupted": report.interrupted,
+            "workers": report.workers,
         },
         "advice": report.advice,
         "findings": [f.as_dict() for f in report.findings],
@@ -74,6 +95,7 @@ def render_json(report: Report) -> str:
                 "error": e.delivery.error,
                 "outcome": e.outcome.describe(),
                 "codes": [f.code for f in e.findings if f.code not in report.ignored],
+                "output": e.output,
             }
             for e in report.exchanges
         ],
@@ -126,5 +148,7 @@ def render_junit(report: Report, *, strict: bool = False) -> str:
         if warnings:
             out = ET.SubElement(case, "system-out")
             out.text = _xml("\n".join(f"{f.code} {f.title}: {f.evidence}" for f in warnings))
+        if exchange.output and failing:
+            ET.SubElement(case, "system-err").text = _xml(exchange.output)
     suite.set("failures", str(failures))
     return ET.tostring(suite, encoding="unicode", xml_declaration=True)

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-import logging
 import os
 import sys
+import threading
 import time
 import warnings
 from collections.abc import Callable
@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+from harness._capture import Caller, CallTimedOut, WsgiErrors, install_routers, under_pytest
+from harness._capture import describe_exception as _describe_exception
 from harness._errors import BotWebhookValueError, describe
 
 __all__ = [
@@ -65,6 +67,8 @@ class Received:
     elapsed: float
     #: For in-process targets: the exception the app raised (a server answers 500).
     exception: str | None = None
+    #: For in-process targets: what the handler printed and logged during the call.
+    output: str = ""
 
     def header(self, name: str) -> str | None:
         lowered = name.lower()
@@ -83,6 +87,8 @@ class Delivery:
     hops: list[str] = field(default_factory=list)
     refused_redirect: str | None = None
     elapsed: float = 0.0
+    #: What an in-process handler printed and logged during the call (every hop).
+    output: str = ""
 
 
 class Target:
@@ -95,6 +101,12 @@ class Target:
     @property
     def https(self) -> bool:
         return self.url[:8].lower() == "https://"
+
+    @property
+    def platform_signs(self) -> bool:
+        """Whether the platform would sign calls here: https URLs, and in-process
+        apps, which stand for an https endpoint."""
+        return self.https or self.in_process
 
     def request(
         self, method: str, url: str, headers: dict[str, str], body: bytes, timeout: float
@@ -109,18 +121,27 @@ class WsgiTarget(Target):
     """A WSGI application called in-process through werkzeug's test client.
 
     It counts as an ``https`` endpoint, so requests are signed as the platform
-    signs them for https URLs.
+    signs them for https URLs.  Each call runs on a helper thread and is
+    abandoned when it passes the read timeout, as the platform gives up on it.
+    ``capture`` keeps what the handler prints and logs with each call (default:
+    on, except inside a pytest test, where pytest captures output itself).
     """
 
-    def __init__(self, app: Callable[..., Any], name: str | None = None) -> None:
+    def __init__(
+        self, app: Callable[..., Any], name: str | None = None, *, capture: bool | None = None
+    ) -> None:
         from werkzeug.test import Client
 
+        _require_wsgi(app, name)
         self.app = app
         self.name = name or _describe_app(app)
         self.url = _IN_PROCESS_URL
         self.in_process = True
-        self._client = Client(app)
-        self._error_log = _ErrorLog()
+        self.capture = not under_pytest() if capture is None else capture
+        install_routers(streams=self.capture)
+        self._client = Client(app, use_cookies=False)
+        self._caller = Caller(capture=self.capture)
+        self._errors = WsgiErrors()
 
     def request(
         self, method: str, url: str, headers: dict[str, str], body: bytes, timeout: float
@@ -132,12 +153,8 @@ class WsgiTarget(Target):
         else:
             parts = urlsplit(url)
             path, base, query = parts.path or "/", f"{parts.scheme}://{parts.netloc}", parts.query
-        started = time.perf_counter()
-        catcher = self._error_log  # one per target: a Handler is costly to build
-        catcher.exception = None
-        root = logging.getLogger()
-        root.addHandler(catcher)
-        try:
+
+        def call() -> tuple[int, dict[str, str], bytes]:
             response = self._client.open(
                 path,
                 base_url=base,
@@ -145,24 +162,33 @@ class WsgiTarget(Target):
                 method=method,
                 data=body,
                 headers=headers,
+                errors_stream=self._errors,
             )
-            data = response.get_data()
-        except Exception as exc:  # what a WSGI server turns into a 500
-            elapsed = time.perf_counter() - started
-            where = _raised_at(exc)
+            try:
+                return response.status_code, dict(response.headers.items()), response.get_data()
+            finally:
+                response.close()
+
+        started = time.perf_counter()
+        try:
+            answer, error, captured = self._caller.run(call, timeout)
+        except CallTimedOut as late:
+            raise _TransportFailure(
+                "Read timed out", timed_out=True, output=late.call.output
+            ) from None
+        elapsed = time.perf_counter() - started
+        if error is not None or answer is None:  # what a WSGI server turns into a 500
             return Received(
                 500,
                 {"Content-Type": "text/plain"},
                 b"Internal Server Error",
                 elapsed,
-                f"{type(exc).__name__}: {str(exc)[:200]}{where}",
+                _describe_exception(error) if error is not None else None,
+                captured.output,
             )
-        finally:
-            root.removeHandler(catcher)
-        elapsed = time.perf_counter() - started
-        response.close()
-        logged = catcher.exception if response.status_code >= 500 else None
-        return Received(response.status_code, dict(response.headers.items()), data, elapsed, logged)
+        status, response_headers, data = answer
+        logged = captured.exception if status >= 500 else None
+        return Received(status, response_headers, data, elapsed, logged, captured.output)
 
 
 class UrlTarget(Target):
@@ -183,9 +209,21 @@ class UrlTarget(Target):
         self.in_process = False
         self.connect_timeout = connect_timeout
         self.verify: bool | str = ca_bundle if ca_bundle else verify
-        self._session = requests.Session()
-        self._session.headers.clear()  # only the platform's headers, no Accept-Encoding
         self._requests = requests
+        self._local = threading.local()  # a session per thread: calls run concurrently
+        self._sessions: list[Any] = []
+        self._lock = threading.Lock()
+
+    @property
+    def _session(self) -> Any:
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = self._requests.Session()
+            session.headers.clear()  # only the platform's headers, no Accept-Encoding
+            self._local.session = session
+            with self._lock:
+                self._sessions.append(session)
+        return session
 
     def request(
         self, method: str, url: str, headers: dict[str, str], body: bytes, timeout: float
@@ -223,7 +261,10 @@ class UrlTarget(Target):
         return Received(response.status_code, dict(response.headers.items()), data, elapsed)
 
     def close(self) -> None:
-        self._session.close()
+        with self._lock:
+            sessions, self._sessions = self._sessions, []
+        for session in sessions:
+            session.close()
 
 
 def _insecure_warning() -> type[Warning]:
@@ -233,9 +274,10 @@ def _insecure_warning() -> type[Warning]:
 
 
 class _TransportFailure(Exception):
-    def __init__(self, message: str, *, timed_out: bool = False) -> None:
+    def __init__(self, message: str, *, timed_out: bool = False, output: str = "") -> None:
         super().__init__(message)
         self.timed_out = timed_out
+        self.output = output
 
 
 def _reason(error: BaseException) -> str:
@@ -246,30 +288,34 @@ def _reason(error: BaseException) -> str:
     return text[:160]
 
 
-class _ErrorLog(logging.Handler):
-    """Catches the exception a framework (Flask, Django) logs while turning it into
-    a 500, so the finding can name it."""
+def _require_wsgi(app: Any, spec: str | None) -> None:
+    """Refuse, in one line, an object that cannot be a WSGI application: an ASGI app
+    (FastAPI, Starlette, an ``async def``), or a callable that cannot be called as
+    ``app(environ, start_response)``."""
+    import inspect
 
-    def __init__(self) -> None:
-        super().__init__(logging.ERROR)
-        self.exception: str | None = None
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if self.exception is None and record.exc_info and record.exc_info[1] is not None:
-            exc = record.exc_info[1]
-            self.exception = f"{type(exc).__name__}: {str(exc)[:200]}{_raised_at(exc)}"
-
-
-def _raised_at(exc: BaseException) -> str:
-    """`` at file.py:12`` for the innermost frame outside the standard library."""
-    tb = exc.__traceback__
-    found = ""
-    while tb is not None:
-        filename = tb.tb_frame.f_code.co_filename
-        if "site-packages" not in filename and "/lib/python" not in filename:
-            found = f" at {Path(filename).name}:{tb.tb_lineno}"
-        tb = tb.tb_next
-    return found
+    name = repr(spec) if spec else _describe_app(app)
+    if not callable(app):
+        raise TargetError(f"{name} is {describe(app)}, not a WSGI application")
+    call = app if inspect.isroutine(app) else type(app).__call__
+    if inspect.iscoroutinefunction(call) or inspect.iscoroutinefunction(app):
+        raise TargetError(
+            f"{name} is an ASGI application (it is called with async def), not a WSGI one "
+            "(hint: serve it, e.g. uvicorn main:app --port 8000, and pass the URL "
+            "http://127.0.0.1:8000/)"
+        )
+    try:
+        signature = inspect.signature(app, follow_wrapped=False)
+    except (TypeError, ValueError):  # some built-in callables have none: let them try
+        return
+    try:
+        signature.bind(object(), object())
+    except TypeError:
+        raise TargetError(
+            f"{name} is not a WSGI application: it cannot be called as "
+            f"app(environ, start_response); its signature is {signature} (hint: pass the "
+            "app object, e.g. 'app.py:app', or its factory with (): 'app.py:create_app()')"
+        ) from None
 
 
 def _describe_app(app: Any) -> str:
@@ -287,6 +333,7 @@ def deliver_raw(target: Target, sent: Sent, timeout: float) -> Delivery:
         for _ in range(_MAX_HOPS + 1):
             received = target.request(method, url, sent.headers, body, timeout)
             delivery.received = received
+            delivery.output += received.output
             location = received.header("Location")
             if received.status not in (301, 302, 303, 307, 308) or not location:
                 break
@@ -316,6 +363,7 @@ def deliver_raw(target: Target, sent: Sent, timeout: float) -> Delivery:
     except _TransportFailure as failure:
         delivery.error = str(failure)
         delivery.timed_out = failure.timed_out
+        delivery.output += failure.output
     delivery.elapsed = time.perf_counter() - started
     if delivery.received is not None and delivery.elapsed > timeout and delivery.error is None:
         delivery.error = "Read timed out"
@@ -329,14 +377,16 @@ def load_target(
     insecure: bool = False,
     ca_bundle: str | None = None,
     connect_timeout: float = DEFAULT_TIMEOUT,
+    capture: bool | None = None,
 ) -> Target:
     """A :class:`Target` from a WSGI callable, an ``http(s)://`` URL, or an import
     string ``package.module:attr`` / ``path/to/file.py:attr`` (``attr()`` calls
-    a factory; the file's folder goes on ``sys.path``)."""
+    a factory; the file's folder goes on ``sys.path``).  ``capture`` is
+    :class:`WsgiTarget`'s (keep an in-process handler's output with each call)."""
     if isinstance(spec, Target):
         return spec
     if callable(spec):
-        return WsgiTarget(spec)
+        return WsgiTarget(spec, capture=capture)
     if not isinstance(spec, str) or not spec.strip():
         raise TargetError(
             f"expected a WSGI app, a URL or an import string for target, got {describe(spec)} "
@@ -351,7 +401,7 @@ def load_target(
         )
     if "://" in spec:
         raise TargetError(f"unsupported scheme {scheme!r} in target {spec!r} (hint: http or https)")
-    return WsgiTarget(_import_app(spec), spec)
+    return WsgiTarget(_import_app(spec), spec, capture=capture)
 
 
 def _import_app(spec: str) -> Any:
@@ -395,8 +445,6 @@ def _import_app(spec: str) -> Any:
                 f"calling the factory {attr}() for target {spec!r} failed: "
                 f"{type(exc).__name__}: {exc}"
             ) from exc
-    if not callable(obj):
-        raise TargetError(f"{spec!r} is {describe(obj)}, not a WSGI application")
     return obj
 
 

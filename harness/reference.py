@@ -100,8 +100,9 @@ class ReferenceHandler:
     ) -> None:
         if require_signature and not secret:
             raise InvalidSecretError(
-                f"no secret for secret, got {secret!r} (hint: pass the bot's webhook secret, "
-                "or require_signature=False for a plain-http endpoint)"
+                "the reference handler needs the bot's webhook secret to verify calls, and "
+                f"secret is {'empty' if secret == '' else 'None'} (hint: pass secret=..., or "
+                "require_signature=False for a plain-http endpoint, which the platform never signs)"
             )
         if isinstance(max_body, bool) or not isinstance(max_body, int) or max_body < 1:
             raise BotWebhookValueError(

@@ -283,7 +283,14 @@ def responses() -> SearchStrategy[WebhookResponse]:
 
 def malformed_bodies() -> SearchStrategy[bytes]:
     """Request bodies no platform sends: invalid JSON, wrong types, truncated
-    payloads, deep nesting, huge strings, invalid UTF-8."""
+    payloads, deep nesting, huge strings, invalid UTF-8.
+
+    The platform never sends these, and only it holds the secret: send them
+    without a valid signature, as anyone on the network could (``deliver(...,
+    expect="malformed")`` does).  A handler that verifies first refuses them
+    with a 4xx; a 5xx then means it parses before it verifies.  Shrinks toward
+    the shortest bodies (``b""``, ``null``, ``[]``) and the smallest nesting.
+    """
     # Truncations of the canonical request bodies: as varied as truncating generated
     # payloads, at a fraction of the cost.
     from harness._fixtures import fixture_names, load_fixture
@@ -297,14 +304,15 @@ def malformed_bodies() -> SearchStrategy[bytes]:
             "memoryVariables": st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
         }
     ).map(lambda d: json.dumps(d).encode())
+    # Simplest first: one_of shrinks toward its first branches.
     return st.one_of(
-        st.text(max_size=40).map(lambda t: ("{" + t).encode()),
-        wrong_types,
-        st.sampled_from(valid).flatmap(lambda b: st.integers(0, len(b) - 1).map(lambda n: b[:n])),
-        st.integers(200, 3000).map(lambda depth: b"[" * depth + b"]" * depth),
-        st.integers(100_000, 300_000).map(lambda n: b'{"query":"' + b"x" * n + b'"}'),
-        st.binary(min_size=1, max_size=40).map(lambda b: b'{"q":"\xff' + b + b'"}'),
         st.sampled_from([b"", b"null", b"[]", b"true", b'"text"', b"{}"]),
+        st.text(max_size=40).map(lambda t: ("{" + t).encode()),
+        st.binary(min_size=1, max_size=40).map(lambda b: b'{"q":"\xff' + b + b'"}'),
+        st.sampled_from(valid).flatmap(lambda b: st.integers(0, len(b) - 1).map(lambda n: b[:n])),
+        wrong_types,
+        st.integers(2, 3000).map(lambda depth: b"[" * depth + b"]" * depth),
+        st.integers(100_000, 300_000).map(lambda n: b'{"query":"' + b"x" * n + b'"}'),
     )
 
 

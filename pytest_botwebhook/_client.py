@@ -17,7 +17,10 @@ from harness import (
     load_target,
     run_check,
 )
-from harness._fuzz import FuzzReport
+from harness._errors import BotWebhookError
+from harness._fuzz import DEFAULT_DATABASE, FuzzReport
+from harness._request import WebhookRequest
+from harness._runner import DEFAULT_WORKERS
 
 __all__ = ["BotWebhookClient", "PayloadBuilder"]
 
@@ -27,6 +30,14 @@ _OPTIONS = frozenset(
         "trigger", "sys_any_command",
     }
 )  # fmt: skip
+
+
+def _is_platform_request(body: bytes) -> bool:
+    try:
+        WebhookRequest.from_bytes(body)
+    except (BotWebhookError, ValueError, RecursionError):
+        return False
+    return True
 
 
 class PayloadBuilder:
@@ -139,8 +150,10 @@ class BotWebhookClient:
         passthrough: bool = False,
         ignore: Iterable[str] = (),
         seed: int | None = None,
+        workers: int = DEFAULT_WORKERS,
     ) -> Report:
-        """Run the full scenario matrix (as ``botwebhook check``) and return the report."""
+        """Run the full scenario matrix (as ``botwebhook check``) and return the report;
+        ``workers`` calls are in flight at once (1 for a handler that is not thread-safe)."""
         return run_check(
             self.target,
             secret=self.secret,
@@ -149,13 +162,23 @@ class BotWebhookClient:
             timeout=self.timeout,
             ignore=ignore,
             passthrough=passthrough,
+            workers=workers,
         )
 
     def conforms(self, payload: Payload | bytes) -> Exchange:
         """Send one payload and fail (``assert_ok``) unless the answer conforms: for use
-        inside your own ``@given`` tests, e.g. with ``harness.strategies.payloads()``."""
+        inside your own ``@given`` tests, e.g. with ``harness.strategies.payloads()``.
+
+        Bytes that are not a platform request (``harness.strategies.malformed_bodies()``)
+        are sent as an attacker would send them, without a valid signature: the
+        platform never sends them, so only a 5xx fails (``BW402``)."""
         __tracebackhide__ = True
-        exchange = self.send(payload)
+        if isinstance(payload, Payload) or _is_platform_request(payload):
+            exchange = self.send(payload)
+        else:
+            exchange = deliver(
+                self.target, payload, secret=self.secret, timeout=self.timeout, expect="malformed"
+            )
         exchange.assert_ok()
         return exchange
 
@@ -165,7 +188,7 @@ class BotWebhookClient:
         examples: int = 100,
         seed: int | None = None,
         passthrough: bool = False,
-        database: str | None = ".hypothesis/botwebhook",
+        database: str | None = str(DEFAULT_DATABASE),
     ) -> FuzzReport:
         """Fuzz the target with Hypothesis (as ``botwebhook fuzz``); ``.assert_ok()``
         on the result fails the test with the shrunk call and a curl reproducer."""

@@ -329,34 +329,38 @@ def botwebhook_callback(botwebhook_network: Any, botwebhook_secret: str) -> Any:
     return CallbackMock(secret=botwebhook_secret, network=botwebhook_network)
 
 
-def _live(settings: Settings, tls: bool) -> Iterator[Any]:
+@pytest.fixture(scope="session")
+def _botwebhook_live_servers() -> Iterator[dict[tuple[str, bool], Any]]:
+    """Live servers started in this session, one per secret and scheme."""
+    servers: dict[tuple[str, bool], Any] = {}
+    yield servers
+    for server in servers.values():
+        server.stop()
+
+
+def _live(servers: dict[tuple[str, bool], Any], secret: str, tls: bool) -> Any:
+    import hashlib
+
     from harness import LiveWebhookServer
 
-    with LiveWebhookServer(secret=settings.secret, tls=tls) as server:
-        yield server
-
-
-@pytest.fixture(scope="session")
-def _botwebhook_live_server(botwebhook_settings: Settings) -> Iterator[Any]:
-    yield from _live(botwebhook_settings, tls=False)
-
-
-@pytest.fixture(scope="session")
-def _botwebhook_live_tls_server(botwebhook_settings: Settings) -> Iterator[Any]:
-    yield from _live(botwebhook_settings, tls=True)
+    key = (hashlib.sha256(secret.encode()).hexdigest(), tls)  # never the secret itself
+    server = servers.get(key)
+    if server is None:
+        server = servers[key] = LiveWebhookServer(secret=secret, tls=tls).start()
+    server.reset()
+    return server
 
 
 @pytest.fixture
-def botwebhook_server(_botwebhook_live_server: Any) -> Any:
+def botwebhook_server(_botwebhook_live_servers: dict[Any, Any], botwebhook_secret: str) -> Any:
     """A ``harness.LiveWebhookServer``: the reference handler on 127.0.0.1 and a free
-    port (``.url``), started once per session, its recorded calls reset per test."""
-    _botwebhook_live_server.reset()
-    return _botwebhook_live_server
+    port (``.url``), verifying with ``botwebhook_secret`` (override that fixture to
+    change it); started once per session and secret, its recorded calls reset per test."""
+    return _live(_botwebhook_live_servers, botwebhook_secret, tls=False)
 
 
 @pytest.fixture
-def botwebhook_tls_server(_botwebhook_live_tls_server: Any) -> Any:
+def botwebhook_tls_server(_botwebhook_live_servers: dict[Any, Any], botwebhook_secret: str) -> Any:
     """Like ``botwebhook_server`` over https, with a generated self-signed certificate
     whose path is ``.ca_bundle`` (pass it as ``verify=`` / ``--cacert``)."""
-    _botwebhook_live_tls_server.reset()
-    return _botwebhook_live_tls_server
+    return _live(_botwebhook_live_servers, botwebhook_secret, tls=True)

@@ -58,7 +58,7 @@ def test_reference_handler_has_no_findings_in_either_mode() -> None:
         (H.ANY_SIGNATURE, "BW301", "answered 200 to a request with a wrong signature"),
         (H.NO_SIGNATURE_OK, "BW302", "answered 200 to a request with no signature"),
         (H.RESERIALIZES, "BW303", "answered 401 to a correctly signed request"),
-        (H.CRASHES_ON_GARBAGE, "BW402", "malformed input"),
+        (H.PARSES_FIRST, "BW402", "malformed input sent with no signature"),
     ],
 )
 def test_each_mistake_gives_exactly_its_code(app: object, code: str, evidence: str) -> None:

@@ -108,7 +108,7 @@ def test_verify_exit_codes(capfdbinary, vector_file: Path) -> None:  # type: ign
         (["payload", "--from", "-"], b"", "empty document"),
         (["payload", "--from", "-"], b'{"text": "a response"}', "$.text: unknown key"),
         (["payload", "--from", "-"], b"[1, 2]", "$: expected an object"),
-        (["payload", "--fixture", "nope"], b"", "no fixture named 'nope'"),
+        (["payload", "--fixture", "nope"], b"", "there is no fixture called 'nope'"),
         (["payload", "--fixture", "passthrough", "--from", "-"], b"", "not both"),
         (["sign", "--secret", "", "-"], b"x", "the secret is empty"),
         (["sign", "-"], b"x", "no secret: pass --secret S or set BOTWEBHOOK_SECRET"),

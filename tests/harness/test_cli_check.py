@@ -98,7 +98,10 @@ def test_unreachable_url_is_a_finding_not_exit_2(capsys: pytest.CaptureFixture[s
     code, out, _ = run(capsys, "check", refused_url(), "--timeout", "2")
     assert code == 1
     assert "BW100" in out
+    assert "stopped early: the first 3 calls all failed" in out
     assert "advice: no request reached" in out
+    assert "--keep-going" in out
+    assert "declare" not in out  # no advice that contradicts it
 
 
 @pytest.mark.parametrize(
@@ -122,7 +125,7 @@ def test_unreachable_url_is_a_finding_not_exit_2(capsys: pytest.CaptureFixture[s
         (["check", "--ca-bundle", "/no/ca.pem"], "--ca-bundle '/no/ca.pem': no such file"),
         (["check", "--junit-xml", "/no/dir/r.xml"], "cannot write --junit-xml"),
         (["send", "--fixture", "response_text"], "a response fixture, not a request"),
-        (["send", "--fixture", "nope"], "no fixture named 'nope'"),
+        (["send", "--fixture", "nope"], "there is no fixture called 'nope'"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(
@@ -222,9 +225,11 @@ def test_fuzz_command(
     assert "BW401 error" in out
     assert "reproduce with:" in out
     assert SECRET not in out
-    saved = tmp_path / "botwebhook-fuzz-BW401.body"
+    saved = tmp_path / "fuzz-BW401-1.body"
     assert saved.is_file()
     assert f"saved the exact body to {saved}" in out
     again = run(capsys, "fuzz", target, "--secret", SECRET, "--examples", "400", "--seed", "5")
     assert again[0] == 1
-    assert (tmp_path / ".hypothesis" / "botwebhook").is_dir()  # the failure is kept
+    assert (tmp_path / ".botwebhook" / "examples").is_dir()  # the failure is kept
+    assert (tmp_path / ".botwebhook" / ".gitignore").read_text().endswith("*\n")
+    assert (tmp_path / ".botwebhook" / "reproducers" / "fuzz-BW401-1.body").is_file()

@@ -107,7 +107,18 @@ def _unfilled_crash(payload: dict[str, Any]) -> Response:
 
 
 CRASHES_ON_UNFILLED = conforming(_unfilled_crash)
+# Verifies first, then crashes on a body it cannot parse: only a signed malformed
+# body reaches the crash, and only the platform can sign (the robustness probe).
 CRASHES_ON_GARBAGE = conforming(parse_errors=500)
+
+
+@Request.application  # type: ignore[arg-type]
+def PARSES_FIRST(request: Request) -> Response:
+    """Parses before it verifies: anyone can crash it with a malformed body."""
+    payload = json.loads(request.get_data())  # a 500 on anything that is not JSON
+    if not signed_ok(request.get_data(), request.headers.get("X-Hub-Signature")):
+        return reply({"error": "bad signature"}, 401)
+    return reply({"text": f"ok {len(payload)}"})
 
 
 def _slow(payload: dict[str, Any]) -> Response:

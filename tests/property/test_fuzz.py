@@ -43,7 +43,8 @@ def shrunk(report: Any) -> Any:
 def test_reference_handler_survives() -> None:
     report = run(make_app(secret=SECRET), examples=300, seed=7)
     assert report.ok, report.render()
-    assert report.examples == 300
+    assert report.phases == {"valid": 300, "attacker": 300}
+    assert report.examples == 600
     report.assert_ok()
 
 
@@ -103,7 +104,9 @@ def test_database_replays_a_found_failure_first(tmp_path: Path) -> None:
 def test_signature_and_malformed_properties() -> None:
     assert "BW301" in run(H.ANY_SIGNATURE, examples=300, seed=4).render()
     assert "BW302" in run(H.NO_SIGNATURE_OK, examples=300, seed=4).render()
-    assert "BW402" in run(H.CRASHES_ON_GARBAGE, examples=300, seed=4).render()
+    assert "BW402" in run(H.PARSES_FIRST, examples=300, seed=4).render()
+    # Verifies first: the malformed bodies that crash it need the secret to get in.
+    assert run(H.CRASHES_ON_GARBAGE, examples=300, seed=4).ok
 
 
 def test_slow_handler_is_bw105_not_a_hypothesis_error() -> None:
@@ -135,5 +138,5 @@ def test_report_saves_the_body_and_shows_a_reproducer(tmp_path: Path) -> None:
 def test_bad_examples_argument() -> None:
     from harness import BotWebhookError
 
-    with pytest.raises(BotWebhookError, match="examples=0"):
+    with pytest.raises(BotWebhookError, match="for examples, got 0"):
         run(H.GOOD, examples=0)

@@ -1,0 +1,271 @@
+"""What an in-process handler writes, captured per call, and calls bounded in time.
+
+pytest captures a test's output at the file-descriptor level, one test at a
+time.  A check runs many calls at once on a few threads, so output is routed
+by thread instead: while a call runs, ``print``, ``sys.stderr`` writes, the
+``wsgi.errors`` stream and every logging handler that writes to ``sys.stdout``
+/ ``sys.stderr`` land in that call's buffer; on any other thread they pass
+through unchanged.  The routers are installed once and stay: with no call
+running they are transparent.
+
+:class:`Caller` runs each call on a daemon thread and waits at most the
+platform's read timeout: a call that passes it is abandoned (it may finish in
+the background; a WSGI call cannot be interrupted) and the check moves on.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import sys
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+__all__ = ["MAX_OUTPUT", "Call", "CallTimedOut", "Caller", "install_routers", "under_pytest"]
+
+#: At most this many characters of a call's output are kept.
+MAX_OUTPUT = 64 * 1024
+
+_T = TypeVar("_T")
+_local = threading.local()
+
+
+def under_pytest() -> bool:
+    """Whether a pytest test is running (pytest captures output itself then)."""
+    return "PYTEST_CURRENT_TEST" in os.environ
+
+
+@dataclass
+class Call:
+    """One call's captured output and the exception a framework logged for it."""
+
+    capture: bool
+    parts: list[str] = field(default_factory=list)
+    size: int = 0
+    exception: str | None = None
+
+    def write(self, text: str) -> None:
+        if self.size < MAX_OUTPUT:
+            self.parts.append(text[: MAX_OUTPUT - self.size])
+        self.size += len(text)
+
+    @property
+    def output(self) -> str:
+        text = "".join(self.parts)
+        if self.size > MAX_OUTPUT:
+            text += f"\n[... {self.size - MAX_OUTPUT} more characters not kept]"
+        return text
+
+
+def current() -> Call | None:
+    """The call running on this thread, if any."""
+    call: Call | None = getattr(_local, "call", None)
+    return call
+
+
+class _Router(io.TextIOBase):
+    """Stands in for ``sys.stdout`` / ``sys.stderr``: writes go to the running call's
+    buffer on its thread, to the original stream everywhere else."""
+
+    def __init__(self, original: Any) -> None:
+        self.original = original
+
+    def write(self, text: str) -> int:
+        call = current()
+        if call is not None and call.capture:
+            call.write(text)
+            return len(text)
+        result: int = self.original.write(text)
+        return result
+
+    def flush(self) -> None:
+        call = current()
+        if call is None or not call.capture:
+            self.original.flush()
+
+    def __getattr__(self, name: str) -> Any:  # encoding, fileno, isatty, buffer, ...
+        return getattr(self.original, name)
+
+    def isatty(self) -> bool:
+        return bool(self.original.isatty())
+
+    def fileno(self) -> int:
+        return int(self.original.fileno())
+
+    def writable(self) -> bool:
+        return True
+
+
+class WsgiErrors(io.TextIOBase):
+    """The ``wsgi.errors`` stream of an in-process call (Flask logs there): the
+    call's buffer, or standard error when output is not captured."""
+
+    def write(self, text: str) -> int:
+        call = current()
+        if call is not None and call.capture:
+            call.write(text)
+        else:
+            sys.stderr.write(text)
+        return len(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+    def writable(self) -> bool:
+        return True
+
+
+_install_lock = threading.Lock()
+
+
+class _ErrorLog(logging.Handler):
+    """Notes the exception a framework (Flask, Django) logs while turning it into a
+    500, so the finding can name it.
+
+    It stays on the root logger, and stays transparent: a handler there would
+    switch off ``logging.lastResort`` (which prints warnings when nothing else is
+    configured), so it does that job itself for records no other handler takes.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(logging.NOTSET)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        call = current()
+        if call is not None and call.exception is None and record.exc_info:
+            exc = record.exc_info[1]
+            if exc is not None:
+                call.exception = describe_exception(exc)
+        last = logging.lastResort
+        if last is not None and record.levelno >= last.level and self._alone(record):
+            last.handle(record)
+
+    def _alone(self, record: logging.LogRecord) -> bool:
+        logger: logging.Logger | None = logging.getLogger(record.name)
+        while logger is not None:
+            if any(h is not self for h in logger.handlers):
+                return False
+            if not logger.propagate:
+                return True
+            logger = logger.parent
+        return True
+
+
+_ERROR_LOG = _ErrorLog()
+
+
+def install_routers(*, streams: bool = True) -> None:
+    """Note logged exceptions per call and, with ``streams``, route ``sys.stdout``
+    and ``sys.stderr`` by thread (idempotent).
+
+    Install before the handler is imported, so that logging handlers it builds
+    at import time write through the routers too (``botwebhook`` does).
+    """
+    with _install_lock:
+        root = logging.getLogger()
+        if _ERROR_LOG not in root.handlers:
+            root.addHandler(_ERROR_LOG)
+        if not streams:
+            return
+        for name in ("stdout", "stderr"):
+            stream = getattr(sys, name)
+            if stream is not None and not isinstance(stream, _Router):
+                setattr(sys, name, _Router(stream))
+
+
+def describe_exception(exc: BaseException) -> str:
+    """``KeyError: 'value' at app.py:14``: the type, the message and the innermost
+    frame outside the standard library and site-packages."""
+    return f"{type(exc).__name__}: {str(exc)[:200]}{raised_at(exc)}"
+
+
+def raised_at(exc: BaseException) -> str:
+    """`` at file.py:12`` for the innermost frame outside the standard library."""
+    tb = exc.__traceback__
+    found = ""
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if "site-packages" not in filename and "/lib/python" not in filename:
+            found = f" at {Path(filename).name}:{tb.tb_lineno}"
+        tb = tb.tb_next
+    return found
+
+
+class CallTimedOut(Exception):
+    """A call passed its deadline; ``call`` holds what it wrote until then."""
+
+    def __init__(self, call: Call) -> None:
+        super().__init__("Read timed out")
+        self.call = call
+
+
+class _Box(Generic[_T]):
+    def __init__(self, fn: Callable[[], _T], call: Call) -> None:
+        self.fn = fn
+        self.call = call
+        self.done = threading.Event()
+        self.value: _T | None = None
+        self.error: BaseException | None = None
+
+
+class Caller:
+    """Runs in-process calls on daemon threads, each bounded by a deadline.
+
+    Threads are kept and reused; a thread whose call was abandoned rejoins the
+    pool when that call finally returns.  Daemon threads never keep the process
+    alive, so an abandoned call cannot stop ``botwebhook`` from exiting.
+    """
+
+    def __init__(self, *, capture: bool) -> None:
+        self.capture = capture
+        self._idle: list[_Worker] = []
+        self._lock = threading.Lock()
+
+    def run(self, fn: Callable[[], _T], timeout: float) -> tuple[_T | None, Exception | None, Call]:
+        """``fn()``'s value or the exception it raised, and the captured call;
+        :class:`CallTimedOut` after ``timeout`` seconds.  ``SystemExit`` from the
+        handler counts as its exception; ``KeyboardInterrupt`` is raised here."""
+        call = Call(capture=self.capture)
+        box: _Box[_T] = _Box(fn, call)
+        with self._lock:
+            worker = self._idle.pop() if self._idle else _Worker(self)
+        worker.jobs.put(box)
+        if not box.done.wait(timeout):
+            raise CallTimedOut(call)
+        error = box.error
+        if error is None or isinstance(error, Exception):
+            return box.value, error, call
+        if isinstance(error, SystemExit):
+            return None, RuntimeError(f"the handler called sys.exit({error.code!r})"), call
+        raise error
+
+    def _rejoin(self, worker: _Worker) -> None:
+        with self._lock:
+            self._idle.append(worker)
+
+
+class _Worker:
+    def __init__(self, caller: Caller) -> None:
+        import queue
+
+        self.caller = caller
+        self.jobs: queue.SimpleQueue[_Box[Any]] = queue.SimpleQueue()
+        thread = threading.Thread(target=self._loop, name="botwebhook-call", daemon=True)
+        thread.start()
+
+    def _loop(self) -> None:
+        while True:
+            box = self.jobs.get()
+            _local.call = box.call
+            try:
+                box.value = box.fn()
+            except BaseException as exc:  # handed to the waiting thread
+                box.error = exc
+            finally:
+                _local.call = None
+                box.done.set()
+            self.caller._rejoin(self)
