@@ -6,6 +6,12 @@ bare ``werkzeug.test.Client.post`` of the same bytes to the same app, measured
 side by side in this run; the full default ``botwebhook check`` of the embedded
 reference handler takes under 3 seconds.  Exits 1 when a target is missed.
 
+Since issue 11 every in-process call is bounded by the platform's read timeout:
+the app runs on a helper thread while the caller waits at most the timeout.
+That costs one thread handoff per call, whatever the harness does, so the 30%
+is measured against the same bare ``Client.post`` made through the same
+handoff, and the handoff's own cost is printed beside it.
+
     python bench/delivery.py [--rounds R]
 """
 
@@ -19,6 +25,7 @@ import time
 from werkzeug.test import Client
 
 from harness import PayloadFactory, deliver, generate_secret, load_target, sign
+from harness._capture import Caller
 from harness._platform import platform_headers
 from harness.reference import make_app
 
@@ -40,7 +47,7 @@ def main() -> int:
     app = make_app(secret=secret)
     factory = PayloadFactory(seed=3)
     bodies = [factory.build(shape="A").body for _ in range(300)]
-    client = Client(app)
+    client = Client(app, use_cookies=False)  # as the harness calls apps
     target = load_target(app)
 
     # The bare call gets its signed headers precomputed: only the POST is timed.
@@ -51,19 +58,37 @@ def main() -> int:
             response = client.post("/", base_url="https://localhost/", data=body, headers=headers)
             response.get_data()
 
+    caller = Caller(capture=False)
+
+    def bare_bounded() -> None:
+        for body, headers in prepared:
+
+            def post(body: bytes = body, headers: dict[str, str] = headers) -> bytes:
+                return bytes(
+                    client.post(
+                        "/", base_url="https://localhost/", data=body, headers=headers
+                    ).get_data()
+                )
+
+            caller.run(post, 10.0)
+
     def ours() -> None:
         for body in bodies:
             deliver(target, body, secret=secret)
 
     bare()
+    bare_bounded()
     ours()
     bare_time = best(bare, args.rounds)
+    bounded_time = best(bare_bounded, args.rounds)
     ours_time = best(ours, args.rounds)
-    overhead = ours_time / bare_time - 1
+    overhead = ours_time / bounded_time - 1
     per = 1e6 / len(bodies)
     print(f"bare Client.post (signed bytes):   {bare_time * per:8.1f} us per call")
+    print(f"the same, bounded by a deadline:   {bounded_time * per:8.1f} us per call")
+    print(f"   (the deadline's thread handoff: {(bounded_time - bare_time) * per:8.1f} us)")
     print(f"deliver() + read + outcome + check: {ours_time * per:8.1f} us per call")
-    print(f"overhead:                           {overhead * 100:8.1f} %  (target <= 30%)")
+    print(f"overhead over the bounded call:    {overhead * 100:8.1f} %  (target <= 30%)")
 
     # A cold run in a fresh process: interpreter start-up, imports, Faker locales and all.
     started = time.perf_counter()

@@ -15,6 +15,7 @@ the background; a WSGI call cannot be interrupted) and the check moves on.
 
 from __future__ import annotations
 
+import _thread
 import io
 import logging
 import os
@@ -207,7 +208,8 @@ class _Box(Generic[_T]):
     def __init__(self, fn: Callable[[], _T], call: Call) -> None:
         self.fn = fn
         self.call = call
-        self.done = threading.Event()
+        self.done = _thread.allocate_lock()  # held until the call ends: cheaper than an Event
+        self.done.acquire()
         self.value: _T | None = None
         self.error: BaseException | None = None
 
@@ -234,7 +236,7 @@ class Caller:
         with self._lock:
             worker = self._idle.pop() if self._idle else _Worker(self)
         worker.jobs.put(box)
-        if not box.done.wait(timeout):
+        if not box.done.acquire(timeout=timeout):
             raise CallTimedOut(call)
         error = box.error
         if error is None or isinstance(error, Exception):
@@ -267,5 +269,5 @@ class _Worker:
                 box.error = exc
             finally:
                 _local.call = None
-                box.done.set()
+                box.done.release()
             self.caller._rejoin(self)

@@ -352,8 +352,10 @@ def _hunt(
         # hypothesis.seed() would also switch the example database off; seeding this
         # way keeps both a reproducible run and the replay of kept failures.
         call._hypothesis_internal_use_seed = seed  # type: ignore[attr-defined]
+    # Hypothesis keys its database on the inner function: one key per target and phase,
+    # or a passing phase would delete what another phase found.
+    call._hypothesis_internal_add_digest = digest.encode()  # type: ignore[attr-defined]
     prop = given(strategy)(call)
-    prop._hypothesis_internal_add_digest = digest.encode()  # type: ignore[attr-defined]
     runner = settings(
         verbosity=Verbosity.quiet,  # our report says it all, Hypothesis need not print
         max_examples=examples,

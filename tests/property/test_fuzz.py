@@ -92,13 +92,21 @@ def test_same_seed_same_run() -> None:
 
 
 def test_database_replays_a_found_failure_first(tmp_path: Path) -> None:
-    it = planted(lambda p: p.get("language") == "PT")
+    received: list[bytes] = []
+
+    def noting(payload: dict[str, Any]) -> bool:
+        received.append(json.dumps(payload).encode())
+        return payload.get("language") == "PT"
+
+    it = planted(noting)
     found = fuzz(load_target(it), secret=SECRET, examples=300, database=tmp_path / "db")
     assert found.failure is not None
+    received.clear()
     again = fuzz(load_target(it), secret=SECRET, examples=300, database=tmp_path / "db")
     assert again.failure is not None
-    assert again.examples <= found.examples  # replayed before any new example
     assert again.failure.sent.body == found.failure.sent.body
+    # replayed before any new example: the very first call of the run
+    assert received[0] == json.dumps(json.loads(found.failure.sent.body)).encode()
 
 
 def test_signature_and_malformed_properties() -> None:
@@ -140,3 +148,115 @@ def test_bad_examples_argument() -> None:
 
     with pytest.raises(BotWebhookError, match="for examples, got 0"):
         run(H.GOOD, examples=0)
+
+
+# -- phases, distinct failures, bounded reports ------------------------------------------------
+
+
+def _two_bugs(payload: dict[str, Any]) -> Any:
+    """KeyError on an unfilled optional variable, TypeError on a Facebook chat."""
+    for variable in payload["variablesMap"].values():
+        variable["value"]
+    if "clientVariables" not in payload:
+        raise TypeError("planted: no clientVariables")
+    return H.reply({"text": "ok"})
+
+
+TWO_BUGS = H.conforming(_two_bugs)
+
+
+def test_each_distinct_failure_is_reported_and_shrunk_on_its_own() -> None:
+    report = run(TWO_BUGS, examples=300, seed=2)
+    raised = {f.exchange.received.exception.split(":")[0] for f in report.failures}  # type: ignore[union-attr]
+    assert raised == {"KeyError", "TypeError"}, report.render()
+    assert all(f.code == "BW401" and f.phase == "valid" for f in report.failures)
+    text = report.render()
+    assert "2 distinct failures" in text
+    assert "1. FAILED in the valid phase" in text
+    assert "2. FAILED in the valid phase" in text
+    for failure in report.failures:
+        variant = failure.exchange.variant
+        # each shrunk to its own cause: the plainest variant that still has it
+        assert "emoji" not in variant, variant
+        assert "non_ascii" not in variant, variant
+
+
+def test_a_malformed_failure_never_hides_a_crash_on_a_valid_payload() -> None:
+    @H.Request.application  # type: ignore[arg-type]
+    def both(request: Any) -> Any:
+        payload = json.loads(request.get_data())  # parses first: BW402 for anyone
+        if not H.signed_ok(request.get_data(), request.headers.get("X-Hub-Signature")):
+            return H.reply({"error": "signature"}, 401)
+        return _two_bugs(payload)
+
+    report = run(both, examples=200, seed=3)
+    phases = [f.phase for f in report.failures]
+    assert "valid" in phases, report.render()
+    assert "attacker" in phases, report.render()
+    assert phases == sorted(phases, key=["valid", "attacker"].index)  # valid ones first
+    assert report.failure is report.failures[0].exchange
+    assert report.failure.expect == "contract"
+
+
+def test_a_shrunk_malformed_body_is_minimal_and_the_report_is_bounded() -> None:
+    report = run(H.PARSES_FIRST, examples=200, seed=4)
+    (failure,) = report.failures
+    assert failure.code == "BW402"
+    assert len(failure.exchange.sent.body) <= 2, failure.exchange.sent.body  # b"" or b"[]"
+    assert len(report.render().splitlines()) < 40
+
+
+def test_printed_bodies_are_bounded() -> None:
+    from harness._fuzz import printed_body
+
+    deep = printed_body(b"[" * 3000 + b"]" * 3000)
+    assert len(deep) <= 31
+    assert len("\n".join(deep)) < 2200
+    huge = printed_body(b'{"query":"' + b"x" * 300_000 + b'"}')
+    assert len("\n".join(huge)) < 2200
+    assert printed_body(b'{"a": 1}') == ["{", '  "a": 1', "}"]
+
+
+def test_the_saved_body_never_follows_a_symlink(tmp_path: Path) -> None:
+    outside = tmp_path / "precious.txt"
+    outside.write_text("keep me")
+    folder = tmp_path / "saved"
+    folder.mkdir()
+    (folder / "fuzz-BW402-1.body").symlink_to(outside)
+    report = fuzz(
+        load_target(H.PARSES_FIRST),
+        secret=SECRET,
+        examples=100,
+        seed=4,
+        database=None,
+        save_dir=folder,
+    )
+    assert report.saved == folder / "fuzz-BW402-1.body"
+    assert not report.saved.is_symlink()
+    assert report.saved.read_bytes() == report.failure.sent.body  # type: ignore[union-attr]
+    assert outside.read_text() == "keep me"
+
+
+def test_a_handler_slower_than_the_timeout_stops_being_called() -> None:
+    from harness._fuzz import MAX_TIMEOUTS
+
+    report = run(H.SLOW, examples=200, seed=1, timeout=0.05)
+    assert report.gave_up == ["valid", "attacker"] or report.gave_up == ["valid"]
+    assert report.phases["valid"] <= MAX_TIMEOUTS + 1
+    assert [f.code for f in report.failures][:1] == ["BW105"]
+    assert "stopped calling the target after 5 timed-out calls" in report.render()
+
+
+def test_the_default_save_folder_ignores_itself(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from harness._fuzz import DEFAULT_SAVE_DIR
+
+    monkeypatch.chdir(tmp_path)
+    report = fuzz(
+        load_target(H.PARSES_FIRST), secret=SECRET, examples=50, seed=4, save_dir=DEFAULT_SAVE_DIR
+    )
+    assert report.saved is not None
+    assert report.saved.parent == DEFAULT_SAVE_DIR
+    assert (tmp_path / ".botwebhook" / ".gitignore").read_text().splitlines()[-1] == "*"
+    assert not any(p.name.startswith("botwebhook-fuzz") for p in tmp_path.iterdir())
