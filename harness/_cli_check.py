@@ -158,13 +158,14 @@ def cmd_send(args: argparse.Namespace) -> int:
 
 def cmd_fuzz(args: argparse.Namespace) -> int:
     from harness._fuzz import DEFAULT_DATABASE, DEFAULT_SAVE_DIR, fuzz
+    from harness._progress import progress
 
     if args.examples < 1:
         raise CliError(f"--examples {args.examples} must be at least 1")
     if args.save_dir is not None and not Path(args.save_dir).is_dir():
         raise CliError(f"--save-dir {args.save_dir!r}: no such folder")
     model = load_bot_model(args.model)
-    with _opened_target(args) as (target, secret):
+    with _opened_target(args) as (target, secret), progress("calls", enabled=True) as on_exchange:
         report = fuzz(
             target,
             secret=secret,
@@ -176,6 +177,7 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
             save_dir=DEFAULT_SAVE_DIR if args.save_dir is None else args.save_dir,
             passthrough=args.passthrough,
             sign_requests=_sign_mode(args),
+            on_exchange=on_exchange,
         )
     print(report.render())
     return report.exit_code()

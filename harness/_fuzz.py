@@ -24,6 +24,7 @@ import os
 import tempfile
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -232,11 +233,14 @@ def fuzz(
     save_dir: str | Path | None = None,
     passthrough: bool = False,
     sign_requests: bool | None = None,
+    on_exchange: Callable[[Exchange, None], None] | None = None,
 ) -> FuzzReport:
     """Fuzz ``target`` with ``examples`` calls per phase; see the module docstring.
 
     ``seed`` makes the run reproducible; ``database`` None keeps nothing between
-    runs; ``save_dir`` writes each failing body there as ``fuzz-<code>-<n>.body``.
+    runs; ``save_dir`` writes each failing body there as ``fuzz-<code>-<n>.body``;
+    ``on_exchange(exchange, None)`` is called after each call (for progress: the
+    total is not known in advance, shrinking adds calls).
     """
     from hypothesis import strategies as st
 
@@ -281,19 +285,26 @@ def fuzz(
         elapsed=0.0,
     )
     started = time.perf_counter()
+
+    def send(kind: Any, body: Any, signature: str | None) -> Exchange:
+        exchange = deliver(
+            target,
+            body,
+            secret=secret,
+            sign_requests=signing,
+            signature=signature,
+            timeout=timeout,
+            expect=kind,
+            scenario=f"fuzz[{kind}]",
+        )
+        if on_exchange is not None:
+            on_exchange(exchange, None)
+        return exchange
+
     for phase, strategy in plan:
         found, calls, gave_up = _hunt(
             strategy,
-            lambda kind, body, signature: deliver(
-                target,
-                body,
-                secret=secret,
-                sign_requests=signing,
-                signature=signature,
-                timeout=timeout,
-                expect=kind,
-                scenario=f"fuzz[{kind}]",
-            ),
+            send,
             examples=examples,
             seed=seed,
             database=db,
@@ -315,7 +326,7 @@ def fuzz(
 
 def _hunt(
     strategy: SearchStrategy[Any],
-    send: Any,
+    send: Callable[[Any, Any, str | None], Exchange],
     *,
     examples: int,
     seed: int | None,

@@ -15,13 +15,14 @@ __all__ = ["ProgressFn", "progress"]
 
 
 class ProgressFn(Protocol):
-    def __call__(self, exchange: Any, total: int) -> None: ...
+    def __call__(self, exchange: Any, total: int | None) -> None: ...
 
 
 @contextmanager
 def progress(what: str, *, enabled: bool) -> Iterator[ProgressFn | None]:
     """A callback ``(exchange, total)`` that advances a bar of ``what`` done, with the
-    errors so far; None when progress is not shown."""
+    errors so far (a plain counter when ``total`` is None); None when progress is
+    not shown."""
     stream = sys.stderr
     if not enabled or stream is None or not stream.isatty():
         yield None
@@ -31,7 +32,7 @@ def progress(what: str, *, enabled: bool) -> Iterator[ProgressFn | None]:
     bar: Any = None
     errors = 0
 
-    def advance(exchange: Any, total: int) -> None:
+    def advance(exchange: Any, total: int | None) -> None:
         nonlocal bar, errors
         if bar is None:
             bar = tqdm(total=total, unit=what, file=stream, leave=False, dynamic_ncols=True)
