@@ -25,6 +25,7 @@ from harness._exchange import Exchange, deliver
 from harness._mock import MockNetwork, OnNetwork
 from harness._payload import Payload
 from harness._platform import apply_context_update, read_answer
+from harness._signing import Secret, SecretLike
 from harness._transport import load_target
 
 __all__ = ["DEFAULT_CALLBACK_BASE", "TOKEN_LIFETIME", "CallbackMock", "ChatSession"]
@@ -65,13 +66,13 @@ class CallbackMock(OnNetwork):
         base_url: str = DEFAULT_CALLBACK_BASE,
         clock: Callable[[], float] | None = None,
         callback_enabled: bool = True,
-        secret: str | None = None,
+        secret: SecretLike | None = None,
         network: MockNetwork | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.clock = clock or time.time
         self.callback_enabled = callback_enabled
-        self.secret = secret
+        self.secret = Secret.of(secret)  # never shown, even in a traceback
         self.sessions: dict[str, ChatSession] = {}
         super().__init__(network)
         self._lock = threading.Lock()

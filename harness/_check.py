@@ -28,7 +28,7 @@ from harness._exchange import Exchange, Expect, deliver, rejected_signature
 from harness._findings import CODES, Finding
 from harness._payload import FEATURES, TEXT_VARIANTS, Payload
 from harness._runner import DEFAULT_WORKERS, check_workers, run_in_order
-from harness._signing import redact_secret
+from harness._signing import Secret, SecretLike, redact_secret
 from harness._transport import DEFAULT_TIMEOUT, Target
 
 __all__ = ["Report", "Scenario", "build_matrix", "run_check"]
@@ -197,7 +197,7 @@ class Report:
 def run_check(
     target: Target,
     *,
-    secret: str | None = None,
+    secret: SecretLike | None = None,
     model: BotModel | None = None,
     seed: int = 0,
     timeout: float = DEFAULT_TIMEOUT,
@@ -219,6 +219,7 @@ def run_check(
     unless ``keep_going``.  ``on_exchange(exchange, total)`` is called as each
     exchange arrives (for progress).
     """
+    secret = Secret.of(secret)  # from here on, no traceback can show it
     require_type("target", target, Target, "load it first: harness.load_target(app_or_url)")
     ignored = frozenset(code.upper() for code in ignore)
     unknown = sorted(ignored - set(CODES))
@@ -278,7 +279,7 @@ def run_check(
 
 
 def _advice(
-    report: Report, signing: bool, secret: str | None, builtin: bool, target: Target
+    report: Report, signing: bool, secret: Secret | None, builtin: bool, target: Target
 ) -> list[str]:
     contract = [e for e in report.exchanges if e.expect == "contract"]
     if not contract:

@@ -11,13 +11,14 @@ from typing import Any
 from harness._cli_protocol import load_bot_model, parse_vars
 from harness._findings import CODES
 from harness._request import LANGUAGES
+from harness._signing import Secret
 from harness.cli import EXIT_FAILED, EXIT_OK, CliError, add_secret_option, resolve_secret
 
 __all__ = ["register"]
 
 
 @contextmanager
-def _opened_target(args: argparse.Namespace) -> Iterator[tuple[Any, str | None]]:
+def _opened_target(args: argparse.Namespace) -> Iterator[tuple[Any, Secret | None]]:
     """The target and the secret to use (generated for the reference handler); the
     target's connections are closed afterwards."""
     target, secret = _target(args, resolve_secret(args.secret, required=False))
@@ -27,7 +28,7 @@ def _opened_target(args: argparse.Namespace) -> Iterator[tuple[Any, str | None]]
         target.close()
 
 
-def _target(args: argparse.Namespace, secret: str | None) -> tuple[Any, str | None]:
+def _target(args: argparse.Namespace, secret: Secret | None) -> tuple[Any, Secret | None]:
     from harness._capture import install_routers
     from harness._signing import generate_secret
     from harness._transport import WsgiTarget, load_target
@@ -41,7 +42,7 @@ def _target(args: argparse.Namespace, secret: str | None) -> tuple[Any, str | No
     if capture:  # before the handler is imported, so its log handlers write through them
         install_routers()
     if args.target is None:
-        secret = secret or generate_secret()
+        secret = secret or Secret(generate_secret())
         app = make_app(secret=secret, passthrough=getattr(args, "passthrough", False))
         name = "the embedded reference handler (harness.reference)"
         return WsgiTarget(app, name, capture=capture), secret

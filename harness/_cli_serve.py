@@ -11,15 +11,14 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from harness._signing import redact_secret
+from harness._signing import Secret, redact_secret
 from harness.cli import EXIT_OK, CliError, add_secret_option, resolve_secret
 
 __all__ = ["register"]
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from werkzeug.serving import make_server
-
+    from harness._httpd import make_hardened_server
     from harness._tls import make_certificate
     from harness.reference import make_app
 
@@ -36,18 +35,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
         max_body=args.max_body,
         passthrough=args.passthrough,
     )
-    ssl_context: Any = None
+    pair: tuple[str, str] | None = None
     with tempfile.TemporaryDirectory(prefix="botwebhook-tls-") as folder:
         if args.tls:
             certificate = make_certificate(Path(folder))
-            ssl_context = (str(certificate.cert), str(certificate.key))
+            pair = (str(certificate.cert), str(certificate.key))
         said = io.StringIO()
         try:
             # werkzeug prints its own message and exits when it cannot bind: keep it one line
             with contextlib.redirect_stderr(said):
-                server = make_server(
-                    args.host, args.port, app, threaded=True, ssl_context=ssl_context
-                )
+                server = make_hardened_server(args.host, args.port, app, certificate=pair)
         except (OSError, SystemExit) as exc:
             reason = (said.getvalue().strip().splitlines() or [str(exc)])[0]
             raise CliError(f"cannot listen on {args.host}:{args.port}: {reason}") from exc
@@ -63,7 +60,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _announce(args: argparse.Namespace, port: int, secret: str | None, ca: Path | None) -> None:
+def _announce(args: argparse.Namespace, port: int, secret: Secret | None, ca: Path | None) -> None:
     scheme = "https" if args.tls else "http"
     host = f"[{args.host}]" if ":" in args.host else args.host
     shown = redact_secret(secret) if secret else "none"
@@ -98,8 +95,8 @@ def register(commands: Any) -> None:
     add_secret_option(p)
     p.add_argument(
         "--no-signature", action="store_true",
-        help="accept unsigned requests (plain-http endpoints are not signed); "
-        "a wrong signature is still refused",
+        help="accept unsigned requests (plain-http endpoints are not signed); a wrong "
+        "signature is still refused, and without a secret so is every signature",
     )  # fmt: skip
     p.add_argument(
         "--tls", action="store_true", help="https with a generated self-signed certificate"

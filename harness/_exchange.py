@@ -17,7 +17,7 @@ from harness._errors import require_type
 from harness._findings import Finding, shell_quote
 from harness._payload import Payload
 from harness._platform import Answer, Issue, Outcome, outcome, platform_headers, read_answer
-from harness._signing import sign
+from harness._signing import Secret, SecretLike, sign
 from harness._transport import DEFAULT_TIMEOUT, Delivery, Received, Sent, Target, deliver_raw
 
 __all__ = ["Exchange", "Expect", "check_exchange", "clip_lines", "curl_command", "deliver"]
@@ -142,7 +142,7 @@ def deliver(
     target: Target,
     body: bytes | Payload,
     *,
-    secret: str | None = None,
+    secret: SecretLike | None = None,
     sign_requests: bool | None = None,
     signature: str | None = None,
     timeout: float = DEFAULT_TIMEOUT,
@@ -158,6 +158,7 @@ def deliver(
     ``expect="malformed"`` bodies are never signed (unless ``signature`` is
     given): only the platform can sign, and it sends no malformed body.
     """
+    secret = Secret.of(secret)  # from here on, no traceback can show it
     require_type("target", target, Target, "load it first: harness.load_target(app_or_url)")
     require_type("body", body, (bytes, Payload), "pass the exact body bytes or a Payload")
     variant = ""
@@ -183,6 +184,8 @@ def deliver(
         failure = f"WebHook Execution Failed - {delivery.error}"
     elif received is not None and received.status != 200:
         failure = f"Webhook call failed (HTTP code {received.status})"
+    elif received is not None and received.over_cap:
+        answer = None  # only part of it was read: nothing to judge but its size
     elif received is not None:
         encoding = received.header("Content-Encoding")
         if encoding not in (None, "", "identity"):
@@ -235,7 +238,7 @@ def check_exchange(exchange: Exchange) -> list[Finding]:
     delivery, received = exchange.delivery, exchange.received
     expect = exchange.expect
     if delivery.error is not None:
-        code = "BW105" if delivery.timed_out else "BW100"
+        code = "BW107" if delivery.hung else "BW105" if delivery.timed_out else "BW100"
         out.append((code, f"WebHook Execution Failed - {delivery.error}"))
     for hop in delivery.hops:
         if not hop.startswith("307"):
@@ -269,13 +272,28 @@ def _contract_status(exchange: Exchange, received: Received) -> list[tuple[str, 
     if exchange.signed and exchange.secret_known and rejected_signature(received):
         return [("BW303", f"answered {status} to a correctly signed request: {snippet}")]
     if status != 200:
-        if exchange.delivery.refused_redirect or exchange.delivery.hops:
+        delivery = exchange.delivery
+        if delivery.refused_redirect:
             return []  # BW106 says it better
+        if delivery.hops:
+            return [("BW101", f"answered {status} after {_hops(delivery.hops)}: {snippet}")]
         return [("BW101", f"answered {status}, not 200: {snippet}")]
+    if received.over_cap:
+        return [
+            ("BW208", f"the answer is larger than {len(received.body)} bytes, the harness's "
+             "cap; the platform has no limit and would read all of it into memory while the "
+             "user waits; it was checked no further")
+        ]  # fmt: skip
     answer = exchange.answer
     if answer is None:
         return []
     return [(issue.code, str(issue)) for issue in answer.issues]
+
+
+def _hops(hops: list[str]) -> str:
+    shown = "; ".join(hop.split(":", 1)[0] for hop in hops[:3])
+    more = f" and {len(hops) - 3} more" if len(hops) > 3 else ""
+    return f"{len(hops)} redirect{'s' * (len(hops) != 1)} ({shown}{more})"
 
 
 def rejected_signature(received: Received) -> bool:

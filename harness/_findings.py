@@ -48,6 +48,9 @@ CODES: dict[str, Code] = {
         Code("BW106", "error", "a redirect the platform does not follow as a POST",
              "serve the webhook at the configured URL: 301/302/303 are followed as a GET "
              "without the body, 308 and http<->https are not followed at all"),
+        Code("BW107", "error", "the answer never ends: the chat request hangs",
+             "send the whole answer at once, with its Content-Length; the platform's read "
+             "timeout is per read, so an answer that trickles or never ends holds the chat"),
         Code("BW201", "warning", "flat context map: silently ignored",
              'use the nested form {"context": {"variables": {"name": {"value": "..."}}}}'),
         Code("BW202", "warning", "text over 640 characters: cut on Facebook",
@@ -62,6 +65,9 @@ CODES: dict[str, Code] = {
              "remove the key, or fix its spelling"),
         Code("BW207", "warning", "a field the platform ignores in this position",
              "remove it: it has no effect here"),
+        Code("BW208", "warning", "answer over the size cap: not checked",
+             "answer with a small JSON object: the platform reads the whole answer into "
+             "memory, with no limit, while the chat user waits"),
         Code("BW301", "error", "accepted a request with a wrong signature",
              "verify X-Hub-Signature (HMAC-SHA256 of the raw body, key = the secret's text) "
              "and answer 401 when it does not match"),

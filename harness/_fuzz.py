@@ -33,7 +33,7 @@ from harness._botmodel import BotModel
 from harness._errors import BotWebhookValueError, require_type
 from harness._exchange import Exchange, clip_lines, deliver
 from harness._request import Shape
-from harness._signing import redact_secret
+from harness._signing import Secret, SecretLike, redact_secret
 from harness._transport import DEFAULT_TIMEOUT, Target
 
 if TYPE_CHECKING:
@@ -224,7 +224,7 @@ def _save(folder: Path, name: str, data: bytes) -> Path:
 def fuzz(
     target: Target,
     *,
-    secret: str | None = None,
+    secret: SecretLike | None = None,
     model: BotModel | None = None,
     examples: int = 100,
     seed: int | None = None,
@@ -242,6 +242,7 @@ def fuzz(
     ``on_exchange(exchange, None)`` is called after each call (for progress: the
     total is not known in advance, shrinking adds calls).
     """
+    secret = Secret.of(secret)  # from here on, no traceback can show it
     from hypothesis import strategies as st
 
     from harness import strategies as bst

@@ -26,10 +26,13 @@ __all__ = [
     "outcome",
     "platform_headers",
     "read_answer",
+    "redirect_headers",
     "substitute",
 ]
 
 JERSEY_USER_AGENT = "Jersey/2.27 (HttpUrlConnection 1.8.0_222)"
+#: HttpURLConnection's own User-Agent: what a redirected GET carries (Jersey's is gone).
+JAVA_USER_AGENT = "Java/1.8.0_222"
 JAVA_ACCEPT = "text/html, image/gif, image/jpeg, *; q=.2, */*; q=.2"
 FACEBOOK_TEXT_LIMIT = 640
 FAILED_DESERIALIZE = "Failed to deserialize webhook response JSON"
@@ -46,6 +49,13 @@ def platform_headers(body: bytes, signature: str | None) -> dict[str, str]:
     if signature is not None:
         headers["X-Hub-Signature"] = signature
     return headers
+
+
+def redirect_headers() -> dict[str, str]:
+    """What Java's ``HttpURLConnection`` sends on the GET that follows a 301, 302 or
+    303 to a POST: it starts the request over with its defaults only (no body, no
+    Content-Type or Content-Length, no signature, its own User-Agent)."""
+    return {"User-Agent": JAVA_USER_AGENT, "Accept": JAVA_ACCEPT, "Connection": "keep-alive"}
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness._platform import Outcome, outcome, read_answer
-from harness._signing import signature_problem
+from harness._signing import SecretLike, signature_problem
 from harness._transport import DEFAULT_TIMEOUT, WsgiTarget
 
 __all__ = ["CallLog", "RecordedCall", "call_wsgi", "record"]
@@ -59,7 +59,7 @@ def _payload(body: bytes) -> Any:
         return None
 
 
-def verdict(body: bytes, header: str | None, secret: str | None) -> str:
+def verdict(body: bytes, header: str | None, secret: SecretLike | None) -> str:
     """``valid``, ``missing``, ``invalid: <why>`` or ``unchecked`` (no secret)."""
     if not secret:
         return "unchecked"
@@ -74,7 +74,7 @@ def record(
     url: str,
     headers: Mapping[str, str],
     body: bytes,
-    secret: str | None,
+    secret: SecretLike | None,
     status: int,
     response_headers: Mapping[str, str],
     response_body: bytes,

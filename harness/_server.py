@@ -8,7 +8,6 @@ use ``requests``: any client, any language, over a socket.
 
 from __future__ import annotations
 
-import logging
 import tempfile
 import threading
 from collections.abc import Callable, Iterable
@@ -16,31 +15,47 @@ from pathlib import Path
 from typing import Any
 
 from harness._recorder import CallLog, call_wsgi, record
+from harness._signing import Secret, SecretLike
 from harness._transport import WsgiTarget
 
 __all__ = ["LiveWebhookServer"]
 
 
+#: Headers that describe one hop, not the request: never passed on to the handler.
+_HOP_BY_HOP = frozenset(
+    {"connection", "keep-alive", "transfer-encoding", "te", "expect", "upgrade", "content-length"}
+)
+
+
 class LiveWebhookServer(CallLog):
-    """The reference handler (or ``handler``) behind a threaded werkzeug server on
-    ``host`` and an ephemeral port; every call is recorded like the mocks' calls."""
+    """The reference handler (or ``handler``) behind the hardened threaded server of
+    ``botwebhook serve`` on ``host`` and an ephemeral port; every call is recorded
+    like the mocks' calls.  Bodies over ``max_body`` bytes (default 1 MiB, as the
+    reference handler) get 413, unread."""
 
     def __init__(
         self,
         *,
-        secret: str | None = None,
+        secret: SecretLike | None = None,
         handler: Callable[..., Any] | None = None,
         tls: bool = False,
         host: str = "127.0.0.1",
+        max_body: int = 1024 * 1024,
     ) -> None:
+        secret = Secret.of(secret)  # from here on, no traceback can show it
         super().__init__()
+        self.max_body = max_body
         if handler is None:
             from harness.reference import make_app
 
-            handler = make_app(secret=secret, require_signature=secret is not None)
+            handler = make_app(
+                secret=secret,
+                require_signature=secret is not None,
+                accept_unverified=True,  # no secret: calls are recorded as unchecked
+            )
         self.secret = secret
         self.handler = handler
-        self._target = WsgiTarget(handler)
+        self._target = WsgiTarget(handler, capture=False)
         self.tls = tls
         self.host = host
         self.ca_bundle: Path | None = None
@@ -57,46 +72,51 @@ class LiveWebhookServer(CallLog):
         return f"{scheme}://{self.host}:{self._server.port}/"
 
     def _app(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        body = environ["wsgi.input"].read(length) if length else b""
-        headers = {
-            key[5:].replace("_", "-").title(): value
-            for key, value in environ.items()
-            if key.startswith("HTTP_")
-        }
-        if environ.get("CONTENT_TYPE"):
-            headers["Content-Type"] = environ["CONTENT_TYPE"]
-        path = environ.get("PATH_INFO", "/")
-        query = environ.get("QUERY_STRING", "")
-        url = self.url.rstrip("/") + path + (f"?{query}" if query else "")
-        status, response_headers, data = call_wsgi(
-            self._target, environ["REQUEST_METHOD"], url, headers, body
-        )
-        self._append(
-            record(environ["REQUEST_METHOD"], url, headers, body, self.secret, status,
-                   response_headers, data)
-        )  # fmt: skip
-        from werkzeug.wrappers import Response
+        from werkzeug.wrappers import Request, Response
 
+        request = Request(environ)
+        declared = request.content_length  # None when absent, chunked or not a number
+        body: bytes = b""
+        if declared is None or declared <= self.max_body:
+            body = request.stream.read(self.max_body + 1)  # chunked bodies too
+        if (declared is not None and declared > self.max_body) or len(body) > self.max_body:
+            refused = Response(
+                f'{{"error": "body larger than {self.max_body} bytes"}}',
+                status=413,
+                mimetype="application/json",
+            )
+            return refused(environ, start_response)
+        # What the handler sees: the request's own headers, without the hop-by-hop ones
+        # (the body is passed whole, with its real length).
+        headers = {k: v for k, v in request.headers.items() if k.lower() not in _HOP_BY_HOP}
+        url = self.url.rstrip("/") + request.full_path.rstrip("?")
+        status, response_headers, data = call_wsgi(self._target, request.method, url, headers, body)
+        self._append(
+            record(request.method, url, headers, body, self.secret, status, response_headers,
+                   data)
+        )  # fmt: skip
         response = Response(data, status=status, headers=list(response_headers.items()))
         return response(environ, start_response)
 
     def start(self) -> LiveWebhookServer:
-        from werkzeug.serving import make_server
+        from harness._httpd import make_hardened_server
 
-        logging.getLogger("werkzeug").setLevel(logging.ERROR)
-        ssl_context = None
+        pair = None
         if self.tls:
             from harness._tls import make_certificate
 
             self._folder = tempfile.TemporaryDirectory(prefix="botwebhook-server-")
             certificate = make_certificate(Path(self._folder.name))
             self.ca_bundle = certificate.cert
-            ssl_context = (str(certificate.cert), str(certificate.key))
-        self._server = make_server(self.host, 0, self._app, threaded=True, ssl_context=ssl_context)
+            pair = (str(certificate.cert), str(certificate.key))
+        self._server = make_hardened_server(self.host, 0, self._app, certificate=pair)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
         return self
+
+    def __repr__(self) -> str:  # never the secret
+        state = self.url if self._server is not None else "stopped"
+        return f"<LiveWebhookServer {state} secret={'set' if self.secret else 'none'}>"
 
     def stop(self) -> None:
         if self._server is not None:

@@ -39,6 +39,12 @@ __all__ = [
 
 #: The platform's connect and read timeouts, in seconds.
 DEFAULT_TIMEOUT = 10.0
+#: An answer is read up to this many bytes (the platform has no limit; a report
+#: needs no more, and memory stays bounded).
+MAX_ANSWER = 10 * 1024 * 1024
+#: A call over a URL ends after this many read timeouts, however it trickles.
+DEADLINE_FACTOR = 2.0
+_CHUNK = 256 * 1024
 _MAX_HOPS = 20
 _IN_PROCESS_URL = "https://localhost/"
 
@@ -69,6 +75,17 @@ class Received:
     exception: str | None = None
     #: For in-process targets: what the handler printed and logged during the call.
     output: str = ""
+    #: The answer's size in bytes; more than ``len(body)`` when it passed the cap.
+    size: int = -1
+
+    def __post_init__(self) -> None:
+        if self.size < 0:
+            object.__setattr__(self, "size", len(self.body))
+
+    @property
+    def over_cap(self) -> bool:
+        """The answer was larger than what was kept (the rest was not read)."""
+        return self.size > len(self.body)
 
     def header(self, name: str) -> str | None:
         lowered = name.lower()
@@ -84,6 +101,8 @@ class Delivery:
     received: Received | None = None
     error: str | None = None
     timed_out: bool = False
+    #: The answer never finished within the call's overall deadline.
+    hung: bool = False
     hops: list[str] = field(default_factory=list)
     refused_redirect: str | None = None
     elapsed: float = 0.0
@@ -192,7 +211,12 @@ class WsgiTarget(Target):
 
 
 class UrlTarget(Target):
-    """An endpoint reached over real HTTP(S) with a keep-alive ``requests.Session``."""
+    """An endpoint reached over real HTTP(S) with keep-alive ``requests`` sessions.
+
+    The answer is streamed and kept up to ``max_answer`` bytes; each call also
+    has an overall deadline (twice the read timeout), since the platform's read
+    timeout is per read and an answer that trickles in never trips it.
+    """
 
     def __init__(
         self,
@@ -201,6 +225,7 @@ class UrlTarget(Target):
         verify: bool = True,
         ca_bundle: str | None = None,
         connect_timeout: float = DEFAULT_TIMEOUT,
+        max_answer: int = MAX_ANSWER,
     ) -> None:
         import requests
 
@@ -208,11 +233,13 @@ class UrlTarget(Target):
         self.url = url
         self.in_process = False
         self.connect_timeout = connect_timeout
+        self.max_answer = max_answer
         self.verify: bool | str = ca_bundle if ca_bundle else verify
         self._requests = requests
         self._local = threading.local()  # a session per thread: calls run concurrently
         self._sessions: list[Any] = []
         self._lock = threading.Lock()
+        self._caller = Caller(capture=False)
 
     @property
     def _session(self) -> Any:
@@ -228,26 +255,72 @@ class UrlTarget(Target):
     def request(
         self, method: str, url: str, headers: dict[str, str], body: bytes, timeout: float
     ) -> Received:
-        exc = self._requests.exceptions
+        if self.verify is False:
+            # --insecure was asked for: urllib3's warning about it is noise.  (Not
+            # catch_warnings(), which is not thread-safe: calls run concurrently.)
+            warnings.filterwarnings("ignore", category=_insecure_warning())
+        session = self._session  # this thread's: the call runs on a helper thread
+        opened: list[Any] = []
+        deadline = DEADLINE_FACTOR * timeout
         started = time.perf_counter()
         try:
-            with warnings.catch_warnings():
-                # --insecure was asked for: urllib3's warning about it is noise.
-                warnings.simplefilter("ignore", _insecure_warning())
-                response = self._session.request(
-                    method,
-                    url,
-                    data=body or None,
-                    headers=headers,
-                    timeout=(min(self.connect_timeout, timeout), timeout),
-                    allow_redirects=False,
-                    verify=self.verify,
-                    stream=True,
-                )
-                data = response.raw.read(decode_content=False)
+            answer, error, _ = self._caller.run(
+                lambda: self._call(session, opened, method, url, headers, body, timeout),
+                deadline,
+            )
+        except CallTimedOut:
+            for response in opened:  # unblocks the helper thread: its read fails
+                response.close()
+            raise _TransportFailure(
+                f"the answer was still arriving after {deadline:g} s (twice the read timeout): "
+                "it trickles or never ends, and the platform's per-read timeout never trips, "
+                "so the chat request hangs",
+                hung=True,
+            ) from None
+        if error is not None:
+            raise error
+        assert answer is not None
+        status, response_headers, data, size = answer
+        return Received(
+            status,
+            response_headers,
+            data,
+            time.perf_counter() - started,
+            size=size,
+        )
+
+    def _call(
+        self,
+        session: Any,
+        opened: list[Any],
+        method: str,
+        url: str,
+        headers: dict[str, str],
+        body: bytes,
+        timeout: float,
+    ) -> tuple[int, dict[str, str], bytes, int]:
+        from urllib3.exceptions import HTTPError, ProtocolError, ReadTimeoutError
+
+        exc = self._requests.exceptions
+        try:
+            response = session.request(
+                method,
+                url,
+                data=body or None,
+                headers=headers,
+                timeout=(min(self.connect_timeout, timeout), timeout),
+                allow_redirects=False,
+                verify=self.verify,
+                stream=True,
+            )
+            opened.append(response)
+            try:
+                data, size = self._read(response.raw)
+            finally:
+                response.close()
         except exc.ConnectTimeout as error:
             raise _TransportFailure("connect timed out") from error
-        except (exc.ReadTimeout, TimeoutError) as error:
+        except (exc.ReadTimeout, ReadTimeoutError, TimeoutError) as error:
             raise _TransportFailure("Read timed out", timed_out=True) from error
         except exc.SSLError as error:
             raise _TransportFailure(f"TLS handshake failed: {_reason(error)}") from error
@@ -257,8 +330,24 @@ class UrlTarget(Target):
             raise _TransportFailure(f"Connection failed: {_reason(error)}") from error
         except exc.RequestException as error:
             raise _TransportFailure(f"{type(error).__name__}: {_reason(error)}") from error
-        elapsed = time.perf_counter() - started
-        return Received(response.status_code, dict(response.headers.items()), data, elapsed)
+        except ProtocolError as error:  # reset mid-answer, body shorter than its length
+            raise _TransportFailure(f"the answer broke off: {_reason(error)}") from error
+        except (HTTPError, OSError) as error:
+            raise _TransportFailure(f"{type(error).__name__}: {_reason(error)}") from error
+        return response.status_code, dict(response.headers.items()), data, size
+
+    def _read(self, raw: Any) -> tuple[bytes, int]:
+        """The body as sent (undecoded), at most ``max_answer`` bytes, and its size
+        (``max_answer + 1`` means "more than the cap": the rest is not read)."""
+        chunks: list[bytes] = []
+        size = 0
+        while size <= self.max_answer:
+            chunk = raw.read1(min(_CHUNK, self.max_answer + 1 - size), decode_content=False)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        return b"".join(chunks)[: self.max_answer], size
 
     def close(self) -> None:
         with self._lock:
@@ -274,9 +363,12 @@ def _insecure_warning() -> type[Warning]:
 
 
 class _TransportFailure(Exception):
-    def __init__(self, message: str, *, timed_out: bool = False, output: str = "") -> None:
+    def __init__(
+        self, message: str, *, timed_out: bool = False, hung: bool = False, output: str = ""
+    ) -> None:
         super().__init__(message)
         self.timed_out = timed_out
+        self.hung = hung
         self.output = output
 
 
@@ -325,13 +417,17 @@ def _describe_app(app: Any) -> str:
 
 
 def deliver_raw(target: Target, sent: Sent, timeout: float) -> Delivery:
-    """Send ``sent`` and follow redirects the way the platform does."""
+    """Send ``sent`` and follow redirects the way the platform's ``HttpURLConnection``
+    does: 301/302/303 as a GET with Java's own headers only (the body, its type and
+    length and the signature are gone), 307 as the same POST, at most 20 of them."""
+    from harness._platform import redirect_headers
+
     delivery = Delivery(sent)
-    method, url, body = sent.method, sent.url, sent.body
+    method, url, body, headers = sent.method, sent.url, sent.body, sent.headers
     started = time.perf_counter()
     try:
         for _ in range(_MAX_HOPS + 1):
-            received = target.request(method, url, sent.headers, body, timeout)
+            received = target.request(method, url, headers, body, timeout)
             delivery.received = received
             delivery.output += received.output
             location = received.header("Location")
@@ -352,22 +448,26 @@ def deliver_raw(target: Target, sent: Sent, timeout: float) -> Delivery:
                     f"{received.status} to {new_url}: another host, not followed in-process"
                 )
                 break
+            if len(delivery.hops) == _MAX_HOPS:
+                delivery.refused_redirect = (
+                    f"more than {_MAX_HOPS} redirects (the last: {received.status} to "
+                    f"{new_url}): the platform gives up, 'Server redirected too many times'"
+                )
+                break
             if received.status == 307:
                 delivery.hops.append(f"307 to {new_url}: POST again with the body")
             else:
                 delivery.hops.append(
                     f"{received.status} to {new_url}: followed as a GET, the body is lost"
                 )
-                method, body = "GET", b""
+                method, body, headers = "GET", b"", redirect_headers()
             url = new_url
     except _TransportFailure as failure:
         delivery.error = str(failure)
         delivery.timed_out = failure.timed_out
+        delivery.hung = failure.hung
         delivery.output += failure.output
     delivery.elapsed = time.perf_counter() - started
-    if delivery.received is not None and delivery.elapsed > timeout and delivery.error is None:
-        delivery.error = "Read timed out"
-        delivery.timed_out = True
     return delivery
 
 

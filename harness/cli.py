@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from typing import NoReturn
 
 from harness._errors import BotWebhookError
+from harness._signing import Secret
 from harness._version import __version__
 
 __all__ = ["CliError", "main"]
@@ -49,10 +50,11 @@ def read_input(path: str) -> bytes:
         raise CliError(f"cannot read {path!r}: {reason}") from exc
 
 
-def resolve_secret(given: str | None, *, required: bool = True, hint: str = "") -> str | None:
-    """``--secret`` if given, else ``$BOTWEBHOOK_SECRET``; never empty.  Without
-    either: an error when ``required`` (``hint`` says what else would do), else None."""
-    secret = given if given is not None else os.environ.get(SECRET_ENV)
+def resolve_secret(given: str | None, *, required: bool = True, hint: str = "") -> Secret | None:
+    """``--secret`` if given, else ``$BOTWEBHOOK_SECRET``, as a :class:`Secret`;
+    never empty.  Without either: an error when ``required`` (``hint`` says what
+    else would do), else None."""
+    secret = Secret.of(given if given is not None else os.environ.get(SECRET_ENV))
     if secret is None:
         if required:
             raise CliError(f"no secret: pass --secret S or set {SECRET_ENV}{hint}")

@@ -13,10 +13,14 @@ Read it as the model answer for your own endpoint:
 6. Never a ``5xx`` and never a traceback: an unexpected condition is a JSON
    ``4xx``.
 
+It fails closed: without a secret it does not start unless told that the
+endpoint is plain http (which the platform never signs), and it never accepts
+a signature it cannot check.
+
 Use it in-process (``make_app(secret=...)`` is a WSGI callable), over HTTP with
 ``botwebhook serve``, or under any WSGI server::
 
-    gunicorn -w 2 -b 0.0.0.0:8000 'harness.reference:from_env()'
+    BOTWEBHOOK_SECRET=... gunicorn -w 2 -b 0.0.0.0:8000 'harness.reference:from_env()'
 """
 
 from __future__ import annotations
@@ -29,9 +33,9 @@ from typing import Any
 from werkzeug.wrappers import Request, Response
 
 from harness._errors import BotWebhookValueError, InvalidSecretError
-from harness._signing import SIGNATURE_HEADER, verify
+from harness._signing import SIGNATURE_HEADER, Secret, SecretLike, verify
 
-__all__ = ["DEFAULT_MAX_BODY", "ReferenceHandler", "from_env", "make_app"]
+__all__ = ["DEFAULT_MAX_BODY", "PLAIN_HTTP_ENV", "ReferenceHandler", "from_env", "make_app"]
 
 #: The default body size limit: 1 MiB.
 DEFAULT_MAX_BODY = 1024 * 1024
@@ -93,15 +97,17 @@ class ReferenceHandler:
     def __init__(
         self,
         *,
-        secret: str | None,
+        secret: SecretLike | None,
         require_signature: bool = True,
         max_body: int = DEFAULT_MAX_BODY,
         passthrough: bool = False,
+        accept_unverified: bool = False,
     ) -> None:
+        secret = Secret.of(secret)  # from here on, no traceback can show it
         if require_signature and not secret:
             raise InvalidSecretError(
                 "the reference handler needs the bot's webhook secret to verify calls, and "
-                f"secret is {'empty' if secret == '' else 'None'} (hint: pass secret=..., or "
+                f"secret is {'None' if secret is None else 'empty'} (hint: pass secret=..., or "
                 "require_signature=False for a plain-http endpoint, which the platform never signs)"
             )
         if isinstance(max_body, bool) or not isinstance(max_body, int) or max_body < 1:
@@ -113,6 +119,13 @@ class ReferenceHandler:
         self.require_signature = require_signature
         self.max_body = max_body
         self.passthrough = passthrough
+        self.accept_unverified = accept_unverified
+
+    def __repr__(self) -> str:  # never the secret, even in a traceback's locals
+        return (
+            f"<ReferenceHandler secret={'set' if self.secret else 'none'}, "
+            f"require_signature={self.require_signature}, max_body={self.max_body}>"
+        )
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         try:
@@ -153,7 +166,10 @@ class ReferenceHandler:
 
     def _signature_problem(self, body: bytes, header: str | None) -> str | None:
         if not self.secret:
-            return None
+            if header is None or self.accept_unverified:
+                return None
+            # Fail closed: a signature that cannot be checked is not accepted.
+            return "a signature cannot be checked here: this endpoint has no secret"
         if header is None:
             return "missing signature" if self.require_signature else None
         # A signature that is present is always checked, even where it is optional.
@@ -212,28 +228,50 @@ class ReferenceHandler:
 
 def make_app(
     *,
-    secret: str | None,
+    secret: SecretLike | None,
     require_signature: bool = True,
     max_body: int = DEFAULT_MAX_BODY,
     passthrough: bool = False,
+    accept_unverified: bool = False,
 ) -> ReferenceHandler:
     """The reference handler as a WSGI application.
 
     ``secret`` is the bot's webhook secret; with ``require_signature=False``
     (plain-http endpoints, which the platform does not sign) a missing signature
-    is accepted but a wrong one is still refused.  ``passthrough=True`` answers
-    every call as the bot's passthrough endpoint.
+    is accepted but a wrong one is still refused, and with no secret at all any
+    signature is refused, since it cannot be checked.  ``passthrough=True``
+    answers every call as the bot's passthrough endpoint.  ``accept_unverified``
+    (for mocks that only record calls, never for an endpoint) lets signatures
+    through when there is no secret to check them with.
     """
+    secret = Secret.of(secret)  # from here on, no traceback can show it
     return ReferenceHandler(
         secret=secret,
         require_signature=require_signature,
         max_body=max_body,
         passthrough=passthrough,
+        accept_unverified=accept_unverified,
     )
 
 
+#: Set to 1 to serve :func:`from_env` without a secret, as a plain-http endpoint.
+PLAIN_HTTP_ENV = "BOTWEBHOOK_PLAIN_HTTP"
+
+
 def from_env() -> ReferenceHandler:
-    """``make_app`` configured from ``$BOTWEBHOOK_SECRET`` (for gunicorn and friends);
-    without it, signatures are not required."""
+    """``make_app`` configured from ``$BOTWEBHOOK_SECRET`` (for gunicorn and friends).
+
+    Without a secret it refuses to start, unless ``$BOTWEBHOOK_PLAIN_HTTP=1``
+    says the endpoint is plain http (which the platform never signs); then any
+    request with a signature is refused, since it cannot be checked.
+    """
     secret = os.environ.get("BOTWEBHOOK_SECRET") or None
-    return make_app(secret=secret, require_signature=secret is not None)
+    if secret is None:
+        if os.environ.get(PLAIN_HTTP_ENV) != "1":
+            raise InvalidSecretError(
+                "the reference handler needs the bot's webhook secret in $BOTWEBHOOK_SECRET "
+                f"(hint: set it; or set {PLAIN_HTTP_ENV}=1 for a plain-http endpoint, which "
+                "the platform never signs)"
+            )
+        return make_app(secret=None, require_signature=False)
+    return make_app(secret=secret)

@@ -191,7 +191,35 @@ def test_factory_arguments_are_checked() -> None:
 
 
 def test_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    body = load_fixture("colour_shape_a")
     monkeypatch.setenv("BOTWEBHOOK_SECRET", SECRET)
-    assert post(Client(from_env()), load_fixture("colour_shape_a"), None).status_code == 401
-    monkeypatch.delenv("BOTWEBHOOK_SECRET")
-    assert post(Client(from_env()), load_fixture("colour_shape_a"), None).status_code == 200
+    assert post(Client(from_env()), body, None).status_code == 401
+    assert post(Client(from_env()), body, sign(body, SECRET)).status_code == 200
+
+
+def test_from_env_fails_closed_without_a_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("BOTWEBHOOK_SECRET", raising=False)
+    monkeypatch.delenv("BOTWEBHOOK_PLAIN_HTTP", raising=False)
+    with pytest.raises(InvalidSecretError, match=r"\$BOTWEBHOOK_SECRET.*BOTWEBHOOK_PLAIN_HTTP=1"):
+        from_env()
+    monkeypatch.setenv("BOTWEBHOOK_PLAIN_HTTP", "1")  # told: a plain-http endpoint
+    body = load_fixture("colour_shape_a")
+    assert post(Client(from_env()), body, None).status_code == 200
+    # ... which never accepts a signature it cannot check
+    assert post(Client(from_env()), body, sign(body, SECRET)).status_code == 401
+    assert post(Client(from_env()), body, "garbage").status_code == 401
+
+
+def test_without_a_secret_no_signature_is_accepted() -> None:
+    app = make_app(secret=None, require_signature=False)
+    body = load_fixture("colour_shape_a")
+    assert post(Client(app), body, None).status_code == 200
+    for header in (sign(body, SECRET), "sha256=" + "0" * 64, "garbage", ""):
+        answer = post(Client(app), body, header)
+        assert answer.status_code == 401, header
+        assert b"cannot be checked" in answer.get_data()
+
+
+def test_the_handler_repr_never_shows_the_secret() -> None:
+    assert SECRET not in repr(make_app(secret=SECRET))
+    assert "secret=set" in repr(make_app(secret=SECRET))

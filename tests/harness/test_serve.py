@@ -123,6 +123,10 @@ def test_serve_no_signature_mode() -> None:
         body = load_fixture("colour_shape_a")
         response = requests.post(url, data=body, timeout=10)
         assert response.status_code == 200
+        # fails closed: with no secret, no signature can be checked, so none is accepted
+        for header in (sign(body, SECRET), "sha256=" + "0" * 64, "garbage"):
+            refused = requests.post(url, data=body, headers={"X-Hub-Signature": header}, timeout=10)
+            assert refused.status_code == 401, header
 
 
 def test_a_port_in_use_is_one_line_and_exit_2() -> None:
