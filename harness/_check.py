@@ -29,7 +29,7 @@ from harness._findings import CODES, Finding
 from harness._payload import FEATURES, TEXT_VARIANTS, Payload
 from harness._runner import DEFAULT_WORKERS, check_workers, run_in_order
 from harness._signing import Secret, SecretLike, redact_secret
-from harness._transport import DEFAULT_TIMEOUT, Target
+from harness._transport import DEFAULT_TIMEOUT, Target, check_timeout
 
 __all__ = ["Report", "Scenario", "build_matrix", "run_check"]
 
@@ -155,6 +155,8 @@ class Report:
     stopped: str | None = None
     #: Ctrl-C ended the run: the report holds the scenarios done until then.
     interrupted: bool = False
+    #: What was not checked, and why (probes skipped for want of a secret).
+    notes: list[str] = field(default_factory=list)
     workers: int = DEFAULT_WORKERS
 
     @property
@@ -229,6 +231,7 @@ def run_check(
             f"{', '.join(sorted(CODES))})"
         )
     workers = check_workers(workers)
+    timeout = check_timeout(timeout)
     signing = target.platform_signs if sign_requests is None else sign_requests
     started = time.perf_counter()
     if scenarios is None:
@@ -242,7 +245,7 @@ def run_check(
         )
 
     def one(scenario: Scenario) -> Exchange:
-        return deliver(
+        exchange = deliver(
             target,
             scenario.payload or scenario.body,
             secret=secret,
@@ -252,6 +255,8 @@ def run_check(
             expect=scenario.expect,
             scenario=scenario.id,
         )
+        exchange.compact()  # a run keeps what its report needs, not every body
+        return exchange
 
     run = run_in_order(
         scenarios,
@@ -275,6 +280,16 @@ def run_check(
         workers=workers,
     )
     report.advice = _advice(report, signing, secret, model is None, target)
+    if not signing:
+        report.notes.append(
+            "requests were not signed (the platform signs only https endpoints), so the "
+            "signature probes were not sent"
+        )
+    elif secret is None:
+        report.notes.append(
+            "no secret was given, so the signature probes (wrong and missing signatures) "
+            "were not sent: pass --secret S or set $BOTWEBHOOK_SECRET to run them"
+        )
     return report
 
 

@@ -12,7 +12,16 @@ from harness._cli_protocol import load_bot_model, parse_vars
 from harness._findings import CODES
 from harness._request import LANGUAGES
 from harness._signing import Secret
-from harness.cli import EXIT_FAILED, EXIT_OK, CliError, add_secret_option, resolve_secret
+from harness._transport import MAX_ANSWER
+from harness.cli import (
+    EXIT_FAILED,
+    EXIT_OK,
+    SECONDS,
+    CliError,
+    add_secret_option,
+    number,
+    resolve_secret,
+)
 
 __all__ = ["register"]
 
@@ -34,8 +43,6 @@ def _target(args: argparse.Namespace, secret: Secret | None) -> tuple[Any, Secre
     from harness._transport import WsgiTarget, load_target
     from harness.reference import make_app
 
-    if args.timeout <= 0:
-        raise CliError(f"--timeout {args.timeout} must be a positive number of seconds")
     if args.ca_bundle and not Path(args.ca_bundle).is_file():
         raise CliError(f"--ca-bundle {args.ca_bundle!r}: no such file")
     capture = not args.show_output
@@ -52,6 +59,7 @@ def _target(args: argparse.Namespace, secret: Secret | None) -> tuple[Any, Secre
         ca_bundle=args.ca_bundle,
         connect_timeout=args.timeout,
         capture=capture,
+        max_answer=args.max_answer,
     )
     return target, secret
 
@@ -75,8 +83,6 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     ignore = parse_ignore(args.ignore)
     model = load_bot_model(args.model)
-    if args.workers < 1:
-        raise CliError(f"--workers {args.workers} must be at least 1")
     with (
         _opened_target(args) as (target, secret),
         progress("scenarios", enabled=not args.json) as on_exchange,
@@ -143,30 +149,42 @@ def cmd_send(args: argparse.Namespace) -> int:
     print(f"> {sent.method} {sent.url}")
     for name, value in sent.headers.items():
         print(f"> {name}: {value}")
-    print(f"> {sent.body.decode('utf-8', 'replace')}")
+    print(f"> {_shown(sent.body)}")
     if exchange.delivery.error:
         print(f"< failed: {exchange.delivery.error}")
     elif got is not None:
         print(f"< {got.status} ({got.elapsed * 1000:.1f} ms)")
         for name, value in got.headers.items():
             print(f"< {name}: {value}")
-        print(f"< {got.body.decode('utf-8', 'replace')}")
+        print(f"< {_shown(got.body, got.size)}")
     print(exchange.outcome.describe())
     for finding in exchange.findings:
         print(f"{finding.code} {finding.severity}: {finding.title}: {finding.evidence}")
     return EXIT_OK if exchange.ok else EXIT_FAILED
 
 
+_SHOWN_BYTES = 4000
+
+
+def _shown(body: bytes, size: int | None = None) -> str:
+    """A body as text, at most 4,000 bytes of it, saying how much was left out."""
+    size = len(body) if size is None else size
+    text = body[:_SHOWN_BYTES].decode("utf-8", "replace")
+    return text if size <= _SHOWN_BYTES else f"{text}… ({size - _SHOWN_BYTES} more bytes)"
+
+
 def cmd_fuzz(args: argparse.Namespace) -> int:
     from harness._fuzz import DEFAULT_DATABASE, DEFAULT_SAVE_DIR, fuzz
     from harness._progress import progress
 
-    if args.examples < 1:
-        raise CliError(f"--examples {args.examples} must be at least 1")
     if args.save_dir is not None and not Path(args.save_dir).is_dir():
         raise CliError(f"--save-dir {args.save_dir!r}: no such folder")
     model = load_bot_model(args.model)
-    with _opened_target(args) as (target, secret), progress("calls", enabled=True) as on_exchange:
+    with (
+        _hypothesis_storage(args.no_database),
+        _opened_target(args) as (target, secret),
+        progress("calls", enabled=True) as on_exchange,
+    ):
         report = fuzz(
             target,
             secret=secret,
@@ -184,6 +202,35 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
     return report.exit_code()
 
 
+@contextmanager
+def _hypothesis_storage(keep_nothing: bool) -> Iterator[None]:
+    """Hypothesis' own files (its caches) in ``.botwebhook/hypothesis``, which git
+    ignores; with ``--no-database`` in a temporary folder: nothing is left behind."""
+    import os
+    import tempfile
+
+    from hypothesis.configuration import set_hypothesis_home_dir
+
+    from harness._fuzz import WORKSPACE, workspace
+
+    if os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
+        yield  # the user chose
+        return
+    if keep_nothing:
+        with tempfile.TemporaryDirectory(prefix="botwebhook-hypothesis-") as folder:
+            set_hypothesis_home_dir(folder)
+            try:
+                yield
+            finally:
+                set_hypothesis_home_dir(None)
+        return
+    set_hypothesis_home_dir(workspace(WORKSPACE / "hypothesis"))
+    try:
+        yield
+    finally:
+        set_hypothesis_home_dir(None)
+
+
 def _target_options(p: argparse.ArgumentParser, *, seed: str = "0") -> None:
     add_secret_option(p)
     p.add_argument("--model", metavar="FILE", help="bot model: botwebhook.toml or pyproject.toml")
@@ -192,8 +239,15 @@ def _target_options(p: argparse.ArgumentParser, *, seed: str = "0") -> None:
         help=f"random seed (default: {seed})",
     )  # fmt: skip
     p.add_argument(
-        "--timeout", type=float, default=10.0, metavar="S",
-        help="connect and read timeout in seconds, as the platform's (default: 10)",
+        "--timeout", type=SECONDS, default=10.0, metavar="S",
+        help="connect and read timeout in seconds, as the platform's (default: 10; more than "
+        "0, at most 3600); a URL call ends after twice that, however it trickles",
+    )  # fmt: skip
+    p.add_argument(
+        "--max-answer", type=number(int, 1024, 2**31, "of bytes"), default=MAX_ANSWER,
+        metavar="BYTES",
+        help=f"read at most this much of an answer (default: {MAX_ANSWER // 2**20} MiB); a "
+        "larger one is BW208",
     )  # fmt: skip
     p.add_argument("--insecure", action="store_true", help="do not verify TLS certificates")
     p.add_argument("--ca-bundle", metavar="FILE", help="trust this CA bundle for https")
@@ -235,7 +289,7 @@ def register(commands: Any) -> None:
     p.add_argument("--passthrough", action="store_true", help="TARGET is a passthrough endpoint")
     p.add_argument("--verbose", action="store_true", help="list every finding")
     p.add_argument(
-        "--workers", type=int, default=4, metavar="N",
+        "--workers", type=number(int, 1, 64), default=4, metavar="N",
         help="calls in flight at once, as the platform calls for concurrent chats (default: 4; "
         "1 for handlers that are not thread-safe)",
     )  # fmt: skip
@@ -265,7 +319,7 @@ def register(commands: Any) -> None:
     )
     p.add_argument("target", nargs="?", metavar="TARGET", help=target_help)
     _target_options(p, seed="random: each run explores new calls")
-    p.add_argument("--examples", type=int, default=200, metavar="N",
+    p.add_argument("--examples", type=number(int, 1, 10**6), default=200, metavar="N",
                    help="how many calls at most in each phase (default: 200)")  # fmt: skip
     p.add_argument("--passthrough", action="store_true", help="TARGET is a passthrough endpoint")
     p.add_argument("--save-dir", metavar="DIR",

@@ -17,6 +17,7 @@ from harness.cli import (
     EXIT_OK,
     CliError,
     add_secret_option,
+    number,
     read_input,
     resolve_secret,
     write_bytes,
@@ -72,8 +73,6 @@ def load_bot_model(path: str | None) -> BotModel | None:
 def _generate(args: argparse.Namespace) -> int:
     from harness._factory import PayloadFactory
 
-    if args.count < 1:
-        raise CliError(f"--count {args.count} must be at least 1")
     features: dict[str, bool] = {}
     for name in args.with_ or ():
         features[name] = True
@@ -177,8 +176,9 @@ def register(commands: Any) -> None:
     )  # fmt: skip
     p.add_argument("--seed", type=int, metavar="N", help="random seed (default: 0)")
     p.add_argument(
-        "--count", type=int, default=1, metavar="N", help="N payloads, one per line (default: 1)"
-    )
+        "--count", type=number(int, 1, 10**6), default=1, metavar="N",
+        help="N payloads, one per line (default: 1)",
+    )  # fmt: skip
     p.set_defaults(handler=cmd_payload)
 
     p = commands.add_parser(

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from harness._signing import Secret, redact_secret
-from harness.cli import EXIT_OK, CliError, add_secret_option, resolve_secret
+from harness.cli import EXIT_OK, CliError, add_secret_option, number, resolve_secret
 
 __all__ = ["register"]
 
@@ -27,8 +27,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
         required=not args.no_signature,
         hint=" (or --no-signature for a plain-http endpoint, which the platform does not sign)",
     )
-    if not 0 <= args.port <= 65535:
-        raise CliError(f"--port {args.port} is not a port number (0 picks a free one)")
     app = make_app(
         secret=secret,
         require_signature=not args.no_signature,
@@ -91,7 +89,10 @@ def register(commands: Any) -> None:
         ),
     )
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
-    p.add_argument("--port", type=int, default=8080, help="port (default: 8080; 0 picks one)")
+    p.add_argument(
+        "--port", type=number(int, 0, 65535), default=8080,
+        help="port (default: 8080; 0 picks one)",
+    )  # fmt: skip
     add_secret_option(p)
     p.add_argument(
         "--no-signature", action="store_true",
@@ -103,7 +104,8 @@ def register(commands: Any) -> None:
     )
     p.add_argument("--passthrough", action="store_true", help="answer every call as passthrough")
     p.add_argument(
-        "--max-body", type=int, default=1024 * 1024, metavar="BYTES",
+        "--max-body", type=number(int, 1, 2**31, "of bytes"), default=1024 * 1024,
+        metavar="BYTES",
         help="refuse larger bodies with 413 (default: 1 MiB)",
     )  # fmt: skip
     p.set_defaults(handler=cmd_serve)

@@ -8,6 +8,7 @@ an :class:`Exchange`: the exact request and response, the platform
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -18,7 +19,15 @@ from harness._findings import Finding, shell_quote
 from harness._payload import Payload
 from harness._platform import Answer, Issue, Outcome, outcome, platform_headers, read_answer
 from harness._signing import Secret, SecretLike, sign
-from harness._transport import DEFAULT_TIMEOUT, Delivery, Received, Sent, Target, deliver_raw
+from harness._transport import (
+    DEFAULT_TIMEOUT,
+    Delivery,
+    Received,
+    Sent,
+    Target,
+    check_timeout,
+    deliver_raw,
+)
 
 __all__ = ["Exchange", "Expect", "check_exchange", "clip_lines", "curl_command", "deliver"]
 
@@ -65,6 +74,15 @@ class Exchange:
     def output(self) -> str:
         """What an in-process handler printed and logged during this call."""
         return self.delivery.output
+
+    def compact(self, keep: int = 64 * 1024) -> None:
+        """Keep only what reports need: the outcome is computed now, the parsed answer
+        dropped, and the answer's bytes cut to the first ``keep`` (its ``size`` stays)."""
+        self.outcome  # noqa: B018 - computed and cached before the answer goes
+        self.answer = None
+        got = self.delivery.received
+        if got is not None and len(got.body) > keep:
+            self.delivery.received = dataclasses.replace(got, body=got.body[:keep])
 
     @property
     def ok(self) -> bool:
@@ -161,6 +179,7 @@ def deliver(
     secret = Secret.of(secret)  # from here on, no traceback can show it
     require_type("target", target, Target, "load it first: harness.load_target(app_or_url)")
     require_type("body", body, (bytes, Payload), "pass the exact body bytes or a Payload")
+    timeout = check_timeout(timeout)
     variant = ""
     passthrough: bool | None = None
     if isinstance(body, Payload):
@@ -280,14 +299,18 @@ def _contract_status(exchange: Exchange, received: Received) -> list[tuple[str, 
         return [("BW101", f"answered {status}, not 200: {snippet}")]
     if received.over_cap:
         return [
-            ("BW208", f"the answer is larger than {len(received.body)} bytes, the harness's "
-             "cap; the platform has no limit and would read all of it into memory while the "
-             "user waits; it was checked no further")
+            ("BW208", f"the answer is {_megabytes(received.size)}, larger than "
+             f"{_megabytes(len(received.body))}, the harness's cap; the platform has no limit "
+             "and reads all of it into memory while the user waits; checked no further")
         ]  # fmt: skip
     answer = exchange.answer
     if answer is None:
         return []
     return [(issue.code, str(issue)) for issue in answer.issues]
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.4g} MB"
 
 
 def _hops(hops: list[str]) -> str:

@@ -34,7 +34,7 @@ from harness._errors import BotWebhookValueError, require_type
 from harness._exchange import Exchange, clip_lines, deliver
 from harness._request import Shape
 from harness._signing import Secret, SecretLike, redact_secret
-from harness._transport import DEFAULT_TIMEOUT, Target
+from harness._transport import DEFAULT_TIMEOUT, Target, check_timeout
 
 if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy
@@ -252,6 +252,7 @@ def fuzz(
         raise BotWebhookValueError(
             f"expected a positive int for examples, got {examples!r} (hint: calls per phase)"
         )
+    timeout = check_timeout(timeout)
     signing = target.platform_signs if sign_requests is None else sign_requests
     kinds = ("passthrough",) if passthrough else ("intent",)
     valid: Any = bst.payloads(model=model, kinds=kinds, shapes=("A", "B")).map(

@@ -35,6 +35,7 @@ JERSEY_USER_AGENT = "Jersey/2.27 (HttpUrlConnection 1.8.0_222)"
 JAVA_USER_AGENT = "Java/1.8.0_222"
 JAVA_ACCEPT = "text/html, image/gif, image/jpeg, *; q=.2, */*; q=.2"
 FACEBOOK_TEXT_LIMIT = 640
+_SHOWN_TEXT = 300
 FAILED_DESERIALIZE = "Failed to deserialize webhook response JSON"
 
 
@@ -345,7 +346,10 @@ class Outcome:
     def describe(self) -> str:
         if self.chat_api_error:
             return f"the chat API answers {self.chat_api_error} ({self.failure})"
-        seen = f"the user would see: {self.user_text!r}"
+        text = self.user_text
+        if text is not None and len(text) > _SHOWN_TEXT:
+            text = f"{text[:_SHOWN_TEXT]}… ({len(text)} characters)"
+        seen = f"the user would see: {text!r}"
         if not self.ok:
             seen += f" (the intent's own response: {self.failure})"
         if self.rich:

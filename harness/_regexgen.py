@@ -36,6 +36,8 @@ _CATEGORIES = {
     _c.CATEGORY_NOT_SPACE: _WORD,
 }
 _UNBOUNDED_EXTRA = 3
+#: The platform's longest user text: no generated value is longer.
+MAX_LENGTH = 1024
 
 
 class UnsupportedRegexError(BotWebhookValueError):
@@ -53,6 +55,12 @@ class RegexGenerator:
             raise UnsupportedRegexError(f"{pattern!r} is not a valid regex: {exc}") from exc
         self.pattern = pattern
         self._check(self._tree)
+        shortest = self._tree.getwidth()[0]
+        if shortest > MAX_LENGTH:
+            raise UnsupportedRegexError(
+                f"{pattern!r} only matches text of at least {shortest} characters, and the "
+                f"platform's user text is at most {MAX_LENGTH} (hint: a smaller repeat count)"
+            )
 
     def _check(self, tree: Any) -> None:
         for op, arg in tree:
@@ -74,7 +82,7 @@ class RegexGenerator:
         for _ in range(attempts):
             groups: dict[int, str] = {}
             text = self._emit(self._tree, rng, groups)
-            if text and self.compiled.fullmatch(text):
+            if text and len(text) <= MAX_LENGTH and self.compiled.fullmatch(text):
                 return text  # the platform never captures an empty value
         raise UnsupportedRegexError(
             f"could not generate a string matching {self.pattern!r} in {attempts} attempts "
@@ -102,8 +110,9 @@ class RegexGenerator:
             return text
         if op in (_c.MAX_REPEAT, _c.MIN_REPEAT) or op.name == "POSSESSIVE_REPEAT":
             low, high, item = arg
-            if high is _c.MAXREPEAT:
-                high = low + _UNBOUNDED_EXTRA
+            # A few repeats past the least: a{0,999999999} stays short.  (The least is
+            # bounded by the pattern's shortest match, checked when it was compiled.)
+            high = min(high, low + _UNBOUNDED_EXTRA)
             return "".join(self._emit(item, rng, groups) for _ in range(rng.randint(low, high)))
         if op is _c.GROUPREF:
             return groups.get(arg, "")

@@ -57,7 +57,9 @@ def render_text(report: Report, *, verbose: bool = False) -> str:
         lines.append("")
     for advice in report.advice:
         lines.append(f"advice: {advice}")
-    if report.advice:
+    for note in report.notes:
+        lines.append(f"note: {note}")
+    if report.advice or report.notes:
         lines.append("")
     if not report.findings:
         lines.append(
@@ -86,6 +88,7 @@ def render_json(report: Report) -> str:
             "workers": report.workers,
         },
         "advice": report.advice,
+        "notes": report.notes,
         "findings": [f.as_dict() for f in report.findings],
         "scenarios": [
             {

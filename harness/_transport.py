@@ -75,17 +75,14 @@ class Received:
     exception: str | None = None
     #: For in-process targets: what the handler printed and logged during the call.
     output: str = ""
-    #: The answer's size in bytes; more than ``len(body)`` when it passed the cap.
+    #: The answer's size in bytes (more than ``len(body)`` when not all of it is kept).
     size: int = -1
+    #: The answer was larger than the target's ``max_answer``: the rest was not read.
+    over_cap: bool = False
 
     def __post_init__(self) -> None:
         if self.size < 0:
             object.__setattr__(self, "size", len(self.body))
-
-    @property
-    def over_cap(self) -> bool:
-        """The answer was larger than what was kept (the rest was not read)."""
-        return self.size > len(self.body)
 
     def header(self, name: str) -> str | None:
         lowered = name.lower()
@@ -207,7 +204,16 @@ class WsgiTarget(Target):
             )
         status, response_headers, data = answer
         logged = captured.exception if status >= 500 else None
-        return Received(status, response_headers, data, elapsed, logged, captured.output)
+        return Received(
+            status,
+            response_headers,
+            data[:MAX_ANSWER],
+            elapsed,
+            logged,
+            captured.output,
+            size=len(data),
+            over_cap=len(data) > MAX_ANSWER,
+        )
 
 
 class UrlTarget(Target):
@@ -287,6 +293,7 @@ class UrlTarget(Target):
             data,
             time.perf_counter() - started,
             size=size,
+            over_cap=size > self.max_answer,
         )
 
     def _call(
@@ -337,23 +344,42 @@ class UrlTarget(Target):
         return response.status_code, dict(response.headers.items()), data, size
 
     def _read(self, raw: Any) -> tuple[bytes, int]:
-        """The body as sent (undecoded), at most ``max_answer`` bytes, and its size
-        (``max_answer + 1`` means "more than the cap": the rest is not read)."""
+        """The body as sent (undecoded), at most ``max_answer`` bytes of it, and its
+        whole size.  Past the cap the rest is read and dropped, so that an answer
+        that never ends meets the call's deadline (the platform would read it all)."""
         chunks: list[bytes] = []
         size = 0
-        while size <= self.max_answer:
-            chunk = raw.read1(min(_CHUNK, self.max_answer + 1 - size), decode_content=False)
+        while True:
+            chunk = raw.read1(_CHUNK, decode_content=False)
             if not chunk:
                 break
-            chunks.append(chunk)
+            if size < self.max_answer:
+                chunks.append(chunk[: self.max_answer - size])
             size += len(chunk)
-        return b"".join(chunks)[: self.max_answer], size
+        return b"".join(chunks), size
 
     def close(self) -> None:
         with self._lock:
             sessions, self._sessions = self._sessions, []
         for session in sessions:
             session.close()
+
+
+def check_timeout(timeout: object, name: str = "timeout") -> float:
+    """``timeout`` as seconds: a finite number more than 0 (the platform's is 10)."""
+    import math
+
+    if (
+        isinstance(timeout, bool)
+        or not isinstance(timeout, int | float)
+        or not math.isfinite(timeout)
+        or timeout <= 0
+    ):
+        raise BotWebhookValueError(
+            f"expected a finite number of seconds more than 0 for {name}, got {timeout!r} "
+            f"(hint: the platform's is {DEFAULT_TIMEOUT:g})"
+        )
+    return float(timeout)
 
 
 def _insecure_warning() -> type[Warning]:
@@ -478,11 +504,13 @@ def load_target(
     ca_bundle: str | None = None,
     connect_timeout: float = DEFAULT_TIMEOUT,
     capture: bool | None = None,
+    max_answer: int = MAX_ANSWER,
 ) -> Target:
     """A :class:`Target` from a WSGI callable, an ``http(s)://`` URL, or an import
     string ``package.module:attr`` / ``path/to/file.py:attr`` (``attr()`` calls
     a factory; the file's folder goes on ``sys.path``).  ``capture`` is
-    :class:`WsgiTarget`'s (keep an in-process handler's output with each call)."""
+    :class:`WsgiTarget`'s (keep an in-process handler's output with each call);
+    ``max_answer`` is :class:`UrlTarget`'s (bytes of an answer read at most)."""
     if isinstance(spec, Target):
         return spec
     if callable(spec):
@@ -492,16 +520,56 @@ def load_target(
             f"expected a WSGI app, a URL or an import string for target, got {describe(spec)} "
             "(hint: 'myapp.wsgi:app', 'app.py:app' or 'https://host/webhook')"
         )
-    scheme = urlsplit(spec).scheme.lower()
+    scheme = spec.split("://", 1)[0].lower() if "://" in spec else ""
     if scheme in ("http", "https"):
-        if not urlsplit(spec).netloc:
-            raise TargetError(f"the URL {spec!r} for target has no host")
+        _check_url(spec)
         return UrlTarget(
-            spec, verify=not insecure, ca_bundle=ca_bundle, connect_timeout=connect_timeout
+            spec,
+            verify=not insecure,
+            ca_bundle=ca_bundle,
+            connect_timeout=check_timeout(connect_timeout, "connect_timeout"),
+            max_answer=max_answer,
         )
     if "://" in spec:
         raise TargetError(f"unsupported scheme {scheme!r} in target {spec!r} (hint: http or https)")
     return WsgiTarget(_import_app(spec), spec, capture=capture)
+
+
+def _check_url(spec: str) -> None:
+    """One clear line for a URL that cannot be called, instead of a traceback later."""
+    try:
+        parts = urlsplit(spec)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError as exc:
+        raise TargetError(
+            f"the URL {spec!r} for target is not valid: {exc} (hint: "
+            "'https://host/webhook' or 'http://[::1]:8000/')"
+        ) from None
+    if not parts.hostname:
+        raise TargetError(f"the URL {spec!r} for target has no host")
+
+
+def _loading(what: str, spec: str, call: Callable[[], Any], module: str = "") -> Any:
+    """``call()``, with what it raises, or a ``sys.exit()`` in it, as a TargetError
+    (``module``: the name an ImportError is about)."""
+    try:
+        return call()
+    except TargetError:
+        raise
+    except SystemExit as exc:
+        raise TargetError(
+            f"{what} for target {spec!r} called sys.exit({exc.code!r}): the target failed to "
+            "load (hint: keep command-line handling under if __name__ == '__main__')"
+        ) from None
+    except ImportError as exc:
+        raise TargetError(
+            f"cannot import {module or what!r} for target {spec!r}: {exc} (hint: run from "
+            "your project folder, or give a file path such as 'app.py:app')"
+        ) from exc
+    except Exception as exc:
+        raise TargetError(
+            f"{what} for target {spec!r} failed: {type(exc).__name__}: {exc}"
+        ) from exc
 
 
 def _import_app(spec: str) -> Any:
@@ -517,17 +585,12 @@ def _import_app(spec: str) -> Any:
     else:
         if os.getcwd() not in sys.path:  # as gunicorn does: the current folder is importable
             sys.path.insert(0, os.getcwd())
-        try:
-            module = importlib.import_module(module_part)
-        except ImportError as exc:
-            raise TargetError(
-                f"cannot import {module_part!r} for target {spec!r}: {exc} (hint: run from your "
-                "project folder, or give a file path such as 'app.py:app')"
-            ) from exc
-        except Exception as exc:
-            raise TargetError(
-                f"importing {module_part!r} for target {spec!r} failed: {type(exc).__name__}: {exc}"
-            ) from exc
+        module = _loading(
+            f"importing {module_part!r}",
+            spec,
+            lambda: importlib.import_module(module_part),
+            module=module_part,
+        )
     obj: Any = module
     for part in attr.split("."):
         if not hasattr(obj, part):
@@ -538,33 +601,55 @@ def _import_app(spec: str) -> Any:
             )
         obj = getattr(obj, part)
     if call:
-        try:
-            obj = obj()
-        except Exception as exc:
-            raise TargetError(
-                f"calling the factory {attr}() for target {spec!r} failed: "
-                f"{type(exc).__name__}: {exc}"
-            ) from exc
+        obj = _loading(f"calling the factory {attr}()", spec, obj)
     return obj
 
 
 def _import_file(path: Path, spec: str) -> Any:
     if not path.is_file():
         raise TargetError(f"no file {str(path)!r} for target {spec!r}")
+    name = path.stem
+    _refuse_shadowing(path, name)
     folder = str(path.resolve().parent)
     if folder not in sys.path:
         sys.path.insert(0, folder)
-    name = path.stem
     loader_spec = importlib.util.spec_from_file_location(name, path)
     if loader_spec is None or loader_spec.loader is None:
         raise TargetError(f"cannot load {str(path)!r} for target {spec!r}")
     module = importlib.util.module_from_spec(loader_spec)
     sys.modules[name] = module
+    _TARGET_FILES.add(name)
+    loader = loader_spec.loader
     try:
-        loader_spec.loader.exec_module(module)
-    except Exception as exc:
+        _loading(f"importing {str(path)!r}", spec, lambda: loader.exec_module(module))
+    except TargetError:
         sys.modules.pop(name, None)
-        raise TargetError(
-            f"importing {str(path)!r} for target {spec!r} failed: {type(exc).__name__}: {exc}"
-        ) from exc
+        raise
     return module
+
+
+#: Module names of target files loaded so far: loading another file of the same name
+#: (a new version, or another test's app.py) replaces our own module, nobody else's.
+_TARGET_FILES: set[str] = set()
+
+
+def _refuse_shadowing(path: Path, name: str) -> None:
+    """A target file named like a module (``json.py``, ``hypothesis.py``) would replace
+    that module for the whole process: refuse it in one line."""
+    taken = name in sys.stdlib_module_names
+    if not taken and name.isidentifier() and name not in _TARGET_FILES:
+        loaded = sys.modules.get(name)
+        origin = getattr(loaded, "__file__", None) if loaded is not None else None
+        if origin is None and loaded is None:
+            try:
+                found = importlib.util.find_spec(name)
+            except (ImportError, ValueError):
+                found = None
+            origin = found.origin if found is not None else None
+        taken = origin is not None and Path(origin).resolve() != path.resolve()
+    if taken:
+        raise TargetError(
+            f"the target file {path.name!r} has the name of the module {name!r}, which it "
+            f"would hide from everything else in this process (hint: rename it, e.g. "
+            f"{name}_app.py)"
+        )

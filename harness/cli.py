@@ -12,7 +12,7 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from harness._errors import BotWebhookError
 from harness._signing import Secret
@@ -67,12 +67,44 @@ def resolve_secret(given: str | None, *, required: bool = True, hint: str = "") 
     return secret
 
 
+def number(kind: type, low: float, high: float, unit: str = "") -> Callable[[str], Any]:
+    """An argparse type: a finite ``kind`` (int or float) from ``low`` to ``high``, or
+    a one-line error that says the allowed range (NaN, infinity, zero and negative
+    numbers are refused where they make no sense)."""
+    import math
+
+    shown = f" {unit}" if unit else ""
+    if kind is float:
+        floor = "more than 0" if low == 0 else f"at least {low:g}"
+        allowed = f"a number{shown} {floor} and at most {high:g}"
+    else:
+        allowed = f"a whole number{shown} from {int(low)} to {int(high)}"
+
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {allowed}") from None
+        fine = math.isfinite(value) and value <= high
+        fine = fine and (value > 0 if low == 0 and kind is float else value >= low)
+        if not fine:
+            raise argparse.ArgumentTypeError(f"{text} is not {allowed}")
+        return value
+
+    return parse
+
+
+#: --timeout: the platform's is 10 s; an hour is more than anyone waits.
+SECONDS = number(float, 0, 3600, "of seconds")
+
+
 def add_secret_option(parser: argparse.ArgumentParser) -> None:
     """The ``--secret S`` option every command that signs or verifies shares."""
     parser.add_argument(
         "--secret",
         metavar="S",
-        help=f"the bot's webhook secret (default: ${SECRET_ENV}); never printed in full",
+        help=f"the bot's webhook secret (default: ${SECRET_ENV}, which is safer: a --secret "
+        "value shows in the process list); never printed in full",
     )
 
 

@@ -253,8 +253,8 @@ def test_payload_uses_the_model_in_the_current_folder(
         (["payload", "--var", "a=1", "--var", "a=2"], "--var a is given twice"),
         (["payload", "--shape", "Q"], "argument --shape: invalid choice: 'Q'"),
         (["payload", "--language", "en"], "argument --language: invalid choice: 'en'"),
-        (["payload", "--count", "0"], "--count 0 must be at least 1"),
-        (["payload", "--count", "x"], "argument --count: invalid int value: 'x'"),
+        (["payload", "--count", "0"], "--count: 0 is not a whole number from 1 to 1000000"),
+        (["payload", "--count", "x"], "argument --count: 'x' is not a whole number from 1"),
         (["payload", "--with", "facebook", "--without", "facebook"], "contradict"),
         (["payload", "--with", "wings"], "argument --with: invalid choice: 'wings'"),
         (

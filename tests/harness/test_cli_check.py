@@ -119,7 +119,20 @@ def test_unreachable_url_is_a_finding_not_exit_2(capsys: pytest.CaptureFixture[s
             "calling the factory reply() for target",
         ),
         (["check", "--ignore", "BW999"], "--ignore BW999: no such finding code"),
-        (["check", "--timeout", "0"], "--timeout 0.0 must be a positive number"),
+        (["check", "--timeout", "0"], "--timeout: 0 is not a number of seconds more than 0"),
+        (["check", "--timeout", "nan"], "--timeout: nan is not a number of seconds"),
+        (["send", "--timeout", "inf"], "--timeout: inf is not a number of seconds"),
+        (["check", "--timeout", "-1"], "--timeout: -1 is not a number of seconds"),
+        (["check", "--workers", "0"], "--workers: 0 is not a whole number from 1 to 64"),
+        (["fuzz", "--examples", "-5"], "--examples: -5 is not a whole number from 1"),
+        (["serve", "--port", "70000"], "--port: 70000 is not a whole number from 0 to 65535"),
+        (["serve", "--max-body", "0"], "--max-body: 0 is not a whole number of bytes from 1"),
+        (["check", "--max-answer", "nan"], "--max-answer: 'nan' is not a whole number"),
+        (["send", "http://[::1"], "the URL 'http://[::1' for target is not valid"),
+        (["check", "https://user:pass@[zz]/"], "for target is not valid"),
+        (["fuzz", "http://[::1"], "for target is not valid"),
+        (["send", "http://host:99999/"], "Port out of range"),
+        (["check", "os:getcwd"], "not a WSGI application"),
         (["check", "--secret", ""], "the secret is empty"),
         (["check", "--model", "/no/model.toml"], "cannot read the bot model"),
         (["check", "--ca-bundle", "/no/ca.pem"], "--ca-bundle '/no/ca.pem': no such file"),
@@ -233,3 +246,86 @@ def test_fuzz_command(
     assert (tmp_path / ".botwebhook" / "examples").is_dir()  # the failure is kept
     assert (tmp_path / ".botwebhook" / ".gitignore").read_text().endswith("*\n")
     assert (tmp_path / ".botwebhook" / "reproducers" / "fuzz-BW401-1.body").is_file()
+
+
+APP = 'def app(environ, start_response):\n    start_response("200 OK", [])\n    return [b"{}"]\n'
+
+
+@pytest.mark.parametrize(
+    ("files", "target", "message"),
+    [
+        ({"json.py": APP}, "json.py:app", "has the name of the module 'json'"),
+        ({"hypothesis.py": APP}, "hypothesis.py:app", "has the name of the module 'hypothesis'"),
+        ({"exits.py": "import sys\nsys.exit(3)\n"}, "exits.py:app", "called sys.exit(3)"),
+        (
+            {"factory.py": "import sys\ndef make():\n    sys.exit('bye')\n"},
+            "factory.py:make()",
+            "the factory make() for target 'factory.py:make()' called sys.exit('bye')",
+        ),
+    ],
+)
+def test_target_files_that_would_break_the_process(
+    files: dict[str, str],
+    target: str,
+    message: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    code, _, err = run(capsys, "check", target)
+    assert code == 2
+    assert message in err
+    assert len(err.strip().splitlines()) == 1
+    assert Path(json.__file__).parent.name != tmp_path.name  # the real json is untouched
+
+
+def test_a_regex_bomb_is_refused_at_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    model = tmp_path / "bomb.toml"
+    model.write_text(
+        '[[intents]]\nname = "code"\nexamples = ["my code is $code"]\n'
+        '[[intents.variables]]\nlabel = "code"\nentity = "promo"\nmandatory = true\n'
+        'regex = "a{999999999}"\n'
+    )
+    for command in ("payload", "check"):
+        code, _, err = run(capsys, command, "--model", str(model))
+        assert code == 2
+        assert "only matches text of at least 999999999 characters" in err
+
+
+def test_a_bounded_repeat_stays_short() -> None:
+    import random
+
+    from harness._regexgen import RegexGenerator
+
+    text = RegexGenerator("[a-z]{0,999999999}x").example(random.Random(1))
+    assert len(text) <= 5
+    assert text.endswith("x")
+
+
+def test_fuzz_writes_nothing_with_no_database(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("HYPOTHESIS_STORAGE_DIRECTORY", raising=False)
+    code, _, _ = run(capsys, "fuzz", "--examples", "20", "--seed", "1", "--no-database")
+    assert code == 0
+    assert list(tmp_path.iterdir()) == []  # no .hypothesis/, no .botwebhook/
+    code, _, _ = run(capsys, "fuzz", "--examples", "20", "--seed", "1")
+    assert code == 0
+    assert [p.name for p in tmp_path.iterdir()] == [".botwebhook"]  # which ignores itself
+
+
+def test_check_says_when_signature_probes_were_skipped(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    target = f"{HELPERS / 'bw_handlers.py'}:NO_SIGNATURE_OK"
+    _, out, _ = run(capsys, "check", target)
+    assert "note: no secret was given, so the signature probes" in out
+    with serving(__import__("bw_handlers").NO_SIGNATURE_OK) as (url, _):
+        _, out, _ = run(capsys, "check", url)
+    assert "note: requests were not signed (the platform signs only https endpoints)" in out
