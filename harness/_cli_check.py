@@ -72,7 +72,7 @@ def parse_ignore(values: list[str] | None) -> list[str]:
     codes = [c.strip().upper() for value in values or () for c in value.split(",") if c.strip()]
     for code in codes:
         if code not in CODES:
-            raise CliError(f"--ignore {code}: no such finding code (codes: BW100..BW402)")
+            raise CliError(f"--ignore {code}: no such finding code (codes: {', '.join(CODES)})")
     return codes
 
 

@@ -78,7 +78,12 @@ class LiveWebhookServer(CallLog):
         declared = request.content_length  # None when absent, chunked or not a number
         body: bytes = b""
         if declared is None or declared <= self.max_body:
-            body = request.stream.read(self.max_body + 1)  # chunked bodies too
+            try:
+                body = request.stream.read(self.max_body + 1)  # chunked bodies too
+            except Exception:  # a broken chunk, a body shorter than its length, a client gone
+                unread = Response('{"error": "the body could not be read"}', status=400,
+                                  mimetype="application/json")  # fmt: skip
+                return unread(environ, start_response)
         if (declared is not None and declared > self.max_body) or len(body) > self.max_body:
             refused = Response(
                 f'{{"error": "body larger than {self.max_body} bytes"}}',

@@ -5,6 +5,7 @@ from __future__ import annotations
 import bw_handlers as H
 import pytest
 from bw_servers import refused_url, serving
+from werkzeug.wrappers import Request, Response
 
 from harness import load_fixture
 from harness._check import Report, build_matrix, run_check
@@ -254,3 +255,25 @@ def test_advice_when_an_http_endpoint_insists_on_signatures() -> None:
     assert any(
         "the platform sends no X-Hub-Signature to http:// endpoints" in a for a in report.advice
     )
+
+
+def test_the_get_after_a_302_carries_javas_own_headers_only() -> None:
+    seen: list[dict[str, str]] = []
+
+    @Request.application  # type: ignore[arg-type]
+    def moved(request: Request) -> Response:
+        if request.path == "/moved":
+            seen.append(dict(request.headers.items()))
+            return H.reply({"text": "ok"})
+        return Response("", status=302, headers={"Location": "/moved"})
+
+    with serving(moved) as (url, _):
+        exchange = deliver(load_target(url), load_fixture("colour_shape_a"), secret=SECRET,
+                           sign_requests=True)  # fmt: skip
+    (headers,) = seen
+    assert headers["User-Agent"].startswith("Java/1.8.0_")
+    assert headers["Accept"] == "text/html, image/gif, image/jpeg, *; q=.2, */*; q=.2"
+    for gone in ("Content-Length", "Content-Type", "X-Hub-Signature"):
+        assert gone not in headers, gone
+    assert {f.code for f in exchange.findings} == {"BW106"}  # the body is lost
+    assert exchange.findings[0].evidence.startswith("redirect 302 to")

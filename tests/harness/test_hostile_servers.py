@@ -21,6 +21,7 @@ CASES = [
     ("never", {"BW105"}, "Read timed out"),
     ("endless", {"BW107"}, "still arriving after 1 s"),
     ("trickle", {"BW107"}, "still arriving after 1 s"),
+    ("stall", {"BW105"}, "Read timed out"),
     ("reset", {"BW100"}, "the answer broke off"),
     ("truncated", {"BW100"}, "the answer broke off"),
     ("gzip_bomb", {"BW103"}, "Content-Encoding gzip"),

@@ -172,3 +172,24 @@ def test_connections_are_capped_and_idle_ones_time_out(monkeypatch: pytest.Monke
             conn.close()
         server.shutdown()
         server.server_close()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        request(b"5\r\nhello\r\nzz\r\n", "Transfer-Encoding: chunked"),  # a broken chunk
+        request(b"", "Content-Length: 3", "Content-Length: 4"),  # shorter than it says
+        request(b"ab", "Content-Length: 10"),  # the client stops mid-body
+    ],
+    ids=["broken-chunk", "duplicate-length", "short-body"],
+)
+def test_a_body_that_cannot_be_read_is_a_4xx(data: bytes) -> None:
+    # Found by the garbage soak: the first two were a 500 from LiveWebhookServer.
+    with live() as server, socket.create_connection(_address(server.url)) as conn:
+        conn.settimeout(5)
+        conn.sendall(data)
+        conn.shutdown(socket.SHUT_WR)
+        answer = b""
+        while chunk := conn.recv(65536):
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 4"), answer[:100]

@@ -40,6 +40,11 @@ def trickle(conn: socket.socket, server: Hostile) -> None:
         time.sleep(0.05)  # well inside any read timeout, and never done
 
 
+def stall(conn: socket.socket, server: Hostile) -> None:
+    conn.sendall(_head("200 OK", "Content-Length: 100") + b'{"te')
+    server.stop.wait(60)
+
+
 def reset(conn: socket.socket, server: Hostile) -> None:
     conn.sendall(_head("200 OK", "Content-Length: 1000") + b'{"text": "o')
     conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # RST
@@ -96,6 +101,7 @@ BEHAVIOURS: dict[str, Behaviour] = {
     "never": never,
     "endless": endless,
     "trickle": trickle,
+    "stall": stall,
     "reset": reset,
     "truncated": truncated,
     "gzip_bomb": gzip_bomb,
