@@ -45,6 +45,7 @@ from harness._fixtures import (
 )
 from harness._gson import dumps as gson_dumps
 from harness._gson import java_double, java_hash_order
+from harness._loader import load_target
 from harness._mock import MockNetwork, UnmatchedCallError, WebhookMock
 from harness._payload import FEATURES, TEXT_VARIANTS, Payload, Variant
 from harness._platform import Outcome
@@ -72,7 +73,7 @@ from harness._response import (
 )
 from harness._server import LiveWebhookServer
 from harness._signing import SIGNATURE_HEADER, generate_secret, redact_secret, sign, verify
-from harness._transport import Target, TargetError, load_target
+from harness._transport import Target, TargetError
 from harness._version import __version__
 
 if _TYPE_CHECKING:

@@ -39,8 +39,9 @@ def _opened_target(args: argparse.Namespace) -> Iterator[tuple[Any, Secret | Non
 
 def _target(args: argparse.Namespace, secret: Secret | None) -> tuple[Any, Secret | None]:
     from harness._capture import install_routers
+    from harness._loader import load_target
     from harness._signing import generate_secret
-    from harness._transport import WsgiTarget, load_target
+    from harness._transport import WsgiTarget
     from harness.reference import make_app
 
     if args.ca_bundle and not Path(args.ca_bundle).is_file():

@@ -7,11 +7,11 @@ import pytest
 from bw_servers import refused_url, serving
 from werkzeug.wrappers import Request, Response
 
-from harness import load_fixture
+from harness import load_fixture, load_target
 from harness._check import Report, build_matrix, run_check
 from harness._exchange import deliver
 from harness._findings import CODES
-from harness._transport import WsgiTarget, load_target
+from harness._transport import WsgiTarget
 from harness.reference import make_app
 
 SECRET = H.SECRET

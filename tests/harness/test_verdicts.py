@@ -22,11 +22,11 @@ import bw_handlers as H
 import pytest
 from werkzeug.wrappers import Request, Response
 
-from harness import load_fixture
+from harness import load_fixture, load_target
 from harness._check import build_matrix, run_check
 from harness._exchange import deliver
 from harness._fuzz import fuzz
-from harness._transport import WsgiTarget, load_target
+from harness._transport import WsgiTarget
 from harness.cli import main
 
 SECRET = H.SECRET
