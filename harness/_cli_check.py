@@ -12,7 +12,7 @@ from harness._cli_protocol import load_bot_model, parse_vars
 from harness._findings import CODES
 from harness._request import LANGUAGES
 from harness._signing import Secret
-from harness._transport import MAX_ANSWER
+from harness._transport import DEFAULT_TIMEOUT, MAX_ANSWER
 from harness.cli import (
     EXIT_FAILED,
     EXIT_OK,
@@ -240,7 +240,7 @@ def _target_options(p: argparse.ArgumentParser, *, seed: str = "0") -> None:
         help=f"random seed (default: {seed})",
     )  # fmt: skip
     p.add_argument(
-        "--timeout", type=SECONDS, default=10.0, metavar="S",
+        "--timeout", type=SECONDS, default=DEFAULT_TIMEOUT, metavar="S",
         help="connect and read timeout in seconds, as the platform's (default: 10; more than "
         "0, at most 3600); a URL call ends after twice that, however it trickles",
     )  # fmt: skip

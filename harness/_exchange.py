@@ -17,7 +17,15 @@ from typing import Any, Literal
 from harness._errors import require_type
 from harness._findings import Finding, shell_quote
 from harness._payload import Payload
-from harness._platform import Answer, Issue, Outcome, outcome, platform_headers, read_answer
+from harness._platform import (
+    FAILED_DESERIALIZE,
+    Answer,
+    Issue,
+    Outcome,
+    outcome,
+    platform_headers,
+    read_answer,
+)
 from harness._signing import Secret, SecretLike, sign
 from harness._transport import (
     DEFAULT_TIMEOUT,
@@ -209,7 +217,7 @@ def deliver(
         encoding = received.header("Content-Encoding")
         if encoding not in (None, "", "identity"):
             answer = Answer(
-                failure="Failed to deserialize webhook response JSON",
+                failure=FAILED_DESERIALIZE,
                 issues=[
                     Issue("BW103", "$", f"Content-Encoding {encoding}: the platform did not ask "
                           "for it and does not decode it")

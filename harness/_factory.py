@@ -113,11 +113,6 @@ class PayloadFactory:
         self._rng.seed(seed)
         self._aiid = _bot_id(seed)
 
-    def faker(self, language: str) -> Faker:
-        """The Faker for ``language``, drawing from this factory's random state."""
-        self.provider(language)
-        return _shared_faker(language)[0]
-
     def provider(self, language: str) -> BotWebhookProvider:
         """The :class:`BotWebhookProvider` for ``language`` (called directly, without
         Faker's attribute proxy, which costs more than the values).  Fakers are built
@@ -165,7 +160,7 @@ class PayloadFactory:
                 candidates = tuple(
                     i
                     for i in self.model.intents
-                    if _has(i, shape, needs) and labels <= {v.label for v in i.variables}
+                    if intent_fits(i, shape, needs) and labels <= {v.label for v in i.variables}
                 )
                 self._candidates[key] = candidates
             if not candidates:
@@ -329,8 +324,9 @@ class PayloadFactory:
         return Payload(dumps_fast(body, (0.0, 0.0)), variant)
 
 
-def _has(intent: IntentSpec, shape: str | None, needs: dict[str, bool | None]) -> bool:
-    """Whether ``intent`` can be built with ``shape`` and the features asked for."""
+def intent_fits(intent: IntentSpec, shape: str | None, needs: Mapping[str, bool | None]) -> bool:
+    """Whether ``intent`` can be built with ``shape`` and the features asked for (the
+    one place these rules are written: the factory and the strategies use it)."""
     if shape == "B" and (not intent.mandatory or needs["trigger"] or needs["sys_any_command"]):
         return False
     if needs["unfilled_optional"] and not intent.optional:

@@ -33,7 +33,7 @@ from harness._botmodel import BotModel
 from harness._errors import BotWebhookValueError, require_type
 from harness._exchange import Exchange, clip_lines, deliver
 from harness._request import Shape
-from harness._signing import Secret, SecretLike, redact_secret
+from harness._signing import SIGNATURE_HEADER, Secret, SecretLike, redact_secret
 from harness._transport import DEFAULT_TIMEOUT, Target, check_timeout
 
 if TYPE_CHECKING:
@@ -169,7 +169,7 @@ class FuzzReport:
                 lines.append(f"  {finding.code} error: {finding.title}")
                 lines.append(f"    {finding.evidence}")
                 lines.append(f"    hint: {finding.hint}")
-        signature = exchange.sent.headers.get("X-Hub-Signature")
+        signature = exchange.sent.headers.get(SIGNATURE_HEADER)
         lines.append(f"  signature: {signature or 'none'}")
         lines.append(f"  payload ({len(exchange.sent.body)} bytes):")
         lines.extend(f"    {line}" for line in printed_body(exchange.sent.body))

@@ -24,6 +24,8 @@ from typing import Any
 
 from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 
+from harness._transport import DEFAULT_TIMEOUT
+
 __all__ = [
     "HANDSHAKE_TIMEOUT",
     "MAX_CONNECTIONS",
@@ -35,7 +37,7 @@ __all__ = [
 #: Seconds a client has to finish the TLS handshake.
 HANDSHAKE_TIMEOUT = 5.0
 #: Seconds of silence after which a connection is dropped.
-READ_TIMEOUT = 10.0
+READ_TIMEOUT = DEFAULT_TIMEOUT
 #: Connections (and threads) served at once; more get 503.
 MAX_CONNECTIONS = 64
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness._lenient import read
+from harness._signing import SIGNATURE_HEADER
 
 __all__ = [
     "JAVA_ACCEPT",
@@ -48,7 +49,7 @@ def platform_headers(body: bytes, signature: str | None) -> dict[str, str]:
         "Content-Length": str(len(body)),
     }
     if signature is not None:
-        headers["X-Hub-Signature"] = signature
+        headers[SIGNATURE_HEADER] = signature
     return headers
 
 

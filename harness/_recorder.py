@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness._platform import Outcome, outcome, read_answer
-from harness._signing import SecretLike, signature_problem
+from harness._signing import SIGNATURE_HEADER, SecretLike, signature_problem
 from harness._transport import DEFAULT_TIMEOUT, WsgiTarget
 
 __all__ = ["CallLog", "RecordedCall", "call_wsgi", "record"]
@@ -80,7 +80,7 @@ def record(
     response_body: bytes,
 ) -> RecordedCall:
     """A :class:`RecordedCall`, with the platform's outcome for webhook payloads."""
-    header = next((v for k, v in headers.items() if k.lower() == "x-hub-signature"), None)
+    header = next((v for k, v in headers.items() if k.lower() == SIGNATURE_HEADER.lower()), None)
     payload = _payload(body)
     result = None
     if isinstance(payload, dict) and "chatResult" in payload:

@@ -155,9 +155,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
 
 
-def run() -> NoReturn:  # pragma: no cover - exercised through the console script
+if __name__ == "__main__":  # python -m harness.cli (the console script calls main())
     sys.exit(main())
-
-
-if __name__ == "__main__":  # pragma: no cover
-    run()

@@ -99,7 +99,7 @@ _FACTORIES: dict[int, PayloadFactory] = {}
 def _payloads(
     draw: st.DrawFn, model: BotModel, kinds: tuple[str, ...], shapes: tuple[str, ...]
 ) -> Payload:
-    from harness._factory import PayloadOptionError
+    from harness._factory import PayloadOptionError, intent_fits
 
     factory = _factory(model)
     kind = draw(st.sampled_from(kinds))
@@ -124,10 +124,10 @@ def _payloads(
     index = draw(st.integers(0, len(model.intents) - 1))
     if features["trigger"] or features["sys_any_command"]:
         shape = "A"
-    candidates = [i for i in model.intents if _fits(i, shape, features)]
+    candidates = [i for i in model.intents if intent_fits(i, shape, features)]
     if not candidates:
         features = dict.fromkeys(FEATURES, False)
-        candidates = [i for i in model.intents if _fits(i, shape, features)]
+        candidates = [i for i in model.intents if intent_fits(i, shape, features)]
     if not candidates:
         shape = "A"
         candidates = list(model.intents)
@@ -139,18 +139,6 @@ def _payloads(
         )
     except PayloadOptionError as exc:  # pragma: no cover - the choices above avoid it
         raise AssertionError(f"payloads() drew an impossible combination: {exc}") from exc
-
-
-def _fits(intent: Any, shape: str, features: dict[str, Any]) -> bool:
-    if shape == "B" and not intent.mandatory:
-        return False
-    if features["unfilled_optional"] and not intent.optional:
-        return False
-    if features["trigger"] and not intent.variables:
-        return False
-    return not (
-        features["sys_any_command"] and not any(v.entity == "sys.any" for v in intent.variables)
-    )
 
 
 _labels = st.from_regex(r"[a-z][a-z0-9_]{0,15}", fullmatch=True)

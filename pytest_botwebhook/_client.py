@@ -21,6 +21,7 @@ from harness._errors import BotWebhookError
 from harness._fuzz import DEFAULT_DATABASE, FuzzReport
 from harness._request import WebhookRequest
 from harness._runner import DEFAULT_WORKERS
+from harness._transport import DEFAULT_TIMEOUT
 
 __all__ = ["BotWebhookClient", "PayloadBuilder"]
 
@@ -85,7 +86,7 @@ class BotWebhookClient:
         *,
         secret: str,
         payloads: PayloadBuilder,
-        timeout: float = 10.0,
+        timeout: float = DEFAULT_TIMEOUT,
         seed: int = 0,
     ) -> None:
         self._target_spec = target

@@ -76,6 +76,7 @@ def resolve(config: pytest.Config) -> Settings:
             values[name], sources[name] = table[name], "[tool.botwebhook]"
         else:
             sources[name] = "default"
+    from harness._transport import DEFAULT_TIMEOUT
     from pytest_botwebhook._suite import TEST_SECRET
 
     return Settings(
@@ -83,7 +84,7 @@ def resolve(config: pytest.Config) -> Settings:
         secret=_text(values.get("secret"), "secret", sources) or TEST_SECRET,
         seed=_number(values.get("seed"), "seed", sources, int),
         model=_text(values.get("model"), "model", sources),
-        timeout=_number(values.get("timeout"), "timeout", sources, float) or 10.0,
+        timeout=_number(values.get("timeout"), "timeout", sources, float) or DEFAULT_TIMEOUT,
         sources=sources,
     )
 

@@ -9,15 +9,15 @@ import pytest
 pytest_plugins = ["pytester"]
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED_VECTORS = ROOT.parent / "shared" / "vectors"
+#: The protocol's byte and signature vectors, shipped with the tests (a copy of
+#: ``../shared/vectors``; test_vectors_match_the_shared_copy keeps them equal).
+VECTORS = Path(__file__).resolve().parent / "vectors"
 
 
 @pytest.fixture(scope="session")
 def shared_vectors() -> Path:
-    """The protocol's shared vector folder (``../shared/vectors`` beside the checkout)."""
-    if not SHARED_VECTORS.is_dir():
-        pytest.skip(f"shared vectors not found at {SHARED_VECTORS}")
-    return SHARED_VECTORS
+    """The protocol's vector folder, shipped in the test tree."""
+    return VECTORS
 
 
 @pytest.fixture(scope="session")

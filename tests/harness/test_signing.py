@@ -39,6 +39,17 @@ def test_shared_vectors(signature_vectors: list[dict[str, Any]], shared_vectors:
         assert verify(body, vector["header"], vector["secret"])
 
 
+def test_vectors_match_the_shared_copy(shared_vectors: Path) -> None:
+    """The vectors shipped with the tests are the protocol's own, byte for byte."""
+    shared = Path(__file__).resolve().parents[3] / "shared" / "vectors"
+    if not shared.is_dir():
+        pytest.skip("no ../shared/vectors beside this checkout to compare with")
+    names = sorted(p.name for p in shared.iterdir())
+    assert names == sorted(p.name for p in shared_vectors.iterdir())
+    for name in names:
+        assert (shared / name).read_bytes() == (shared_vectors / name).read_bytes(), name
+
+
 def test_known_values_without_shared_folder() -> None:
     assert sign(b"ThisIsAMessage", "123456") == (
         "sha256=13f5ef193847035a837ef7123ffe2efd4748f57f0be74c3897f82064443457f2"

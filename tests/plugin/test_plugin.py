@@ -6,6 +6,8 @@ import textwrap
 
 import pytest
 
+from harness import build_matrix, load_model
+
 SECRET = "2fb71ab6057e6f3d652c7e1131db962af27fda4f"
 
 FLASK_APP = f'''
@@ -69,7 +71,7 @@ def flask_project(pytester: pytest.Pytester) -> pytest.Pytester:
 def test_flask_project_passes(flask_project: pytest.Pytester) -> None:
     result = flask_project.runpytest("-q", "-p", "no:cacheprovider")
     outcomes = result.parseoutcomes()
-    assert outcomes["passed"] > 150
+    assert outcomes["passed"] == len(build_matrix()) + 2  # the suite, test_blue, the matrix
     assert "failed" not in outcomes
     assert "errors" not in outcomes
 
@@ -141,7 +143,7 @@ def test_command_line_suite_lf_and_x(pytester: pytest.Pytester) -> None:
         ]
     )
     passed = pytester.runpytest(*args, "-q")
-    assert passed.parseoutcomes()["passed"] > 150
+    assert passed.parseoutcomes()["passed"] == len(build_matrix())
     wrong = pytester.runpytest(*args[:-1], "wrong-secret", "-q", "-x")
     wrong.assert_outcomes(failed=1)
     wrong.stdout.fnmatch_lines(["*BW303*rejected a correctly signed request*"])
@@ -157,10 +159,25 @@ def test_suite_needs_a_target(pytester: pytest.Pytester) -> None:
     result.stderr.fnmatch_lines(["*--botwebhook-suite needs a target*"])
 
 
+ONE_INTENT = """
+[[intents]]
+name = "colour"
+examples = ["my favourite colour is $colour"]
+
+[[intents.variables]]
+label = "colour"
+entity = "colour"
+values = ["red", "blue"]
+"""
+
+
 def test_xdist(flask_project: pytest.Pytester) -> None:
+    # One intent keeps it cheap: what is tested is that every worker collects the same.
+    (flask_project.path / "botwebhook.toml").write_text(ONE_INTENT)
+    model = load_model(flask_project.path / "botwebhook.toml")
     result = flask_project.runpytest_subprocess("-q", "-n", "2", "-p", "no:cacheprovider")
     outcomes = result.parseoutcomes()
-    assert outcomes["passed"] > 150
+    assert outcomes["passed"] == len(build_matrix(model)) + 2
     assert "failed" not in outcomes
 
 
