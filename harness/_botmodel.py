@@ -16,7 +16,7 @@ from a standalone ``botwebhook.toml`` (same keys at top level)::
     values = ["red", "green", "blue", "yellow"]       # custom (LIST) entity
     prompts = ["What is your favourite colour?"]
 
-Every problem is one :class:`InvalidBotModelError` naming the key, e.g.
+Every problem is one :class:`BotModelError` naming the key, e.g.
 ``intents[0].variables[1].max_prompts: 20 is outside 1..16``.
 """
 
@@ -38,8 +38,8 @@ from harness._request import LANGUAGES
 __all__ = [
     "SYSTEM_ENTITIES",
     "BotModel",
+    "BotModelError",
     "IntentSpec",
-    "InvalidBotModelError",
     "VariableSpec",
     "find_model",
     "load_model",
@@ -66,7 +66,7 @@ _LABEL = re.compile(r"[a-zA-Z0-9_.-]+")
 SETTINGS_KEYS = ("target", "secret", "seed", "timeout")
 
 
-class InvalidBotModelError(BotWebhookValueError):
+class BotModelError(BotWebhookValueError):
     """A bot model (Python or TOML) that cannot describe a real bot."""
 
 
@@ -159,7 +159,7 @@ class IntentSpec:
             if variable.label == label:
                 return variable
         known = ", ".join(v.label for v in self.variables) or "none"
-        raise InvalidBotModelError(
+        raise BotModelError(
             f"intent {self.name!r} has no variable {label!r} (its variables: {known})"
         )
 
@@ -169,7 +169,7 @@ class BotModel:
     """The bot whose webhook is under test: its intents and languages.
 
     Built in Python or read from TOML, a model is validated on creation: any
-    problem raises :class:`InvalidBotModelError` naming the key.
+    problem raises :class:`BotModelError` naming the key.
     """
 
     intents: tuple[IntentSpec, ...]
@@ -188,7 +188,7 @@ class BotModel:
         names = [i.name for i in self.intents]
         close = difflib.get_close_matches(name, names, n=1)
         hint = f"did you mean {close[0]!r}?" if close else "known intents: " + ", ".join(names)
-        raise InvalidBotModelError(f"unknown intent {name!r} in {self.source} ({hint})")
+        raise BotModelError(f"unknown intent {name!r} in {self.source} ({hint})")
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], *, source: str = "<python>") -> BotModel:
@@ -200,8 +200,8 @@ class BotModel:
 
 
 def _validate(model: BotModel) -> None:
-    def fail(where: str, problem: str) -> InvalidBotModelError:
-        return InvalidBotModelError(f"{where}: {problem} (in {model.source})")
+    def fail(where: str, problem: str) -> BotModelError:
+        return BotModelError(f"{where}: {problem} (in {model.source})")
 
     if not model.languages:
         raise fail("languages", "declare at least one language")
@@ -247,7 +247,7 @@ def _lang_key(language: str) -> str:
 
 
 def _validate_variable(
-    variable: VariableSpec, where: str, fail: Callable[[str, str], InvalidBotModelError]
+    variable: VariableSpec, where: str, fail: Callable[[str, str], BotModelError]
 ) -> None:
     for key, value, pattern in (
         ("label", variable.label, _LABEL),
@@ -300,8 +300,8 @@ class _Reader:
     def __init__(self, source: str) -> None:
         self.source = source
 
-    def fail(self, where: str, problem: str) -> InvalidBotModelError:
-        return InvalidBotModelError(f"{where}: {problem} (in {self.source})")
+    def fail(self, where: str, problem: str) -> BotModelError:
+        return BotModelError(f"{where}: {problem} (in {self.source})")
 
     def table(self, data: Any, where: str, known: Sequence[str]) -> Mapping[str, Any]:
         if not isinstance(data, Mapping):
@@ -411,21 +411,21 @@ def load_model(path: str | Path) -> BotModel:
     try:
         text = file.read_text("utf-8")
     except OSError as exc:
-        raise InvalidBotModelError(
+        raise BotModelError(
             f"cannot read the bot model {str(file)!r}: {exc.strerror or exc} "
             "(hint: pass the path of a botwebhook.toml or pyproject.toml)"
         ) from exc
     except UnicodeDecodeError as exc:
-        raise InvalidBotModelError(f"{str(file)!r} is not UTF-8 text") from exc
+        raise BotModelError(f"{str(file)!r} is not UTF-8 text") from exc
     tomllib = _toml()
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise InvalidBotModelError(f"{str(file)!r} is not valid TOML: {exc}") from exc
+        raise BotModelError(f"{str(file)!r} is not valid TOML: {exc}") from exc
     if file.name == "pyproject.toml":
         table = data.get("tool", {}).get("botwebhook")
         if table is None:
-            raise InvalidBotModelError(
+            raise BotModelError(
                 f"{str(file)!r} has no [tool.botwebhook] table "
                 "(hint: declare the bot's intents there, or in a botwebhook.toml)"
             )

@@ -143,7 +143,8 @@ class Report:
     and advice when a pattern points at one cause."""
 
     target: str
-    secret: str
+    #: The secret as reports show it (``2fb7…(40 chars)``), or "none".
+    redacted_secret: str
     seed: int
     exchanges: list[Exchange]
     ignored: frozenset[str] = frozenset()
@@ -205,7 +206,7 @@ def run_check(
     timeout: float = DEFAULT_TIMEOUT,
     ignore: Iterable[str] = (),
     passthrough: bool = False,
-    sign_requests: bool | None = None,
+    sign: bool | None = None,
     scenarios: Sequence[Scenario] | None = None,
     robustness: bool = False,
     workers: int = DEFAULT_WORKERS,
@@ -232,7 +233,7 @@ def run_check(
         )
     workers = check_workers(workers)
     timeout = check_timeout(timeout)
-    signing = target.platform_signs if sign_requests is None else sign_requests
+    signing = target.platform_signs if sign is None else sign
     started = time.perf_counter()
     if scenarios is None:
         secured = signing and bool(secret)
@@ -249,7 +250,7 @@ def run_check(
             target,
             scenario.payload or scenario.body,
             secret=secret,
-            sign_requests=signing,
+            sign=signing,
             signature=scenario.signature,
             timeout=timeout,
             expect=scenario.expect,
@@ -263,13 +264,13 @@ def run_check(
         one,
         workers=workers,
         keys=[s.payload.variant.intent or s.id if s.payload else s.id for s in scenarios],
-        failed=lambda exchange: exchange.delivery.error,
+        failed=lambda exchange: exchange.delivery.failure,
         keep_going=keep_going,
         on_result=None if on_exchange is None else lambda e: on_exchange(e, len(scenarios)),
     )
     report = Report(
         target=target.name,
-        secret=redact_secret(secret) if secret else "none",
+        redacted_secret=redact_secret(secret) if secret else "none",
         seed=seed,
         exchanges=run.results,
         ignored=ignored,
@@ -301,7 +302,7 @@ def _advice(
         return []
     advice = []
     if report.stopped:
-        first = contract[0].delivery.error
+        first = contract[0].delivery.failure
         if any(e.delivery.timed_out for e in contract):
             why = "each call is abandoned at the read timeout, as the platform gives up on it"
         elif not target.in_process:
@@ -309,7 +310,7 @@ def _advice(
         else:
             why = f"every call failed ({first})"
         return [f"{why}; pass --keep-going (keep_going=True) to send every scenario anyway"]
-    answered = [e for e in contract if e.delivery.error is None]
+    answered = [e for e in contract if e.delivery.failure is None]
     rejected = [e for e in contract if e.received is not None and rejected_signature(e.received)]
     if signing and len(rejected) == len(contract):
         how = (
@@ -335,7 +336,7 @@ def _advice(
             "or botwebhook.toml and pass --model FILE (see the README's 'Declare your bot')"
         )
     if target.in_process is False and not answered:
-        advice.append(f"no request reached {target.name}: {contract[0].delivery.error}")
+        advice.append(f"no request reached {target.name}: {contract[0].delivery.failure}")
     timed_out = [e for e in contract if e.delivery.timed_out]
     if timed_out and report.workers > 1 and len(timed_out) < len(contract):
         advice.append(

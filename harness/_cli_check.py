@@ -104,7 +104,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             timeout=args.timeout,
             ignore=ignore,
             passthrough=args.passthrough,
-            sign_requests=_sign_mode(args),
+            sign=_sign_mode(args),
             robustness="robustness" in (args.probe or ()),
             workers=args.workers,
             keep_going=args.keep_going,
@@ -143,16 +143,14 @@ def cmd_send(args: argparse.Namespace) -> int:
             text="plain",
         )
     with _opened_target(args) as (target, secret):
-        exchange = deliver(
-            target, body, secret=secret, sign_requests=_sign_mode(args), timeout=args.timeout
-        )
+        exchange = deliver(target, body, secret=secret, sign=_sign_mode(args), timeout=args.timeout)
     sent, got = exchange.sent, exchange.received
     print(f"> {sent.method} {sent.url}")
     for name, value in sent.headers.items():
         print(f"> {name}: {value}")
     print(f"> {_shown(sent.body)}")
-    if exchange.delivery.error:
-        print(f"< failed: {exchange.delivery.error}")
+    if exchange.delivery.failure:
+        print(f"< failed: {exchange.delivery.failure}")
     elif got is not None:
         print(f"< {got.status} ({got.elapsed * 1000:.1f} ms)")
         for name, value in got.headers.items():
@@ -196,7 +194,7 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
             database=None if args.no_database else DEFAULT_DATABASE,
             save_dir=DEFAULT_SAVE_DIR if args.save_dir is None else args.save_dir,
             passthrough=args.passthrough,
-            sign_requests=_sign_mode(args),
+            sign=_sign_mode(args),
             on_exchange=on_exchange,
         )
     print(report.render())

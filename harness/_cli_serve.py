@@ -95,7 +95,7 @@ def register(commands: Any) -> None:
     )  # fmt: skip
     add_secret_option(p)
     p.add_argument(
-        "--no-signature", action="store_true",
+        "--no-require-signature", "--no-signature", dest="no_signature", action="store_true",
         help="accept unsigned requests (plain-http endpoints are not signed); a wrong "
         "signature is still refused, and without a secret so is every signature",
     )  # fmt: skip

@@ -3,7 +3,7 @@
 Each model field declares, through :func:`jfield`, its JSON key and a codec
 that checks and converts the JSON value.  The field order of a dataclass is
 the key order on the wire.  Decoding is strict: unknown keys, missing
-required keys and wrong types raise the model's own :class:`ModelError`
+required keys and wrong types raise the model's own :class:`ProtocolError`
 subclass with the JSON path of the problem, so nothing a user passed is
 silently dropped or altered.
 """
@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, TypeVar
 
-from harness._errors import ModelError
+from harness._errors import ProtocolError
 
 __all__ = [
     "BOOL",
@@ -54,13 +54,13 @@ class Codec:
 
     expected = "a JSON value"
 
-    def decode(self, value: Any, path: str, error: type[ModelError]) -> Any:
+    def decode(self, value: Any, path: str, error: type[ProtocolError]) -> Any:
         return value
 
     def encode(self, value: Any) -> Any:
         return value
 
-    def fail(self, value: Any, path: str, error: type[ModelError]) -> ModelError:
+    def fail(self, value: Any, path: str, error: type[ProtocolError]) -> ProtocolError:
         return error(path, f"expected {self.expected}, got {json_type(value)} {value!r:.60}")
 
 
@@ -75,7 +75,7 @@ class Str(Codec):
         self.hint = hint
         self.expected = "a string"
 
-    def decode(self, value: Any, path: str, error: type[ModelError]) -> Any:
+    def decode(self, value: Any, path: str, error: type[ProtocolError]) -> Any:
         if not isinstance(value, str):
             raise self.fail(value, path, error)
         if self.max_length is not None and len(value) > self.max_length:
@@ -96,7 +96,7 @@ class Str(Codec):
 class _Bool(Codec):
     expected = "true or false"
 
-    def decode(self, value: Any, path: str, error: type[ModelError]) -> Any:
+    def decode(self, value: Any, path: str, error: type[ProtocolError]) -> Any:
         if not isinstance(value, bool):
             raise self.fail(value, path, error)
         return value
@@ -105,7 +105,7 @@ class _Bool(Codec):
 class _Int(Codec):
     expected = "an integer"
 
-    def decode(self, value: Any, path: str, error: type[ModelError]) -> Any:
+    def decode(self, value: Any, path: str, error: type[ProtocolError]) -> Any:
         if isinstance(value, bool) or not isinstance(value, int):
             raise self.fail(value, path, error)
         return value
@@ -116,7 +116,7 @@ class _Double(Codec):
 
     expected = "a number"
 
-    def decode(self, value: Any, path: str, error: type[ModelError]) -> Any:
+    def decode(self, value: Any, path: str, error: type[ProtocolError]) -> Any:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise self.fail(value, path, error)
         return float(value)
@@ -137,7 +137,7 @@ class ListOf(Codec):
         self.item = item
         self.expected = "an array"
 
-    def decode(self, value: Any, path: str, error: type[ModelError]) -> Any:
+    def decode(self, value: Any, path: str, error: type[ProtocolError]) -> Any:
         if not isinstance(value, list):
             raise self.fail(value, path, error)
         return [self.item.decode(v, f"{path}[{i}]", error) for i, v in enumerate(value)]
@@ -155,7 +155,7 @@ class MapOf(Codec):
         self.null_hint = null_hint
         self.expected = "an object"
 
-    def decode(self, value: Any, path: str, error: type[ModelError]) -> Any:
+    def decode(self, value: Any, path: str, error: type[ProtocolError]) -> Any:
         if not isinstance(value, dict):
             raise self.fail(value, path, error)
         out: dict[str, Any] = {}
@@ -180,7 +180,7 @@ class ModelOf(Codec):
         self.model = model
         self.expected = "an object"
 
-    def decode(self, value: Any, path: str, error: type[ModelError]) -> Any:
+    def decode(self, value: Any, path: str, error: type[ProtocolError]) -> Any:
         return self.model.from_json(value, path=path)
 
     def encode(self, value: Any) -> Any:
@@ -225,7 +225,7 @@ class JsonModel:
     """Mixin for frozen dataclasses that map one-to-one to a JSON object."""
 
     __slots__ = ()
-    _error: ClassVar[type[ModelError]] = ModelError
+    _error: ClassVar[type[ProtocolError]] = ProtocolError
     #: True for responses, where Gson reads ``"key": null`` as an absent key.
     _null_is_absent: ClassVar[bool] = False
     _specs_cache: ClassVar[dict[type, tuple[_FieldSpec, ...]]] = {}

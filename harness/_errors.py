@@ -29,7 +29,7 @@ class InvalidSecretError(BotWebhookValueError):
     """A webhook secret was empty or otherwise unusable."""
 
 
-class ModelError(BotWebhookValueError):
+class ProtocolError(BotWebhookValueError):
     """JSON that does not fit the protocol's model.
 
     ``path`` is a JSONPath-like location (``$.chatResult.score``) of the
@@ -46,11 +46,11 @@ class ModelError(BotWebhookValueError):
         super().__init__(message)
 
 
-class InvalidPayloadError(ModelError):
+class InvalidPayloadError(ProtocolError):
     """A webhook request body (platform -> endpoint) does not fit the protocol."""
 
 
-class InvalidResponseError(ModelError):
+class InvalidResponseError(ProtocolError):
     """A webhook response body (endpoint -> platform) does not fit the protocol."""
 
 

@@ -20,13 +20,14 @@ from harness._payload import Payload
 from harness._platform import (
     FAILED_DESERIALIZE,
     Answer,
-    Issue,
+    AnswerFinding,
     Outcome,
     outcome,
     platform_headers,
     read_answer,
 )
-from harness._signing import Secret, SecretLike, sign
+from harness._signing import Secret, SecretLike
+from harness._signing import sign as sign_body
 from harness._transport import (
     DEFAULT_TIMEOUT,
     Delivery,
@@ -134,8 +135,8 @@ class Exchange:
         """Request, response and outcome as a few readable lines."""
         lines = [f"POST {self.sent.url} ({len(self.sent.body)} bytes, {self.variant or 'raw'})"]
         got = self.received
-        if self.delivery.error:
-            lines.append(f"-> failed: {self.delivery.error}")
+        if self.delivery.failure:
+            lines.append(f"-> failed: {self.delivery.failure}")
         elif got is not None:
             body = got.body[:300].decode("utf-8", "replace")
             lines.append(f"-> {got.status} in {got.elapsed * 1000:.1f} ms: {body}")
@@ -169,7 +170,7 @@ def deliver(
     body: bytes | Payload,
     *,
     secret: SecretLike | None = None,
-    sign_requests: bool | None = None,
+    sign: bool | None = None,
     signature: str | None = None,
     timeout: float = DEFAULT_TIMEOUT,
     expect: Expect = "contract",
@@ -177,7 +178,7 @@ def deliver(
 ) -> Exchange:
     """Send one webhook call to ``target`` and check the answer.
 
-    ``sign_requests`` None signs https and in-process targets (as the platform
+    ``sign`` None signs https and in-process targets (as the platform
     signs only https URLs); ``signature`` overrides the computed header value
     (for probes).  ``secret`` None with signing on signs with a throw-away
     secret, so the handler's own verification can be seen to reject it.
@@ -194,10 +195,10 @@ def deliver(
         variant = body.variant.name
         passthrough = body.variant.shape == "P"
         body = body.body
-    signing = target.platform_signs if sign_requests is None else sign_requests
+    signing = target.platform_signs if sign is None else sign
     header = signature
     if header is None and signing and expect not in ("missing-signature", "malformed"):
-        header = sign(body, secret or "botwebhook-unknown-secret-0000000000000")
+        header = sign_body(body, secret or "botwebhook-unknown-secret-0000000000000")
     if expect == "missing-signature":
         header = None
     sent = Sent("POST", target.url, platform_headers(body, header), body)
@@ -207,8 +208,8 @@ def deliver(
     received = delivery.received
     answer = None
     failure = None
-    if delivery.error is not None:
-        failure = f"WebHook Execution Failed - {delivery.error}"
+    if delivery.failure is not None:
+        failure = f"WebHook Execution Failed - {delivery.failure}"
     elif received is not None and received.status != 200:
         failure = f"Webhook call failed (HTTP code {received.status})"
     elif received is not None and received.over_cap:
@@ -218,9 +219,9 @@ def deliver(
         if encoding not in (None, "", "identity"):
             answer = Answer(
                 failure=FAILED_DESERIALIZE,
-                issues=[
-                    Issue("BW103", "$", f"Content-Encoding {encoding}: the platform did not ask "
-                          "for it and does not decode it")
+                findings=[
+                    AnswerFinding("BW103", "$", f"Content-Encoding {encoding}: the platform did "
+                                  "not ask for it and does not decode it")
                 ],
             )  # fmt: skip
         else:
@@ -264,15 +265,15 @@ def check_exchange(exchange: Exchange) -> list[Finding]:
     out: list[tuple[str, str]] = []
     delivery, received = exchange.delivery, exchange.received
     expect = exchange.expect
-    if delivery.error is not None:
+    if delivery.failure is not None:
         code = "BW107" if delivery.hung else "BW105" if delivery.timed_out else "BW100"
-        out.append((code, f"WebHook Execution Failed - {delivery.error}"))
+        out.append((code, f"WebHook Execution Failed - {delivery.failure}"))
     for hop in delivery.hops:
         if not hop.startswith("307"):
             out.append(("BW106", f"redirect {hop}"))
     if delivery.refused_redirect:
         out.append(("BW106", f"redirect {delivery.refused_redirect}"))
-    if received is not None and delivery.error is None:
+    if received is not None and delivery.failure is None:
         status = received.status
         if expect == "contract":
             out.extend(_contract_status(exchange, received))
@@ -314,7 +315,7 @@ def _contract_status(exchange: Exchange, received: Received) -> list[tuple[str, 
     answer = exchange.answer
     if answer is None:
         return []
-    return [(issue.code, str(issue)) for issue in answer.issues]
+    return [(finding.code, str(finding)) for finding in answer.findings]
 
 
 def _megabytes(size: int) -> str:

@@ -39,7 +39,7 @@ from harness._transport import DEFAULT_TIMEOUT, Target, check_timeout
 if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy
 
-__all__ = ["DEFAULT_DATABASE", "DEFAULT_SAVE_DIR", "FuzzReport", "fuzz", "workspace"]
+__all__ = ["DEFAULT_DATABASE", "DEFAULT_SAVE_DIR", "FuzzFailure", "FuzzReport", "fuzz", "workspace"]
 
 #: Our folder in the working directory; it holds a ``.gitignore`` that ignores it
 #: all (as pytest's cache does), so nothing here is ever committed by accident.
@@ -94,7 +94,7 @@ def failure_key(exchange: Exchange) -> tuple[str, ...]:
 
 
 @dataclass
-class Failure:
+class FuzzFailure:
     """One distinct failure: the shrunk exchange, its phase, and the saved body."""
 
     exchange: Exchange
@@ -111,24 +111,21 @@ class FuzzReport:
     """The result of a fuzz run: every distinct failure, shrunk."""
 
     target: str
-    secret: str
+    #: The secret as reports show it (``2fb7…(40 chars)``), or "none".
+    redacted_secret: str
     seed: int | None
     examples: int
     elapsed: float
-    failures: list[Failure] = field(default_factory=list)
+    failures: list[FuzzFailure] = field(default_factory=list)
     #: Calls made in each phase.
     phases: dict[str, int] = field(default_factory=dict)
     #: Phases that stopped calling the target after too many timeouts.
     gave_up: list[str] = field(default_factory=list)
 
     @property
-    def failure(self) -> Exchange | None:
-        """The first failure's exchange (valid-payload failures come first)."""
-        return self.failures[0].exchange if self.failures else None
-
-    @property
-    def saved(self) -> Path | None:
-        return self.failures[0].saved if self.failures else None
+    def first_failure(self) -> FuzzFailure | None:
+        """The first failure (valid-payload failures come first), or None."""
+        return self.failures[0] if self.failures else None
 
     @property
     def ok(self) -> bool:
@@ -141,7 +138,7 @@ class FuzzReport:
         seed = self.seed if self.seed is not None else "random"
         phases = ", ".join(f"{count} {name}" for name, count in self.phases.items())
         head = (
-            f"botwebhook fuzz: {self.target} (secret {self.secret}, seed {seed}): "
+            f"botwebhook fuzz: {self.target} (secret {self.redacted_secret}, seed {seed}): "
             f"{self.examples} examples ({phases}) in {self.elapsed:.2f}s"
         )
         lines = [head]
@@ -161,7 +158,7 @@ class FuzzReport:
             lines += ["", *self._failure(number, failure)]
         return "\n".join(lines)
 
-    def _failure(self, number: int, failure: Failure) -> list[str]:
+    def _failure(self, number: int, failure: FuzzFailure) -> list[str]:
         exchange = failure.exchange
         lines = [f"{number}. FAILED in the {failure.phase} phase ({exchange.scenario}):"]
         for finding in exchange.findings:
@@ -232,7 +229,7 @@ def fuzz(
     database: str | Path | None = DEFAULT_DATABASE,
     save_dir: str | Path | None = None,
     passthrough: bool = False,
-    sign_requests: bool | None = None,
+    sign: bool | None = None,
     on_exchange: Callable[[Exchange, None], None] | None = None,
 ) -> FuzzReport:
     """Fuzz ``target`` with ``examples`` calls per phase; see the module docstring.
@@ -253,7 +250,7 @@ def fuzz(
             f"expected a positive int for examples, got {examples!r} (hint: calls per phase)"
         )
     timeout = check_timeout(timeout)
-    signing = target.platform_signs if sign_requests is None else sign_requests
+    signing = target.platform_signs if sign is None else sign
     kinds = ("passthrough",) if passthrough else ("intent",)
     valid: Any = bst.payloads(model=model, kinds=kinds, shapes=("A", "B")).map(
         lambda p: ("contract", p, None)
@@ -281,7 +278,7 @@ def fuzz(
         workspace(db)
     report = FuzzReport(
         target=target.name,
-        secret=redact_secret(secret) if secret else "none",
+        redacted_secret=redact_secret(secret) if secret else "none",
         seed=seed,
         examples=0,
         elapsed=0.0,
@@ -293,7 +290,7 @@ def fuzz(
             target,
             body,
             secret=secret,
-            sign_requests=signing,
+            sign=signing,
             signature=signature,
             timeout=timeout,
             expect=kind,
@@ -316,7 +313,7 @@ def fuzz(
         report.examples += calls
         if gave_up:
             report.gave_up.append(phase)
-        report.failures.extend(Failure(exchange, phase) for exchange in found)
+        report.failures.extend(FuzzFailure(exchange, phase) for exchange in found)
     report.elapsed = time.perf_counter() - started
     if report.failures and save_dir is not None:
         folder = workspace(Path(save_dir))

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from harness._errors import ModelError, describe, require_type
+from harness._errors import ProtocolError, describe, require_type
 
 __all__ = ["loads_strict"]
 
 
-def _no_duplicates(error: type[ModelError]) -> Any:
+def _no_duplicates(error: type[ProtocolError]) -> Any:
     def hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for key, value in pairs:
@@ -30,7 +30,7 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
-def loads_strict(data: bytes | bytearray | memoryview | str, error: type[ModelError]) -> Any:
+def loads_strict(data: bytes | bytearray | memoryview | str, error: type[ProtocolError]) -> Any:
     """Parse a JSON document, raising ``error`` (with a path) on anything doubtful."""
     require_type("data", data, (bytes, bytearray, memoryview, str), "pass the body's bytes")
     if isinstance(data, str):
@@ -51,7 +51,7 @@ def loads_strict(data: bytes | bytearray | memoryview | str, error: type[ModelEr
         return json.loads(
             text, object_pairs_hook=_no_duplicates(error), parse_constant=_no_constant
         )
-    except ModelError:
+    except ProtocolError:
         raise
     except ValueError as exc:
         line = getattr(exc, "lineno", None)

@@ -21,7 +21,7 @@ __all__ = [
     "JAVA_ACCEPT",
     "JERSEY_USER_AGENT",
     "Answer",
-    "Issue",
+    "AnswerFinding",
     "Outcome",
     "apply_context_update",
     "outcome",
@@ -61,8 +61,9 @@ def redirect_headers() -> dict[str, str]:
 
 
 @dataclass(frozen=True, slots=True)
-class Issue:
-    """Something about an answer: a finding code, the JSON path and what happened."""
+class AnswerFinding:
+    """A finding about an answer's body, found while reading it: its code, the JSON
+    path and what happened.  It becomes a :class:`~harness.Finding` of the exchange."""
 
     code: str
     path: str
@@ -75,11 +76,11 @@ class Issue:
 @dataclass
 class Answer:
     """A response body as the platform reads it: ``data`` (the bound response, with
-    dropped values removed) or ``failure`` (the platform's message), and ``issues``."""
+    dropped values removed) or ``failure`` (the platform's message), and ``findings``."""
 
     data: dict[str, Any] | None = None
     failure: str | None = None
-    issues: list[Issue] = field(default_factory=list)
+    findings: list[AnswerFinding] = field(default_factory=list)
 
 
 # -- the response type, as the platform binds it -------------------------------------
@@ -144,8 +145,8 @@ _JSON_KIND = {dict: "an object", list: "an array", str: "a string", bool: "a boo
 
 
 class _Fail(Exception):
-    def __init__(self, issue: Issue) -> None:
-        self.issue = issue
+    def __init__(self, finding: AnswerFinding) -> None:
+        self.finding = finding
 
 
 def _kind(value: Any) -> str:
@@ -158,11 +159,11 @@ def _kind(value: Any) -> str:
 
 class _Binder:
     def __init__(self, duplicates: list[str]) -> None:
-        self.issues: list[Issue] = []
+        self.findings: list[AnswerFinding] = []
         self.duplicates = set(duplicates)
 
-    def issue(self, code: str, path: str, message: str) -> None:
-        self.issues.append(Issue(code, path, message))
+    def finding(self, code: str, path: str, message: str) -> None:
+        self.findings.append(AnswerFinding(code, path, message))
 
     def bind(self, value: Any, spec: Any, path: str) -> Any:
         if value is None:
@@ -171,7 +172,7 @@ class _Binder:
             return self.obj(value, spec, path)
         if isinstance(spec, list):
             if not isinstance(value, list):
-                raise _Fail(Issue("BW104", path, f"expected an array, got {_kind(value)}"))
+                raise _Fail(AnswerFinding("BW104", path, f"expected an array, got {_kind(value)}"))
             return [self.bind(v, spec[0], f"{path}[{i}]") for i, v in enumerate(value)]
         if isinstance(spec, tuple):
             return self.map(value, spec[1], path)
@@ -179,28 +180,28 @@ class _Binder:
 
     def obj(self, value: Any, spec: dict[str, Any], path: str) -> dict[str, Any]:
         if not isinstance(value, dict):
-            raise _Fail(Issue("BW104", path, f"expected an object, got {_kind(value)}"))
+            raise _Fail(AnswerFinding("BW104", path, f"expected an object, got {_kind(value)}"))
         out: dict[str, Any] = {}
         for key, item in value.items():
             where = f"{path}.{key}"
             if key not in spec:
                 close = difflib.get_close_matches(key, list(spec), n=1)
                 guess = f" (did you mean {close[0]!r}?)" if close else ""
-                self.issue("BW206", where, f"unknown key {key!r} is ignored{guess}")
+                self.finding("BW206", where, f"unknown key {key!r} is ignored{guess}")
                 continue
             bound = self.bind(item, spec[key], where)
             if bound is not None:
                 out[key] = bound
         if spec is _QUICK_REPLY and "content_type" not in value:
-            self.issue("BW203", f"{path}.content_type", "missing: the quick reply is dropped")
+            self.finding("BW203", f"{path}.content_type", "missing: the quick reply is dropped")
         return out
 
     def map(self, value: Any, spec: dict[str, Any], path: str) -> dict[str, Any]:
         if not isinstance(value, dict):
-            raise _Fail(Issue("BW104", path, f"expected an object, got {_kind(value)}"))
+            raise _Fail(AnswerFinding("BW104", path, f"expected an object, got {_kind(value)}"))
         dup = next((d for d in self.duplicates if d.rsplit(".", 1)[0] == path), None)
         if dup is not None:
-            raise _Fail(Issue("BW104", dup, "duplicate key in a map: Gson refuses it"))
+            raise _Fail(AnswerFinding("BW104", dup, "duplicate key in a map: Gson refuses it"))
         return {key: self.bind(item, spec, f"{path}.{key}") for key, item in value.items()}
 
     def scalar(self, value: Any, spec: str, path: str) -> Any:
@@ -211,7 +212,7 @@ class _Binder:
                 return value
             if isinstance(value, bool | int | float):
                 text = json.dumps(value)
-                self.issue("BW205", path, f"{_kind(value)} {text} is coerced to a string")
+                self.finding("BW205", path, f"{_kind(value)} {text} is coerced to a string")
                 return text
         elif spec in (_INT, _DOUBLE):
             number = value
@@ -221,7 +222,7 @@ class _Binder:
                 except ValueError:
                     number = None
                 else:
-                    self.issue("BW205", path, f"the string {value!r} is coerced to a number")
+                    self.finding("BW205", path, f"the string {value!r} is coerced to a number")
             if spec == _INT and isinstance(number, float) and number.is_integer():
                 number = int(number)
             ok = isinstance(number, int if spec == _INT else int | float)
@@ -230,17 +231,17 @@ class _Binder:
         elif spec == _BOOL and isinstance(value, bool):
             return value
         expected = {_STR: "a string", _INT: "an integer", _DOUBLE: "a number", _BOOL: "a boolean"}
-        raise _Fail(Issue("BW104", path, f"expected {expected[spec]}, got {_kind(value)}"))
+        raise _Fail(AnswerFinding("BW104", path, f"expected {expected[spec]}, got {_kind(value)}"))
 
     def enum(self, value: Any, name: str, path: str) -> Any:
         if isinstance(value, dict | list):
-            raise _Fail(Issue("BW104", path, f"expected a string, got {_kind(value)}"))
+            raise _Fail(AnswerFinding("BW104", path, f"expected a string, got {_kind(value)}"))
         allowed = _ENUMS[name]
         if isinstance(value, str) and value in allowed:
             return value
         code = "BW203" if name == "content_type" else "BW204"
         shown = json.dumps(value, ensure_ascii=False)
-        self.issue(code, path, f"{shown} is not one of {', '.join(allowed)}: dropped")
+        self.finding(code, path, f"{shown} is not one of {', '.join(allowed)}: dropped")
         return None
 
 
@@ -254,22 +255,28 @@ def read_answer(body: bytes, content_type: str | None = None, *, passthrough: bo
     except (LookupError, UnicodeDecodeError):
         text = body.decode("utf-8", errors="replace")
     if not text.strip():
-        return Answer(failure=FAILED_DESERIALIZE, issues=[Issue("BW102", "$", "empty body")])
+        return Answer(
+            failure=FAILED_DESERIALIZE, findings=[AnswerFinding("BW102", "$", "empty body")]
+        )
     result = read(text)
     if result.error is not None:
         problem = f"not JSON the platform can read: {result.error}"
-        return Answer(failure=FAILED_DESERIALIZE, issues=[Issue("BW103", "$", problem)])
+        return Answer(failure=FAILED_DESERIALIZE, findings=[AnswerFinding("BW103", "$", problem)])
     if result.value is None:
-        return Answer(failure=FAILED_DESERIALIZE, issues=[Issue("BW102", "$", "the body is null")])
+        return Answer(
+            failure=FAILED_DESERIALIZE, findings=[AnswerFinding("BW102", "$", "the body is null")]
+        )
     if not isinstance(result.value, dict):
         problem = f"the body is {_kind(result.value)}, not an object"
-        return Answer(failure=FAILED_DESERIALIZE, issues=[Issue("BW103", "$", problem)])
-    issues = [Issue("BW205", "$", f"needs lenient parsing: {what}") for what in result.lenient]
+        return Answer(failure=FAILED_DESERIALIZE, findings=[AnswerFinding("BW103", "$", problem)])
+    findings = [
+        AnswerFinding("BW205", "$", f"needs lenient parsing: {what}") for what in result.lenient
+    ]
     binder = _Binder(result.duplicates)
     context = result.value.get("context")
     if isinstance(context, dict) and context and not set(context) & set(_CONTEXT):
-        issues.append(
-            Issue(
+        findings.append(
+            AnswerFinding(
                 "BW201",
                 "$.context",
                 f"flat map {json.dumps(context, ensure_ascii=False)[:80]} is ignored "
@@ -280,35 +287,37 @@ def read_answer(body: bytes, content_type: str | None = None, *, passthrough: bo
     try:
         data = binder.obj(result.value, _RESPONSE, "$")
     except _Fail as failed:
-        issues.extend(binder.issues)
-        issues.append(failed.issue)
-        return Answer(failure=FAILED_DESERIALIZE, issues=issues)
-    issues.extend(binder.issues)
-    issues.extend(_ignored(data, passthrough))
-    issues.extend(_long_texts(data))
-    return Answer(data=data, issues=issues)
+        findings.extend(binder.findings)
+        findings.append(failed.finding)
+        return Answer(failure=FAILED_DESERIALIZE, findings=findings)
+    findings.extend(binder.findings)
+    findings.extend(_ignored(data, passthrough))
+    findings.extend(_long_texts(data))
+    return Answer(data=data, findings=findings)
 
 
-def _ignored(data: Mapping[str, Any], passthrough: bool) -> list[Issue]:
+def _ignored(data: Mapping[str, Any], passthrough: bool) -> list[AnswerFinding]:
     out = []
     if "webhook_token" in data:
-        out.append(Issue("BW207", "$.webhook_token", "only read by the callback API"))
+        out.append(AnswerFinding("BW207", "$.webhook_token", "only read by the callback API"))
     context = data.get("context")
     if isinstance(context, dict):
         if passthrough:
-            out.append(Issue("BW207", "$.context", "passthrough calls ignore context updates"))
+            out.append(
+                AnswerFinding("BW207", "$.context", "passthrough calls ignore context updates")
+            )
         if "intent_score" in context:
-            out.append(Issue("BW207", "$.context.intent_score", "ignored by the platform"))
+            out.append(AnswerFinding("BW207", "$.context.intent_score", "ignored by the platform"))
         for name, variable in (context.get("variables") or {}).items():
             if isinstance(variable, dict) and "lifespan_turns" in variable:
                 out.append(
-                    Issue("BW207", f"$.context.variables.{name}.lifespan_turns",
+                    AnswerFinding("BW207", f"$.context.variables.{name}.lifespan_turns",
                           "ignored: a variable set by a webhook never expires")
                 )  # fmt: skip
     return out
 
 
-def _long_texts(data: Mapping[str, Any]) -> list[Issue]:
+def _long_texts(data: Mapping[str, Any]) -> list[AnswerFinding]:
     texts = [("$.text", data.get("text"))]
     if isinstance(data.get("facebook"), dict):
         texts.append(("$.facebook.text", data["facebook"].get("text")))
@@ -316,7 +325,7 @@ def _long_texts(data: Mapping[str, Any]) -> list[Issue]:
         if isinstance(node, dict):
             texts.append((f"$.facebook_multi[{i}].text", node.get("text")))
     return [
-        Issue("BW202", path, f"{len(text)} characters; Facebook shows the first 640")
+        AnswerFinding("BW202", path, f"{len(text)} characters; Facebook shows the first 640")
         for path, text in texts
         if isinstance(text, str) and len(text) > FACEBOOK_TEXT_LIMIT
     ]

@@ -28,7 +28,9 @@ class RecordedCall:
     url: str
     headers: dict[str, str]
     body: bytes
-    signature: str
+    #: The signature's verdict against the configured secret: ``valid``, ``missing``,
+    #: ``invalid: <why>`` or ``unchecked`` (no secret).
+    verdict: str
     status: int
     response_headers: dict[str, str]
     response_body: bytes
@@ -43,11 +45,11 @@ class RecordedCall:
 
     @property
     def signed_correctly(self) -> bool:
-        return self.signature == "valid"
+        return self.verdict == "valid"
 
     def describe(self) -> str:
         excerpt = self.body[:160].decode("utf-8", "replace")
-        return f"{self.method} {self.url} [{self.signature}] -> {self.status}: {excerpt}" + (
+        return f"{self.method} {self.url} [{self.verdict}] -> {self.status}: {excerpt}" + (
             "…" if len(self.body) > 160 else ""
         )
 
@@ -59,7 +61,7 @@ def _payload(body: bytes) -> Any:
         return None
 
 
-def verdict(body: bytes, header: str | None, secret: SecretLike | None) -> str:
+def signature_verdict(body: bytes, header: str | None, secret: SecretLike | None) -> str:
     """``valid``, ``missing``, ``invalid: <why>`` or ``unchecked`` (no secret)."""
     if not secret:
         return "unchecked"
@@ -98,7 +100,7 @@ def record(
         url=url,
         headers=dict(headers),
         body=body,
-        signature=verdict(body, header, secret),
+        verdict=signature_verdict(body, header, secret),
         status=status,
         response_headers=dict(response_headers),
         response_body=response_body,
@@ -180,7 +182,7 @@ class CallLog:
         calls = self.calls
         if not calls:
             raise AssertionError("no webhook call was received, so none was signed")
-        if all(c.signature == "unchecked" for c in calls):
+        if all(c.verdict == "unchecked" for c in calls):
             raise AssertionError(
                 "no secret is configured, so signatures cannot be checked "
                 "(hint: give the mock the bot's secret)"

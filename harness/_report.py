@@ -28,7 +28,10 @@ def summary_line(report: Report) -> str:
 
 def render_text(report: Report, *, verbose: bool = False) -> str:
     """Findings grouped by code, each with evidence, hint and a reproduce command."""
-    lines = [f"botwebhook check: {report.target} (secret {report.secret}, seed {report.seed})", ""]
+    lines = [
+        f"botwebhook check: {report.target} (secret {report.redacted_secret}, seed {report.seed})",
+        "",
+    ]
     if report.stopped:
         lines += [f"stopped early: {report.stopped}", ""]
     if report.interrupted:
@@ -74,7 +77,7 @@ def render_text(report: Report, *, verbose: bool = False) -> str:
 def render_json(report: Report) -> str:
     data: dict[str, Any] = {
         "target": report.target,
-        "secret": report.secret,
+        "secret": report.redacted_secret,
         "seed": report.seed,
         "summary": {
             "requests": len(report.exchanges),
@@ -95,7 +98,7 @@ def render_json(report: Report) -> str:
                 "id": e.scenario,
                 "variant": e.variant,
                 "status": e.received.status if e.received else None,
-                "error": e.delivery.error,
+                "failure": e.delivery.failure,
                 "outcome": e.outcome.describe(),
                 "codes": [f.code for f in e.findings if f.code not in report.ignored],
                 "output": e.output,

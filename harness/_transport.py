@@ -87,11 +87,11 @@ class Received:
 @dataclass
 class Delivery:
     """One delivery: the first request, the final response (or the transport
-    ``error`` in the platform's words), and every redirect hop taken or refused."""
+    ``failure`` in the platform's words), and every redirect hop taken or refused."""
 
     sent: Sent
     received: Received | None = None
-    error: str | None = None
+    failure: str | None = None
     timed_out: bool = False
     #: The answer never finished within the call's overall deadline.
     hung: bool = False
@@ -321,7 +321,7 @@ def deliver_raw(target: Target, sent: Sent, timeout: float) -> Delivery:
                 method, body, headers = "GET", b"", redirect_headers()
             url = new_url
     except _TransportFailure as failure:
-        delivery.error = str(failure)
+        delivery.failure = str(failure)
         delivery.timed_out = failure.timed_out
         delivery.hung = failure.hung
         delivery.output += failure.output

@@ -128,7 +128,7 @@ class BotWebhookClient:
             self.target,
             payload,
             secret=self.secret,
-            sign_requests=sign,
+            sign=sign,
             signature=signature,
             timeout=self.timeout,
         )

@@ -8,8 +8,8 @@ import pytest
 
 from harness import (
     BotModel,
+    BotModelError,
     IntentSpec,
-    InvalidBotModelError,
     VariableSpec,
     builtin_model,
     find_model,
@@ -109,7 +109,7 @@ def test_find_model_none_without_declaration(tmp_path: Path) -> None:
 def test_pyproject_without_table_is_an_error_when_named(tmp_path: Path) -> None:
     path = tmp_path / "pyproject.toml"
     path.write_text('[project]\nname = "x"\n')
-    with pytest.raises(InvalidBotModelError, match=r"no \[tool.botwebhook\] table"):
+    with pytest.raises(BotModelError, match=r"no \[tool.botwebhook\] table"):
         load_model(path)
 
 
@@ -231,31 +231,31 @@ def test_pyproject_without_table_is_an_error_when_named(tmp_path: Path) -> None:
     ],
 )
 def test_invalid_models_name_the_key(data: dict[str, object], message: str) -> None:
-    with pytest.raises(InvalidBotModelError) as info:
+    with pytest.raises(BotModelError) as info:
         BotModel.from_dict(data, source="bot.toml")
     assert message in str(info.value)
     assert "(in bot.toml)" in str(info.value)
 
 
 def test_python_models_are_validated_too() -> None:
-    with pytest.raises(InvalidBotModelError, match=r"intents\[0\].variables\[0\].max_prompts"):
+    with pytest.raises(BotModelError, match=r"intents\[0\].variables\[0\].max_prompts"):
         BotModel((IntentSpec("a", variables=(VariableSpec("c", "sys.number", max_prompts=0),)),))
 
 
 def test_unreadable_and_invalid_toml(tmp_path: Path) -> None:
-    with pytest.raises(InvalidBotModelError, match="cannot read the bot model"):
+    with pytest.raises(BotModelError, match="cannot read the bot model"):
         load_model(tmp_path / "missing.toml")
     bad = tmp_path / "bad.toml"
     bad.write_text("[[intents]\n")
-    with pytest.raises(InvalidBotModelError, match="is not valid TOML"):
+    with pytest.raises(BotModelError, match="is not valid TOML"):
         load_model(bad)
 
 
 def test_unknown_intent_and_variable_suggest() -> None:
     model = builtin_model()
-    with pytest.raises(InvalidBotModelError, match="did you mean 'colour'"):
+    with pytest.raises(BotModelError, match="did you mean 'colour'"):
         model.intent("color")
-    with pytest.raises(InvalidBotModelError, match=r"its variables: colour"):
+    with pytest.raises(BotModelError, match=r"its variables: colour"):
         model.intent("colour").variable("color")
 
 

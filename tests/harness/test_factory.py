@@ -300,13 +300,13 @@ def test_impossible_options_are_errors(options: dict[str, Any], message: str) ->
 
 
 def test_bad_arguments() -> None:
-    from harness import BotWebhookError, InvalidBotModelError
+    from harness import BotModelError, BotWebhookError
 
     with pytest.raises(BotWebhookError, match="for seed"):
         PayloadFactory(seed="1")  # type: ignore[arg-type]
     with pytest.raises(BotWebhookError, match="expected a BotModel for model"):
         PayloadFactory({"intents": []})  # type: ignore[arg-type]
-    with pytest.raises(InvalidBotModelError, match="did you mean 'colour'"):
+    with pytest.raises(BotModelError, match="did you mean 'colour'"):
         build_payload(intent="colur")
     with pytest.raises(BotWebhookError, match=r"values\['colour'\]"):
         build_payload(intent="colour", values={"colour": 3})

@@ -50,9 +50,9 @@ def test_records_exact_bytes_verdicts_and_outcomes() -> None:
     first, wrong, missing = mock.calls
     assert first.body == body
     assert first.headers["X-Hub-Signature"] == sign(body, SECRET)
-    assert first.signature == "valid"
-    assert wrong.signature == "invalid: digest does not match the body and secret"
-    assert missing.signature == "missing"
+    assert first.verdict == "valid"
+    assert wrong.verdict == "invalid: digest does not match the body and secret"
+    assert missing.verdict == "missing"
     assert first.status == 200
     assert wrong.status == 401
     assert first.outcome is not None
@@ -105,7 +105,7 @@ def test_signatures_cannot_be_checked_without_a_secret() -> None:
     with WebhookMock() as mock:
         mock.add(HOOK)
         post(HOOK, load_fixture("colour_shape_a"), None)
-    assert mock.last.signature == "unchecked"
+    assert mock.last.verdict == "unchecked"
     with pytest.raises(AssertionError, match="no secret is configured"):
         mock.assert_all_signed()
 
@@ -162,8 +162,8 @@ def test_live_server_over_http_with_any_client() -> None:
         assert post(server.url + "path?x=1", body, None).status_code == 401
     first, second = server.calls
     assert first.body == body
-    assert first.signature == "valid"
-    assert second.signature == "missing"
+    assert first.verdict == "valid"
+    assert second.verdict == "missing"
     assert second.url.endswith("/path?x=1")
     server.reset()
     server.assert_not_called()

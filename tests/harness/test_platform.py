@@ -67,7 +67,7 @@ def test_lenient_reader_refuses_what_gson_refuses(text: str, error: str) -> None
 
 
 def codes(body: bytes, passthrough: bool = False) -> list[str]:
-    return [i.code for i in read_answer(body, passthrough=passthrough).issues]
+    return [i.code for i in read_answer(body, passthrough=passthrough).findings]
 
 
 @pytest.mark.parametrize(
@@ -123,15 +123,15 @@ def codes(body: bytes, passthrough: bool = False) -> list[str]:
 )
 def test_answer_reading(body: bytes, expected: list[str], failed: bool) -> None:
     answer = read_answer(body, passthrough=False)
-    assert [i.code for i in answer.issues] == expected
+    assert [i.code for i in answer.findings] == expected
     assert (answer.failure is not None) == failed
     if failed:
         assert answer.failure == "Failed to deserialize webhook response JSON"
 
 
 def test_unknown_key_suggests_the_known_one() -> None:
-    (issue,) = read_answer(b'{"facebok":{}}', passthrough=False).issues
-    assert "did you mean 'facebook'" in issue.message
+    (finding,) = read_answer(b'{"facebok":{}}', passthrough=False).findings
+    assert "did you mean 'facebook'" in finding.message
 
 
 def test_context_is_ignored_on_passthrough() -> None:

@@ -163,9 +163,9 @@ def test_from_bytes_rejects_non_bytes_with_a_hint() -> None:
 
 
 def test_errors_are_in_one_tree() -> None:
-    assert issubclass(InvalidPayloadError, harness.ModelError)
+    assert issubclass(InvalidPayloadError, harness.ProtocolError)
     assert issubclass(InvalidPayloadError, ValueError)
-    assert issubclass(harness.ModelError, harness.BotWebhookError)
+    assert issubclass(harness.ProtocolError, harness.BotWebhookError)
     assert issubclass(harness.BotWebhookTypeError, TypeError)
 
 

@@ -36,8 +36,8 @@ def run(app: Any, **kw: Any) -> Any:
 
 
 def shrunk(report: Any) -> Any:
-    assert report.failure is not None, report.render()
-    return json.loads(report.failure.sent.body)
+    assert report.first_failure is not None, report.render()
+    return json.loads(report.first_failure.exchange.sent.body)
 
 
 def test_reference_handler_survives() -> None:
@@ -85,9 +85,9 @@ def test_same_seed_same_run() -> None:
     flaky = planted(lambda p: p.get("language") == "IT")
     first = run(flaky, examples=300, seed=11)
     second = run(flaky, examples=300, seed=11)
-    assert first.failure is not None
-    assert second.failure is not None
-    assert first.failure.sent.body == second.failure.sent.body
+    assert first.first_failure is not None
+    assert second.first_failure is not None
+    assert first.first_failure.exchange.sent.body == second.first_failure.exchange.sent.body
     assert first.examples == second.examples
 
 
@@ -100,13 +100,13 @@ def test_database_replays_a_found_failure_first(tmp_path: Path) -> None:
 
     it = planted(noting)
     found = fuzz(load_target(it), secret=SECRET, examples=300, database=tmp_path / "db")
-    assert found.failure is not None
+    assert found.first_failure is not None
     received.clear()
     again = fuzz(load_target(it), secret=SECRET, examples=300, database=tmp_path / "db")
-    assert again.failure is not None
-    assert again.failure.sent.body == found.failure.sent.body
+    assert again.first_failure is not None
+    assert again.first_failure.exchange.sent.body == found.first_failure.exchange.sent.body
     # replayed before any new example: the very first call of the run
-    assert received[0] == json.dumps(json.loads(found.failure.sent.body)).encode()
+    assert received[0] == json.dumps(json.loads(found.first_failure.exchange.sent.body)).encode()
 
 
 def test_signature_and_malformed_properties() -> None:
@@ -135,8 +135,9 @@ def test_report_saves_the_body_and_shows_a_reproducer(tmp_path: Path) -> None:
     assert report.exit_code() == 1
     assert "BW401 error" in text
     assert "KeyError: 'value'" in text
-    assert report.saved is not None
-    assert report.saved.read_bytes() == report.failure.sent.body
+    assert report.first_failure is not None
+    assert report.first_failure.saved is not None
+    assert report.first_failure.saved.read_bytes() == report.first_failure.exchange.sent.body
     assert "reproduce with:" in text
     assert SECRET not in text
     with pytest.raises(AssertionError, match="BW401"):
@@ -194,8 +195,8 @@ def test_a_malformed_failure_never_hides_a_crash_on_a_valid_payload() -> None:
     assert "valid" in phases, report.render()
     assert "attacker" in phases, report.render()
     assert phases == sorted(phases, key=["valid", "attacker"].index)  # valid ones first
-    assert report.failure is report.failures[0].exchange
-    assert report.failure.expect == "contract"
+    assert report.first_failure is report.failures[0]
+    assert report.first_failure.exchange.expect == "contract"
 
 
 def test_a_shrunk_malformed_body_is_minimal_and_the_report_is_bounded() -> None:
@@ -231,9 +232,9 @@ def test_the_saved_body_never_follows_a_symlink(tmp_path: Path) -> None:
         database=None,
         save_dir=folder,
     )
-    assert report.saved == folder / "fuzz-BW402-1.body"
-    assert not report.saved.is_symlink()
-    assert report.saved.read_bytes() == report.failure.sent.body  # type: ignore[union-attr]
+    assert report.first_failure.saved == folder / "fuzz-BW402-1.body"
+    assert not report.first_failure.saved.is_symlink()
+    assert report.first_failure.saved.read_bytes() == report.first_failure.exchange.sent.body  # type: ignore[union-attr]
     assert outside.read_text() == "keep me"
 
 
@@ -256,7 +257,8 @@ def test_the_default_save_folder_ignores_itself(
     report = fuzz(
         load_target(H.PARSES_FIRST), secret=SECRET, examples=50, seed=4, save_dir=DEFAULT_SAVE_DIR
     )
-    assert report.saved is not None
-    assert report.saved.parent == DEFAULT_SAVE_DIR
+    assert report.first_failure is not None
+    assert report.first_failure.saved is not None
+    assert report.first_failure.saved.parent == DEFAULT_SAVE_DIR
     assert (tmp_path / ".botwebhook" / ".gitignore").read_text().splitlines()[-1] == "*"
     assert not any(p.name.startswith("botwebhook-fuzz") for p in tmp_path.iterdir())

@@ -59,7 +59,7 @@ def test_responses_are_schema_valid_and_finding_free(response: WebhookResponse) 
     assert not list(RESPONSE.iter_errors(json.loads(body)))
     answer = read_answer(body, passthrough=False)
     assert answer.failure is None
-    assert [i.code for i in answer.issues] == []
+    assert [i.code for i in answer.findings] == []
     assert WebhookResponse.from_bytes(body) == response
 
 
