@@ -31,7 +31,7 @@ SCHEMATHESIS_RUN = textwrap.dedent(
     import schemathesis
     from hypothesis import HealthCheck, given, settings
     from schemathesis.checks import not_a_server_error
-    from harness import load_schema
+    from harness.protocol import load_schema
     from harness.reference import make_app
 
     examples = int(sys.argv[1])
@@ -84,8 +84,7 @@ def bench_venv() -> Path:
 
 
 def ours(examples: int) -> tuple[int, float]:
-    from harness import generate_secret, load_target
-    from harness._fuzz import fuzz
+    from harness import fuzz, generate_secret, load_target
     from harness.reference import make_app
 
     secret = generate_secret()

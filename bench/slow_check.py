@@ -18,7 +18,8 @@ import sys
 import time
 from typing import Any
 
-from harness import LiveWebhookServer, build_matrix, generate_secret, load_target, run_check
+from harness import LiveWebhookServer, generate_secret, load_target, run_check
+from harness.checks import build_matrix
 from harness.reference import make_app
 
 _SLACK = 3.0  # seconds: the fast half of the calls, start-up, the last abandoned calls

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import difflib
 import re
-import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +33,7 @@ from harness._errors import BotWebhookValueError
 from harness._langdata import PLACEHOLDER
 from harness._regexgen import RegexGenerator, UnsupportedRegexError
 from harness._request import LANGUAGES
+from harness._toml import SETTINGS_KEYS, toml_module
 
 __all__ = [
     "SYSTEM_ENTITIES",
@@ -63,7 +63,6 @@ _LABEL = re.compile(r"[a-zA-Z0-9_.-]+")
 
 
 #: Keys of ``[tool.botwebhook]`` that configure the pytest plugin, not the model.
-SETTINGS_KEYS = ("target", "secret", "seed", "timeout")
 
 
 class BotModelError(BotWebhookValueError):
@@ -395,15 +394,6 @@ class _Reader:
         )
 
 
-def _toml() -> Any:
-    """``tomllib``, or its backport ``tomli`` on Python 3.10 (imported on use)."""
-    if sys.version_info >= (3, 11):  # pragma: no cover - version dependent
-        import tomllib
-    else:  # pragma: no cover - Python 3.10
-        import tomli as tomllib
-    return tomllib
-
-
 def load_model(path: str | Path) -> BotModel:
     """Read a model from ``pyproject.toml`` (its ``[tool.botwebhook]`` table) or from
     any other TOML file (``botwebhook.toml``: the same keys at top level)."""
@@ -417,7 +407,7 @@ def load_model(path: str | Path) -> BotModel:
         ) from exc
     except UnicodeDecodeError as exc:
         raise BotModelError(f"{str(file)!r} is not UTF-8 text") from exc
-    tomllib = _toml()
+    tomllib = toml_module()
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -443,7 +433,7 @@ def find_model(directory: str | Path = ".") -> BotModel | None:
         return load_model(standalone)
     pyproject = folder / "pyproject.toml"
     if pyproject.is_file():
-        tomllib = _toml()
+        tomllib = toml_module()
         try:
             data = tomllib.loads(pyproject.read_text("utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError):

@@ -58,6 +58,10 @@ class SerializationError(BotWebhookValueError):
     """A value cannot be written the way the platform's Gson writer would."""
 
 
+class PayloadOptionError(BotWebhookValueError):
+    """An option of the payload factory that cannot be honoured."""
+
+
 class UnknownFixtureError(BotWebhookError, LookupError):
     """No canonical fixture has the requested name."""
 

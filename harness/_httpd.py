@@ -108,8 +108,10 @@ class HardenedServer(ThreadedWSGIServer):
         ssl_context: ssl.SSLContext | None = None,
         max_connections: int = MAX_CONNECTIONS,
         handshake_timeout: float = HANDSHAKE_TIMEOUT,
+        read_timeout: float = READ_TIMEOUT,
     ) -> None:
-        super().__init__(host, port, _CloseAfterRefusal(app), _Handler)
+        handler = type("Handler", (_Handler,), {"timeout": read_timeout})
+        super().__init__(host, port, _CloseAfterRefusal(app), handler)
         # Set after the listening socket exists, so that it is not wrapped: each
         # accepted connection is wrapped on its own thread (finish_request).
         self.ssl_context = ssl_context
@@ -164,10 +166,21 @@ def make_hardened_server(
     *,
     certificate: tuple[str, str] | None = None,
     max_connections: int = MAX_CONNECTIONS,
+    handshake_timeout: float = HANDSHAKE_TIMEOUT,
+    read_timeout: float = READ_TIMEOUT,
 ) -> HardenedServer:
-    """A :class:`HardenedServer`, over TLS with ``certificate`` (cert, key paths)."""
+    """A :class:`HardenedServer` for ``app`` on ``host``:``port`` (0: a free one), over
+    TLS with ``certificate`` (the paths of a PEM certificate and key)."""
     context = None
     if certificate is not None:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(*certificate)
-    return HardenedServer(host, port, app, ssl_context=context, max_connections=max_connections)
+    return HardenedServer(
+        host,
+        port,
+        app,
+        ssl_context=context,
+        max_connections=max_connections,
+        handshake_timeout=handshake_timeout,
+        read_timeout=read_timeout,
+    )

@@ -9,7 +9,7 @@ from typing import Any
 
 from harness import _langdata as L
 from harness._botmodel import VariableSpec
-from harness._errors import BotWebhookValueError
+from harness._errors import PayloadOptionError
 from harness._gson import java_hash_order
 from harness._payload import TextVariant
 from harness._provider import BotWebhookProvider
@@ -25,10 +25,6 @@ __all__ = [
 
 #: The platform's limit on a user query.
 MAX_QUERY = 1024
-
-
-class PayloadOptionError(BotWebhookValueError):
-    """An option of the payload factory that cannot be honoured."""
 
 
 @lru_cache(maxsize=1024)

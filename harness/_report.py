@@ -75,6 +75,8 @@ def render_text(report: Report, *, verbose: bool = False) -> str:
 
 
 def render_json(report: Report) -> str:
+    """The report as JSON: a summary, the advice and notes, every finding, and one
+    entry per scenario (status, failure, outcome, codes and the handler's output)."""
     data: dict[str, Any] = {
         "target": report.target,
         "secret": report.redacted_secret,

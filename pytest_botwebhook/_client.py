@@ -7,21 +7,20 @@ from typing import Any
 
 from harness import (
     BotModel,
+    BotWebhookError,
     Exchange,
+    FuzzReport,
     Payload,
     PayloadFactory,
     Report,
-    Scenario,
     Target,
     deliver,
     load_target,
     run_check,
 )
-from harness._errors import BotWebhookError
-from harness._fuzz import DEFAULT_DATABASE, FuzzReport
-from harness._request import WebhookRequest
-from harness._runner import DEFAULT_WORKERS
-from harness._transport import DEFAULT_TIMEOUT
+from harness.checks import DEFAULT_DATABASE, DEFAULT_WORKERS, Scenario
+from harness.platform import DEFAULT_TIMEOUT
+from harness.protocol import WebhookRequest
 
 __all__ = ["BotWebhookClient", "PayloadBuilder"]
 
@@ -193,7 +192,7 @@ class BotWebhookClient:
     ) -> FuzzReport:
         """Fuzz the target with Hypothesis (as ``botwebhook fuzz``); ``.assert_ok()``
         on the result fails the test with the shrunk call and a curl reproducer."""
-        from harness._fuzz import fuzz
+        from harness import fuzz
 
         return fuzz(
             self.target,

@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -37,7 +36,7 @@ class Settings:
     sources: dict[str, str]
 
     def __repr__(self) -> str:  # the secret never appears in full, even in tracebacks
-        from harness import redact_secret
+        from harness.protocol import redact_secret
 
         return (
             f"Settings(target={self.target!r}, secret={redact_secret(self.secret)!r}, "
@@ -45,22 +44,11 @@ class Settings:
         )
 
 
-def _pyproject(root: Path) -> dict[str, Any]:
-    from harness._botmodel import _toml
-
-    tomllib = _toml()
-    path = root / "pyproject.toml"
-    try:
-        data = tomllib.loads(path.read_text("utf-8"))
-    except (OSError, ValueError):
-        return {}
-    table = data.get("tool", {}).get("botwebhook", {})
-    return table if isinstance(table, dict) else {}
-
-
 def resolve(config: pytest.Config) -> Settings:
     """Settings for this session; bad values stop the session with one clear line."""
-    table = _pyproject(config.rootpath)
+    from harness.model import tool_table
+
+    table = tool_table(config.rootpath / "pyproject.toml")
     values: dict[str, Any] = {}
     sources: dict[str, str] = {}
     for name, _ in OPTIONS:
@@ -76,7 +64,7 @@ def resolve(config: pytest.Config) -> Settings:
             values[name], sources[name] = table[name], "[tool.botwebhook]"
         else:
             sources[name] = "default"
-    from harness._transport import DEFAULT_TIMEOUT
+    from harness.platform import DEFAULT_TIMEOUT
     from pytest_botwebhook._suite import TEST_SECRET
 
     return Settings(

@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from harness import BotModel, BotWebhookError, Exchange, Scenario, Target, build_matrix, load_target
-from harness._exchange import deliver
+from harness import BotModel, BotWebhookError, Exchange, Target, deliver, load_target
+from harness.checks import Scenario, build_matrix
 
 if TYPE_CHECKING:
     from pytest_botwebhook._settings import Settings

@@ -79,7 +79,7 @@ def pytest_report_header(config: pytest.Config) -> str | None:
     if not (config.getoption("botwebhook_suite") or _any_setting(config)):
         return None
     settings = _settings(config)
-    from harness import redact_secret
+    from harness.protocol import redact_secret
 
     seed = settings.seed if settings.seed is not None else "per test (from the test id)"
     return (
@@ -123,7 +123,8 @@ def _overrides(node: pytest.Item | pytest.Function | Any) -> dict[str, Any]:
 
 def _load_model(config: pytest.Config, spec: Any) -> BotModel | None:
     """A model from a marker value, the settings, or the rootdir; cached per session."""
-    from harness import BotModel, BotWebhookError, find_model, load_model
+    from harness import BotModel, BotWebhookError, load_model
+    from harness.model import find_model
 
     if isinstance(spec, BotModel):
         return spec
@@ -187,7 +188,7 @@ def botwebhook_model(request: pytest.FixtureRequest, botwebhook_settings: Settin
     spec = _overrides(request.node).get("model", botwebhook_settings.model)
     model = _load_model(request.config, spec)
     if model is None:
-        from harness import builtin_model
+        from harness.model import builtin_model
 
         return builtin_model()
     return model
@@ -196,8 +197,8 @@ def botwebhook_model(request: pytest.FixtureRequest, botwebhook_settings: Settin
 @pytest.fixture
 def botwebhook_faker(botwebhook_model: BotModel, botwebhook_seed: int) -> Faker:
     """A Faker seeded for this test, in the bot's first language, with
-    ``harness.BotWebhookProvider`` added."""
-    from harness import make_faker
+    ``harness.model.BotWebhookProvider`` added."""
+    from harness.model import make_faker
 
     return make_faker(botwebhook_model.languages[0], seed=botwebhook_seed)
 
@@ -206,7 +207,7 @@ def botwebhook_faker(botwebhook_model: BotModel, botwebhook_seed: int) -> Faker:
 def botwebhook_payload(botwebhook_model: BotModel, botwebhook_seed: int) -> PayloadBuilder:
     """Build realistic payloads: ``botwebhook_payload(intent="colour", colour="blue",
     shape="A")`` returns a ``harness.Payload`` (exact bytes, variant, parsed request)."""
-    from harness import builtin_model
+    from harness.model import builtin_model
     from pytest_botwebhook._client import PayloadBuilder
 
     declared = None if botwebhook_model is builtin_model() else botwebhook_model
@@ -295,10 +296,10 @@ def pytest_collection_modifyitems(
 
 @pytest.fixture
 def botwebhook_network() -> Iterator[Any]:
-    """The test's private ``responses.RequestsMock`` (as a ``harness.MockNetwork``),
+    """The test's private ``responses.RequestsMock`` (as a ``harness.mocks.MockNetwork``),
     shared by ``botwebhook_mock`` and ``botwebhook_callback``; a call that matched
     nothing fails the test at teardown, listing it and every candidate."""
-    from harness import MockNetwork
+    from harness.mocks import MockNetwork
 
     network = MockNetwork()
     network.start()

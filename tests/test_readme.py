@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import build_matrix
+from harness.checks import build_matrix
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 

@@ -6,15 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from harness import (
-    BotModel,
-    BotModelError,
-    IntentSpec,
-    VariableSpec,
-    builtin_model,
-    find_model,
-    load_model,
-)
+from harness import BotModel, load_model
+from harness.errors import BotModelError
+from harness.model import IntentSpec, VariableSpec, builtin_model, find_model
 
 COLOUR_TOML = """
 languages = ["EN", "ES"]
@@ -262,7 +256,7 @@ def test_unknown_intent_and_variable_suggest() -> None:
 def test_builtin_catalogue_covers_every_entity_kind() -> None:
     model = builtin_model()
     entities = {v.entity for i in model.intents for v in i.variables}
-    from harness import SYSTEM_ENTITIES
+    from harness.model import SYSTEM_ENTITIES
 
     assert set(SYSTEM_ENTITIES) <= entities
     kinds = {v.value_type for i in model.intents for v in i.variables}

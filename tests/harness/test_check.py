@@ -7,11 +7,9 @@ import pytest
 from bw_servers import refused_url, serving
 from werkzeug.wrappers import Request, Response
 
-from harness import load_fixture, load_target
-from harness._check import Report, build_matrix, run_check
-from harness._exchange import deliver
-from harness._findings import CODES
-from harness._transport import WsgiTarget
+from harness import Report, deliver, load_target, run_check
+from harness.checks import CODES, WsgiTarget, build_matrix
+from harness.protocol import load_fixture
 from harness.reference import make_app
 
 SECRET = H.SECRET
@@ -235,8 +233,8 @@ def test_matrix_ids_are_readable_and_deterministic() -> None:
 
 
 def test_library_arguments_are_checked() -> None:
-    from harness import BotWebhookTypeError
-    from harness._fuzz import fuzz
+    from harness import fuzz
+    from harness.errors import BotWebhookTypeError
 
     with pytest.raises(BotWebhookTypeError, match=r"for target, got 'app:app' \(str\)"):
         run_check("app:app")  # type: ignore[arg-type]

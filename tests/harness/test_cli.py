@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from harness import WebhookRequest, load_fixture, sign
+from harness import sign
 from harness.cli import main
+from harness.protocol import WebhookRequest, load_fixture
 
 VECTOR_SECRET = "2fb71ab6057e6f3d652c7e1131db962af27fda4f"
 VECTOR_HEADER = "sha256=17d9ef63181fbe765713a9defebfce99713dec17cd5bf6003ce0518c95273288"

@@ -12,20 +12,10 @@ from typing import Any
 import jsonschema
 import pytest
 
-from harness import (
-    FEATURES,
-    LANGUAGES,
-    TEXT_VARIANTS,
-    BotModel,
-    IntentSpec,
-    Payload,
-    PayloadFactory,
-    PayloadOptionError,
-    VariableSpec,
-    WebhookRequest,
-    build_payload,
-    load_schema,
-)
+from harness import BotModel, Payload, PayloadFactory, build_payload
+from harness.errors import PayloadOptionError
+from harness.model import FEATURES, TEXT_VARIANTS, IntentSpec, VariableSpec
+from harness.protocol import LANGUAGES, WebhookRequest, load_schema
 
 VALIDATOR = jsonschema.Draft202012Validator(load_schema("request"))
 ESCAPABLE = set("'<>&=")
@@ -300,7 +290,8 @@ def test_impossible_options_are_errors(options: dict[str, Any], message: str) ->
 
 
 def test_bad_arguments() -> None:
-    from harness import BotModelError, BotWebhookError
+    from harness import BotWebhookError
+    from harness.errors import BotModelError
 
     with pytest.raises(BotWebhookError, match="for seed"):
         PayloadFactory(seed="1")  # type: ignore[arg-type]

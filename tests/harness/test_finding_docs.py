@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from harness._findings import CODES
+from harness.checks import CODES
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -8,7 +8,10 @@ import jsonschema
 import pytest
 
 import harness
-from harness import UnknownFixtureError, fixture_info, fixture_names, load_fixture, load_schema
+import harness.errors
+import harness.protocol
+from harness.errors import UnknownFixtureError
+from harness.protocol import fixture_info, fixture_names, load_fixture, load_schema
 
 EXPECTED_REQUESTS = {
     "colour_shape_a",
@@ -96,13 +99,13 @@ def test_unknown_fixture_suggests_a_close_name() -> None:
 
 def test_loading_a_fixture_as_the_wrong_kind_is_an_error() -> None:
     with pytest.raises(UnknownFixtureError, match="is a response, not a request"):
-        harness.load_request("response_text")
+        harness.protocol.load_request("response_text")
 
 
 def test_bad_kind_arguments() -> None:
-    with pytest.raises(harness.BotWebhookValueError, match="'requests'"):
+    with pytest.raises(harness.errors.BotWebhookValueError, match="'requests'"):
         fixture_names("requests")  # type: ignore[arg-type]
-    with pytest.raises(harness.BotWebhookValueError, match="'xml'"):
+    with pytest.raises(harness.errors.BotWebhookValueError, match="'xml'"):
         load_schema("xml")  # type: ignore[arg-type]
-    with pytest.raises(harness.BotWebhookTypeError, match="for name, got 3"):
+    with pytest.raises(harness.errors.BotWebhookTypeError, match="for name, got 3"):
         fixture_info(3)  # type: ignore[arg-type]

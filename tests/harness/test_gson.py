@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from harness import SerializationError, gson_dumps, java_double, java_hash_order
-from harness._gson import java_string_hash
+from harness.errors import SerializationError
+from harness.protocol import gson_dumps, java_double, java_hash_order, java_string_hash
 
 # (value, Double.toString) across the 1e-3 and 1e7 thresholds, negative, zero.
 JAVA_DOUBLES = [

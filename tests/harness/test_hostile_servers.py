@@ -9,9 +9,10 @@ import time
 import pytest
 from bw_hostile import hostile
 
-from harness import build_matrix, load_fixture, load_target, run_check
-from harness._exchange import deliver
+from harness import deliver, load_target, run_check
+from harness.checks import build_matrix
 from harness.cli import main
+from harness.protocol import load_fixture
 
 SECRET = "2fb71ab6057e6f3d652c7e1131db962af27fda4f"
 TIMEOUT = 0.5
@@ -99,8 +100,9 @@ def test_no_secret_in_any_output_even_with_locals(pytester: pytest.Pytester) -> 
         f"""
         import pytest
         from bw_hostile import hostile
-        from harness import load_fixture, load_target, deliver, run_check
-        from harness._fuzz import fuzz
+        from harness.protocol import load_fixture
+        from harness import load_target, deliver, run_check
+        from harness import fuzz
         from harness.reference import make_app
         from harness import LiveWebhookServer, WebhookMock, BotWebhookError
 

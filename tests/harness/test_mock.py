@@ -11,17 +11,9 @@ import bw_handlers as H
 import pytest
 import requests
 
-from harness import (
-    CallbackMock,
-    LiveWebhookServer,
-    UnmatchedCallError,
-    WebhookMock,
-    WebhookResponse,
-    build_payload,
-    load_fixture,
-    sign,
-)
-from harness._errors import BotWebhookValueError
+from harness import CallbackMock, LiveWebhookServer, WebhookMock, build_payload, sign
+from harness.errors import BotWebhookValueError, UnmatchedCallError
+from harness.protocol import WebhookResponse, load_fixture
 
 SECRET = H.SECRET
 HOOK = "https://bot.example.com/hook"
@@ -333,7 +325,7 @@ def test_passthrough_tokens_are_never_stored() -> None:
 
 
 def test_configurable_base_url_and_shared_network() -> None:
-    from harness import MockNetwork
+    from harness.mocks import MockNetwork
 
     network = MockNetwork()
     platform = CallbackMock(base_url="https://platform.test/", secret=SECRET, network=network)

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from harness import load_fixture
-from harness._lenient import read
-from harness._platform import outcome, read_answer, substitute
+from harness.platform import outcome, read_answer, substitute
+from harness.protocol import load_fixture
+from harness.protocol import read_lenient as read
 
 INTENT = json.loads(load_fixture("book_table_shape_b"))
 PASSTHROUGH = json.loads(load_fixture("passthrough"))

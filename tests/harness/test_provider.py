@@ -7,8 +7,8 @@ import re
 import pytest
 from faker import Faker
 
-from harness import LANGUAGES, SYSTEM_ENTITIES, BotWebhookProvider, make_faker
-from harness._langdata import LOCALES
+from harness.model import LOCALES, SYSTEM_ENTITIES, BotWebhookProvider, make_faker
+from harness.protocol import LANGUAGES
 
 
 @pytest.fixture

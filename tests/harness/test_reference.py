@@ -9,7 +9,9 @@ from typing import Any
 import pytest
 from werkzeug.test import Client, EnvironBuilder
 
-from harness import BotWebhookError, InvalidSecretError, load_fixture, sign
+from harness import BotWebhookError, sign
+from harness.errors import InvalidSecretError
+from harness.protocol import load_fixture
 from harness.reference import DEFAULT_MAX_BODY, ReferenceHandler, from_env, make_app
 
 SECRET = "2fb71ab6057e6f3d652c7e1131db962af27fda4f"

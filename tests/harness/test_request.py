@@ -8,14 +8,10 @@ from pathlib import Path
 import pytest
 
 import harness
-from harness import (
-    ChatResult,
-    InvalidPayloadError,
-    MemoryVariable,
-    WebhookRequest,
-    fixture_names,
-    load_fixture,
-)
+import harness.errors
+import harness.protocol
+from harness.errors import InvalidPayloadError
+from harness.protocol import ChatResult, MemoryVariable, WebhookRequest, fixture_names, load_fixture
 
 REQUESTS = fixture_names("request")
 
@@ -45,22 +41,22 @@ def test_shape_b_vector_is_reproduced_exactly(shared_vectors: Path) -> None:
     ],
 )
 def test_shape_and_kind(name: str, shape: str, kind: str) -> None:
-    request = harness.load_request(name)
+    request = harness.protocol.load_request(name)
     assert request.shape == shape
     assert request.kind == kind
 
 
 def test_variants_in_the_fixtures_are_what_their_names_say() -> None:
-    assert harness.load_request("facebook_chat").client_variables is None
+    assert harness.protocol.load_request("facebook_chat").client_variables is None
     assert b"clientVariables" not in load_fixture("facebook_chat")
-    no_vars = harness.load_request("no_variables")
+    no_vars = harness.protocol.load_request("no_variables")
     assert no_vars.memory_variables == []
     assert no_vars.variables_map == {}
-    date = harness.load_request("unfilled_optional").variables["date"]
+    date = harness.protocol.load_request("unfilled_optional").variables["date"]
     assert not date.filled
     assert not date.mandatory
     assert b'"label":"date"' in load_fixture("unfilled_optional")
-    config = harness.load_request("with_config").config
+    config = harness.protocol.load_request("with_config").config
     assert config is not None
     assert config.api_keys
     assert b"\\u0027" in load_fixture("escaped_text")
@@ -68,7 +64,7 @@ def test_variants_in_the_fixtures_are_what_their_names_say() -> None:
 
 
 def test_parsed_values_are_typed() -> None:
-    request = harness.load_request("book_table_shape_b")
+    request = harness.protocol.load_request("book_table_shape_b")
     assert request.intent_name == "book_table"
     assert request.chat_result.score == 0.87654321
     assert isinstance(request.chat_result.elapsed_time, float)
@@ -158,15 +154,15 @@ def test_bad_bytes_raise_invalid_payload(body: bytes, problem: str) -> None:
 
 
 def test_from_bytes_rejects_non_bytes_with_a_hint() -> None:
-    with pytest.raises(harness.BotWebhookTypeError, match=r"for data, got 42 \(int\)"):
+    with pytest.raises(harness.errors.BotWebhookTypeError, match=r"for data, got 42 \(int\)"):
         WebhookRequest.from_bytes(42)  # type: ignore[arg-type]
 
 
 def test_errors_are_in_one_tree() -> None:
-    assert issubclass(InvalidPayloadError, harness.ProtocolError)
+    assert issubclass(InvalidPayloadError, harness.errors.ProtocolError)
     assert issubclass(InvalidPayloadError, ValueError)
-    assert issubclass(harness.ProtocolError, harness.BotWebhookError)
-    assert issubclass(harness.BotWebhookTypeError, TypeError)
+    assert issubclass(harness.errors.ProtocolError, harness.BotWebhookError)
+    assert issubclass(harness.errors.BotWebhookTypeError, TypeError)
 
 
 def test_building_in_code_reproduces_the_vector() -> None:

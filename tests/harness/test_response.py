@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 import harness
-from harness import (
+import harness.protocol
+from harness.errors import InvalidResponseError
+from harness.protocol import (
     ContextVariable,
-    InvalidResponseError,
     MessageNode,
     QuickReply,
     WebhookResponse,
@@ -23,7 +24,7 @@ def test_every_response_fixture_round_trips(name: str) -> None:
 
 
 def test_context_update_keeps_null_values_that_mean_delete() -> None:
-    response = harness.load_response("response_context_update")
+    response = harness.protocol.load_response("response_context_update")
     assert response.context is not None
     assert response.context.variables is not None
     assert response.context.variables["last_question"] == ContextVariable(value=None)

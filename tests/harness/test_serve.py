@@ -12,7 +12,8 @@ from contextlib import contextmanager
 import pytest
 import requests
 
-from harness import load_fixture, sign
+from harness import sign
+from harness.protocol import load_fixture
 
 SECRET = "2fb71ab6057e6f3d652c7e1131db962af27fda4f"
 

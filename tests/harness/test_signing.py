@@ -10,15 +10,9 @@ from typing import Any
 
 import pytest
 
-from harness import (
-    BotWebhookTypeError,
-    InvalidSecretError,
-    generate_secret,
-    redact_secret,
-    sign,
-    verify,
-)
-from harness._signing import signature_problem
+from harness import generate_secret, sign, verify
+from harness.errors import BotWebhookTypeError, InvalidSecretError
+from harness.protocol import redact_secret, signature_problem
 
 VECTOR_SECRET = "2fb71ab6057e6f3d652c7e1131db962af27fda4f"
 

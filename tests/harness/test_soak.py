@@ -27,7 +27,8 @@ import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from harness import LiveWebhookServer, load_fixture, sign
+from harness import LiveWebhookServer, sign
+from harness.protocol import load_fixture
 
 SECRET = "2fb71ab6057e6f3d652c7e1131db962af27fda4f"
 REQUESTS = 1200  # per server

@@ -22,12 +22,10 @@ import bw_handlers as H
 import pytest
 from werkzeug.wrappers import Request, Response
 
-from harness import load_fixture, load_target
-from harness._check import build_matrix, run_check
-from harness._exchange import deliver
-from harness._fuzz import fuzz
-from harness._transport import WsgiTarget
+from harness import deliver, fuzz, load_target, run_check
+from harness.checks import WsgiTarget, build_matrix
 from harness.cli import main
+from harness.protocol import load_fixture
 
 SECRET = H.SECRET
 STYLES = Path(__file__).resolve().parent.parent / "helpers" / "styles"
@@ -385,7 +383,7 @@ def test_long_output_is_clipped_in_the_text_report(tmp_path: Path) -> None:
         "    start_response('500 Internal Server Error', [])\n"
         "    return [b'']\n"
     )
-    from harness._report import render_text
+    from harness.checks import render_text
 
     target = load_target(f"{app}:app", capture=True)
     report = run_check(target, scenarios=build_matrix()[:1])
@@ -481,7 +479,8 @@ def test_live_server_fixtures_honour_an_overridden_secret(pytester: pytest.Pytes
     pytester.makepyfile(
         """
         import requests
-        from harness import load_fixture, sign
+        from harness.protocol import load_fixture
+        from harness import sign
 
         SECRET = "my-own-secret-from-conftest-0000000000000"
 

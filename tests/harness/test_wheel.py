@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import fixture_names
+from harness.protocol import fixture_names
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -72,14 +72,15 @@ def test_installed_wheel_loads_every_fixture(wheel: Path, tmp_path: Path) -> Non
     )
     code = (
         "import harness, pathlib\n"
+        "from harness import protocol as P\n"
         "root = pathlib.Path(harness.__file__).parent\n"
         "assert 'site-packages' in str(root), root\n"
-        "for n in harness.fixture_names('request'):\n"
-        "    assert harness.load_request(n).to_bytes() == harness.load_fixture(n), n\n"
-        "for n in harness.fixture_names('response'):\n"
-        "    assert harness.load_response(n).to_bytes() == harness.load_fixture(n), n\n"
-        "harness.load_schema('request'); harness.load_schema('response')\n"
-        "print(len(harness.fixture_names()))\n"
+        "for n in P.fixture_names('request'):\n"
+        "    assert P.load_request(n).to_bytes() == P.load_fixture(n), n\n"
+        "for n in P.fixture_names('response'):\n"
+        "    assert P.load_response(n).to_bytes() == P.load_fixture(n), n\n"
+        "P.load_schema('request'); P.load_schema('response')\n"
+        "print(len(P.fixture_names()))\n"
     )
     # Run from a folder with no checkout nearby, so only the wheel's data can be found.
     result = subprocess.run(

@@ -6,7 +6,8 @@ import textwrap
 
 import pytest
 
-from harness import build_matrix, load_model
+from harness import load_model
+from harness.checks import build_matrix
 
 SECRET = "2fb71ab6057e6f3d652c7e1131db962af27fda4f"
 
@@ -499,7 +500,8 @@ def test_mock_server_and_callback_fixtures(pytester: pytest.Pytester) -> None:
         import json, urllib.request
         import requests
         import pytest
-        from harness import sign, load_fixture
+        from harness import sign
+        from harness.protocol import load_fixture
         from harness.reference import make_app
         from pytest_botwebhook import TEST_SECRET
 

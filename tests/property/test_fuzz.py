@@ -9,8 +9,7 @@ from typing import Any
 import bw_handlers as H
 import pytest
 
-from harness import load_target
-from harness._fuzz import fuzz
+from harness import FuzzReport, fuzz, load_target
 from harness.reference import make_app
 
 SECRET = H.SECRET
@@ -49,7 +48,7 @@ def test_reference_handler_survives() -> None:
 
 
 def test_shrinks_to_the_emoji() -> None:
-    from harness._langdata import EMOJI
+    from harness.model import EMOJI
 
     emoji = planted(lambda p: any(e in p["chatResult"]["query"] for e in EMOJI))
     body = shrunk(run(emoji, examples=400, seed=1))
@@ -207,15 +206,21 @@ def test_a_shrunk_malformed_body_is_minimal_and_the_report_is_bounded() -> None:
     assert len(report.render().splitlines()) < 40
 
 
-def test_printed_bodies_are_bounded() -> None:
-    from harness._fuzz import printed_body
+def _report_of(body: bytes) -> str:
+    from harness import deliver
+    from harness.checks import FuzzFailure
 
-    deep = printed_body(b"[" * 3000 + b"]" * 3000)
-    assert len(deep) <= 31
-    assert len("\n".join(deep)) < 2200
-    huge = printed_body(b'{"query":"' + b"x" * 300_000 + b'"}')
-    assert len("\n".join(huge)) < 2200
-    assert printed_body(b'{"a": 1}') == ["{", '  "a": 1', "}"]
+    exchange = deliver(load_target(H.PARSES_FIRST), body, expect="malformed")
+    failure = FuzzFailure(exchange, "attacker")
+    return FuzzReport("app", "none", 0, 1, 0.0, failures=[failure]).render()
+
+
+def test_printed_bodies_are_bounded() -> None:
+    deep = _report_of(b"[" * 3000 + b"]" * 3000)
+    assert len(deep.splitlines()) < 60
+    assert "more characters)" in deep  # what was cut is said
+    huge = _report_of(b'{"query":"' + b"x" * 300_000 + b'"}')
+    assert len(huge) < 14_000  # the payload, the curl command and the rest, each bounded
 
 
 def test_the_saved_body_never_follows_a_symlink(tmp_path: Path) -> None:
@@ -239,7 +244,7 @@ def test_the_saved_body_never_follows_a_symlink(tmp_path: Path) -> None:
 
 
 def test_a_handler_slower_than_the_timeout_stops_being_called() -> None:
-    from harness._fuzz import MAX_TIMEOUTS
+    from harness.checks import MAX_TIMEOUTS
 
     report = run(H.SLOW, examples=200, seed=1, timeout=0.05)
     assert report.gave_up == ["valid", "attacker"] or report.gave_up == ["valid"]
@@ -251,7 +256,7 @@ def test_a_handler_slower_than_the_timeout_stops_being_called() -> None:
 def test_the_default_save_folder_ignores_itself(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from harness._fuzz import DEFAULT_SAVE_DIR
+    from harness.checks import DEFAULT_SAVE_DIR
 
     monkeypatch.chdir(tmp_path)
     report = fuzz(

@@ -7,7 +7,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from harness._gson import dumps, dumps_fast
+from harness.protocol import gson_dumps as dumps
+from harness.protocol import gson_dumps_fast as dumps_fast
 
 texts = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=30)
 scalars = st.one_of(

@@ -6,7 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from werkzeug.test import Client
 
-from harness import load_fixture, sign
+from harness import sign
+from harness.protocol import load_fixture
 from harness.reference import make_app
 
 SECRET = "2fb71ab6057e6f3d652c7e1131db962af27fda4f"

@@ -12,19 +12,16 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
 import harness.strategies as bst
-from harness import (
-    BotModel,
+from harness import BotModel, Payload, verify
+from harness.model import IntentSpec, VariableSpec
+from harness.platform import read_answer
+from harness.protocol import (
     ChatResult,
-    IntentSpec,
     MemoryVariable,
-    Payload,
-    VariableSpec,
     WebhookRequest,
     WebhookResponse,
     load_schema,
-    verify,
 )
-from harness._platform import read_answer
 
 REQUEST = jsonschema.Draft202012Validator(load_schema("request"))
 RESPONSE = jsonschema.Draft202012Validator(load_schema("response"))
@@ -80,7 +77,7 @@ def test_chat_results_round_trip(chat: ChatResult) -> None:
 @settings(max_examples=60)
 @given(bst.malformed_bodies())
 def test_malformed_bodies_are_not_valid_requests(body: bytes) -> None:
-    from harness import InvalidPayloadError
+    from harness.errors import InvalidPayloadError
 
     with pytest.raises(InvalidPayloadError):
         WebhookRequest.from_bytes(body)

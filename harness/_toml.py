@@ -1,0 +1,34 @@
+"""TOML: ``tomllib`` (``tomli`` on Python 3.10, imported on use), and the
+``[tool.botwebhook]`` table of a ``pyproject.toml``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+__all__ = ["SETTINGS_KEYS", "toml_module", "tool_table"]
+
+#: Keys of ``[tool.botwebhook]`` that configure the pytest plugin, not the bot model.
+SETTINGS_KEYS = ("target", "secret", "seed", "timeout")
+
+
+def toml_module() -> Any:
+    """``tomllib``, or its backport ``tomli`` on Python 3.10 (imported on use)."""
+    if sys.version_info >= (3, 11):  # pragma: no cover - version dependent
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
+    return tomllib
+
+
+def tool_table(pyproject: str | Path) -> dict[str, Any]:
+    """The ``[tool.botwebhook]`` table of ``pyproject``, or ``{}`` when the file, or
+    the table, is missing or cannot be read."""
+    tomllib = toml_module()
+    try:
+        data = tomllib.loads(Path(pyproject).read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    table = data.get("tool", {}).get("botwebhook", {})
+    return table if isinstance(table, dict) else {}

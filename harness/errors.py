@@ -1,0 +1,44 @@
+"""Every exception pytest-botwebhook raises on bad input, under one root.
+
+``BotWebhookError`` is the root; the ``…TypeError`` / ``…ValueError`` kinds also
+subclass Python's own.  ``UnmatchedCallError`` is an ``AssertionError``: a mock
+saw a call nothing was registered for, which fails a test.
+"""
+
+from __future__ import annotations
+
+from harness._botmodel import BotModelError
+from harness._errors import (
+    BotWebhookError,
+    BotWebhookTypeError,
+    BotWebhookValueError,
+    InvalidPayloadError,
+    InvalidResponseError,
+    InvalidSecretError,
+    PayloadOptionError,
+    ProtocolError,
+    SerializationError,
+    UnknownFixtureError,
+)
+from harness._mock import UnmatchedCallError
+from harness._regexgen import UnsupportedRegexError
+from harness._tls import TlsUnavailableError
+from harness._transport import TargetError
+
+__all__ = [
+    "BotModelError",
+    "BotWebhookError",
+    "BotWebhookTypeError",
+    "BotWebhookValueError",
+    "InvalidPayloadError",
+    "InvalidResponseError",
+    "InvalidSecretError",
+    "PayloadOptionError",
+    "ProtocolError",
+    "SerializationError",
+    "TargetError",
+    "TlsUnavailableError",
+    "UnknownFixtureError",
+    "UnmatchedCallError",
+    "UnsupportedRegexError",
+]

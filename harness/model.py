@@ -1,0 +1,74 @@
+"""Your bot, and realistic payloads for it: the bot model (declared in Python,
+``[tool.botwebhook]`` or ``botwebhook.toml``, or the built-in catalogue), the
+payload factory, its variants, and the Faker provider.
+
+The factory and the provider need Faker, whose import is slow: they load on
+first use.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from harness._botmodel import (
+    SYSTEM_ENTITIES,
+    BotModel,
+    IntentSpec,
+    VariableSpec,
+    find_model,
+    load_model,
+)
+from harness._payload import FEATURES, TEXT_VARIANTS, Feature, Payload, TextVariant, Variant
+from harness._toml import SETTINGS_KEYS, tool_table
+
+if TYPE_CHECKING:
+    from harness._catalogue import builtin_model
+    from harness._factory import PayloadFactory, build_payload, make_faker
+    from harness._langdata import EMOJI, LOCALES
+    from harness._provider import BotWebhookProvider
+
+_LAZY = {
+    "BotWebhookProvider": "harness._provider",
+    "EMOJI": "harness._langdata",
+    "LOCALES": "harness._langdata",
+    "PayloadFactory": "harness._factory",
+    "build_payload": "harness._factory",
+    "builtin_model": "harness._catalogue",
+    "make_faker": "harness._factory",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'harness.model' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+__all__ = [
+    "EMOJI",
+    "FEATURES",
+    "LOCALES",
+    "SETTINGS_KEYS",
+    "SYSTEM_ENTITIES",
+    "TEXT_VARIANTS",
+    "BotModel",
+    "BotWebhookProvider",
+    "Feature",
+    "IntentSpec",
+    "Payload",
+    "PayloadFactory",
+    "TextVariant",
+    "VariableSpec",
+    "Variant",
+    "build_payload",
+    "builtin_model",
+    "find_model",
+    "load_model",
+    "make_faker",
+    "tool_table",
+]

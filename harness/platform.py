@@ -1,0 +1,44 @@
+"""What the platform does around a webhook call (``PROTOCOL.md`` sections 2 and 4):
+the headers it sends, its timeouts and redirects, how it reads the answer, and
+what the chat user then sees (:class:`Outcome`).
+"""
+
+from __future__ import annotations
+
+from harness._platform import (
+    FACEBOOK_TEXT_LIMIT,
+    FAILED_DESERIALIZE,
+    JAVA_ACCEPT,
+    JAVA_USER_AGENT,
+    JERSEY_USER_AGENT,
+    Answer,
+    AnswerFinding,
+    Outcome,
+    apply_context_update,
+    outcome,
+    platform_headers,
+    read_answer,
+    redirect_headers,
+    substitute,
+)
+from harness._transport import DEADLINE_FACTOR, DEFAULT_TIMEOUT, MAX_ANSWER
+
+__all__ = [
+    "DEADLINE_FACTOR",
+    "DEFAULT_TIMEOUT",
+    "FACEBOOK_TEXT_LIMIT",
+    "FAILED_DESERIALIZE",
+    "JAVA_ACCEPT",
+    "JAVA_USER_AGENT",
+    "JERSEY_USER_AGENT",
+    "MAX_ANSWER",
+    "Answer",
+    "AnswerFinding",
+    "Outcome",
+    "apply_context_update",
+    "outcome",
+    "platform_headers",
+    "read_answer",
+    "redirect_headers",
+    "substitute",
+]
