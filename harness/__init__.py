@@ -25,6 +25,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING as _TYPE_CHECKING
 from typing import Any as _Any
 
+from harness._answer import Outcome
 from harness._botmodel import BotModel, load_model
 from harness._callback import CallbackMock
 from harness._check import Report, run_check
@@ -35,7 +36,6 @@ from harness._fuzz import FuzzReport, fuzz
 from harness._loader import load_target
 from harness._mock import WebhookMock
 from harness._payload import Payload
-from harness._platform import Outcome
 from harness._server import LiveWebhookServer
 from harness._signing import Secret, generate_secret, sign, verify
 from harness._transport import Target

@@ -21,11 +21,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness._answer import apply_context_update, read_answer
 from harness._exchange import Exchange, deliver
 from harness._loader import load_target
 from harness._mock import MockNetwork, OnNetwork
 from harness._payload import Payload
-from harness._platform import apply_context_update, read_answer
 from harness._signing import Secret, SecretLike
 
 __all__ = ["DEFAULT_CALLBACK_BASE", "TOKEN_LIFETIME", "CallbackMock", "ChatSession"]

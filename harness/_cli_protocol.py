@@ -7,12 +7,7 @@ import sys
 from typing import Any
 
 from harness._botmodel import BotModel, find_model, load_model
-from harness._errors import InvalidPayloadError
-from harness._fixtures import fixture_info, fixture_names, load_fixture
-from harness._payload import FEATURES, TEXT_VARIANTS
-from harness._request import LANGUAGES, WebhookRequest
-from harness._signing import sign, signature_problem
-from harness.cli import (
+from harness._cli_common import (
     EXIT_FAILED,
     EXIT_OK,
     CliError,
@@ -22,6 +17,11 @@ from harness.cli import (
     resolve_secret,
     write_bytes,
 )
+from harness._errors import InvalidPayloadError
+from harness._fixtures import fixture_info, fixture_names, load_fixture
+from harness._payload import FEATURES, TEXT_VARIANTS
+from harness._request import LANGUAGES, WebhookRequest
+from harness._signing import sign, signature_problem
 
 __all__ = ["register"]
 

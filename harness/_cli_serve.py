@@ -11,8 +11,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from harness._cli_common import EXIT_OK, CliError, add_secret_option, number, resolve_secret
 from harness._signing import Secret, redact_secret
-from harness.cli import EXIT_OK, CliError, add_secret_option, number, resolve_secret
 
 __all__ = ["register"]
 

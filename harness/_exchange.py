@@ -14,18 +14,11 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from harness._answer import FAILED_DESERIALIZE, Answer, AnswerFinding, Outcome, outcome, read_answer
 from harness._errors import require_type
 from harness._findings import Finding, shell_quote
+from harness._headers import platform_headers
 from harness._payload import Payload
-from harness._platform import (
-    FAILED_DESERIALIZE,
-    Answer,
-    AnswerFinding,
-    Outcome,
-    outcome,
-    platform_headers,
-    read_answer,
-)
 from harness._signing import Secret, SecretLike
 from harness._signing import sign as sign_body
 from harness._transport import (

@@ -21,8 +21,8 @@ from harness import _langdata as L
 from harness._botmodel import BotModel, IntentSpec
 from harness._catalogue import builtin_model
 from harness._errors import BotWebhookValueError, describe, require_type
-from harness._gson import dumps_fast
-from harness._intent_build import IntentBuild
+from harness._gson_writer import dumps_fast
+from harness._intent_build import Draws, IntentBuild
 from harness._payload import TEXT_VARIANTS, Payload, TextVariant, Variant
 from harness._payload_parts import (
     MAX_QUERY,
@@ -256,7 +256,10 @@ class PayloadFactory:
         fake = self.provider(language)
         if spec is None:
             return self._passthrough(fake, language, text_kind, facebook, config, chained)
-        return IntentBuild(self, fake, spec, chosen_shape, language, text_kind, values).run(
+        draws = Draws(
+            self._rng, self._aiid, self.model, self._feature, self._common, self.timestamp_ms
+        )
+        return IntentBuild(draws, fake, spec, chosen_shape, language, text_kind, values).run(
             unfilled_optional=unfilled_optional,
             facebook=facebook,
             config=config,

@@ -2,19 +2,34 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
-from harness._botmodel import IntentSpec, VariableSpec
-from harness._gson import dumps_fast
+from harness._botmodel import BotModel, IntentSpec, VariableSpec
+from harness._gson_writer import dumps_fast
 from harness._payload import FEATURES, Payload, TextVariant, Variant
 from harness._payload_parts import PayloadOptionError, decorate, java_map, value_for, variable_json
 from harness._provider import BotWebhookProvider, pick
 from harness._request import Shape
 
-if TYPE_CHECKING:
-    from harness._factory import PayloadFactory
+__all__ = ["Draws", "IntentBuild"]
 
-__all__ = ["IntentBuild"]
+
+@dataclass(frozen=True)
+class Draws:
+    """What building an intent webhook draws from its payload factory: the random
+    state, the bot's id and model, feature choices, the top-level fields every call
+    shares, and the clock.  (Handed over explicitly: the build reads nothing of the
+    factory's own.)"""
+
+    rng: random.Random
+    aiid: str
+    model: BotModel
+    feature: Callable[[str, bool | None, bool, str], bool]
+    common: Callable[[BotWebhookProvider, bool, bool], dict[str, Any]]
+    timestamp_ms: Callable[[BotWebhookProvider], int]
 
 
 class IntentBuild:
@@ -22,7 +37,7 @@ class IntentBuild:
 
     def __init__(
         self,
-        factory: PayloadFactory,
+        draws: Draws,
         fake: BotWebhookProvider,
         spec: IntentSpec,
         shape: Shape,
@@ -30,8 +45,8 @@ class IntentBuild:
         text: TextVariant,
         values: dict[str, str],
     ) -> None:
-        self.factory = factory
-        self.rng = factory._rng
+        self.draws = draws
+        self.rng = draws.rng
         self.fake = fake
         self.spec = spec
         self.shape = shape
@@ -40,7 +55,7 @@ class IntentBuild:
         self.values = values
 
     def run(self, **asked: bool | None) -> Payload:
-        spec, rng, fake = self.spec, self.rng, self.factory
+        spec, rng = self.spec, self.rng
         any_variable = next((v for v in spec.variables if v.entity == "sys.any"), None)
         unfillable = [v for v in spec.optional if v.label not in self.values]
         is_b = self.shape == "B"
@@ -49,7 +64,7 @@ class IntentBuild:
                 f"shape 'B' is not possible for intent {spec.name!r}: it has no mandatory "
                 "variable to prompt for (hint: shape='A')"
             )
-        f = fake._feature
+        f = self.draws.feature
         features = {
             "unfilled_optional": f(
                 "unfilled_optional", asked["unfilled_optional"], bool(unfillable),
@@ -163,7 +178,7 @@ class IntentBuild:
             "context": context,
             "topic_out": "",
             "chatId": fake.uuid_string(),
-            "timestamp": self.factory.timestamp_ms(fake),
+            "timestamp": self.draws.timestamp_ms(fake),
             "rich_answer": {},
         }
 
@@ -190,7 +205,7 @@ class IntentBuild:
             "chatResult": chat,
             "variablesMap": java_map(by_label),
         }
-        body.update(self.factory._common(self.fake, features["facebook"], features["config"]))
+        body.update(self.draws.common(self.fake, features["facebook"], features["config"]))
         body["language"] = self.language
         return body
 
@@ -198,7 +213,7 @@ class IntentBuild:
         self, variables: list[dict[str, Any]], by_label: dict[str, dict[str, Any]]
     ) -> list[dict[str, Any]]:
         """``chatResult.intents``: an earlier intent fulfilled in the same turn, then this one."""
-        model = self.factory.model
+        model = self.draws.model
         earlier = pick(self.rng, model.intents)
         earlier_vars = [
             variable_json(v, value_for(self.fake, v, self.language)) for v in earlier.variables
@@ -209,7 +224,7 @@ class IntentBuild:
                 {
                     "name": name,
                     "chatId": self.fake.uuid_string(),
-                    "aiid": self.factory._aiid,
+                    "aiid": self.draws.aiid,
                     "variables": item_vars,
                     "isFulfilled": True,
                     "variablesMap": java_map({str(v["label"]): v for v in item_vars}),

@@ -10,7 +10,7 @@ from typing import Any
 from harness import _langdata as L
 from harness._botmodel import VariableSpec
 from harness._errors import PayloadOptionError
-from harness._gson import java_hash_order
+from harness._gson_writer import java_hash_order
 from harness._payload import TextVariant
 from harness._provider import BotWebhookProvider
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness._platform import Outcome, outcome, read_answer
+from harness._answer import Outcome, outcome, read_answer
 from harness._signing import SIGNATURE_HEADER, SecretLike, signature_problem
 from harness._transport import DEFAULT_TIMEOUT, WsgiTarget
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from harness._codec import (
+from harness._errors import InvalidPayloadError
+from harness._gson_writer import dumps, java_hash_order
+from harness._json_model import (
     BOOL,
     DOUBLE,
     INT,
@@ -23,9 +25,7 @@ from harness._codec import (
     Str,
     jfield,
 )
-from harness._errors import InvalidPayloadError
-from harness._gson import dumps, java_hash_order
-from harness._jsonio import loads_strict
+from harness._json_strict import loads_strict
 
 __all__ = [
     "LANGUAGES",

@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from harness._codec import BOOL, DOUBLE, INT, STR, JsonModel, ListOf, MapOf, ModelOf, jfield
 from harness._errors import InvalidResponseError
-from harness._jsonio import loads_strict
+from harness._json_model import BOOL, DOUBLE, INT, STR, JsonModel, ListOf, MapOf, ModelOf, jfield
+from harness._json_strict import loads_strict
 
 __all__ = [
     "Attachment",

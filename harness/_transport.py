@@ -278,7 +278,7 @@ def deliver_raw(target: Target, sent: Sent, timeout: float) -> Delivery:
     """Send ``sent`` and follow redirects the way the platform's ``HttpURLConnection``
     does: 301/302/303 as a GET with Java's own headers only (the body, its type and
     length and the signature are gone), 307 as the same POST, at most 20 of them."""
-    from harness._platform import redirect_headers
+    from harness._headers import redirect_headers
 
     delivery = Delivery(sent)
     method, url, body, headers = sent.method, sent.url, sent.body, sent.headers

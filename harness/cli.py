@@ -12,126 +12,31 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any, NoReturn
 
+from harness import _cli_check, _cli_fuzz, _cli_protocol, _cli_send, _cli_serve
+from harness._cli_common import EXIT_OK, EXIT_USAGE, CliError, Parser
 from harness._errors import BotWebhookError
-from harness._signing import Secret
 from harness._version import __version__
 
 __all__ = ["CliError", "main"]
-
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
-
-SECRET_ENV = "BOTWEBHOOK_SECRET"
-
-
-class CliError(BotWebhookError):
-    """A problem with what was typed on the command line (exit status 2)."""
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line, not usage text plus a message."""
-
-    def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
-
-
-def read_input(path: str) -> bytes:
-    """The exact bytes of ``path``, or of standard input for ``-``."""
-    if path == "-":
-        return sys.stdin.buffer.read()
-    try:
-        with open(path, "rb") as handle:
-            return handle.read()
-    except OSError as exc:
-        reason = exc.strerror or type(exc).__name__
-        raise CliError(f"cannot read {path!r}: {reason}") from exc
-
-
-def resolve_secret(given: str | None, *, required: bool = True, hint: str = "") -> Secret | None:
-    """``--secret`` if given, else ``$BOTWEBHOOK_SECRET``, as a :class:`Secret`;
-    never empty.  Without either: an error when ``required`` (``hint`` says what
-    else would do), else None."""
-    secret = Secret.of(given if given is not None else os.environ.get(SECRET_ENV))
-    if secret is None:
-        if required:
-            raise CliError(f"no secret: pass --secret S or set {SECRET_ENV}{hint}")
-        return None
-    if not secret:
-        raise CliError(
-            "the secret is empty: pass the bot's 40-character webhook secret with --secret "
-            f"or {SECRET_ENV}"
-        )
-    return secret
-
-
-def number(kind: type, low: float, high: float, unit: str = "") -> Callable[[str], Any]:
-    """An argparse type: a finite ``kind`` (int or float) from ``low`` to ``high``, or
-    a one-line error that says the allowed range (NaN, infinity, zero and negative
-    numbers are refused where they make no sense)."""
-    import math
-
-    shown = f" {unit}" if unit else ""
-    if kind is float:
-        floor = "more than 0" if low == 0 else f"at least {low:g}"
-        allowed = f"a number{shown} {floor} and at most {high:g}"
-    else:
-        allowed = f"a whole number{shown} from {int(low)} to {int(high)}"
-
-    def parse(text: str) -> Any:
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not {allowed}") from None
-        fine = math.isfinite(value) and value <= high
-        fine = fine and (value > 0 if low == 0 and kind is float else value >= low)
-        if not fine:
-            raise argparse.ArgumentTypeError(f"{text} is not {allowed}")
-        return value
-
-    return parse
-
-
-#: --timeout: the platform's is 10 s; an hour is more than anyone waits.
-SECONDS = number(float, 0, 3600, "of seconds")
-
-
-def add_secret_option(parser: argparse.ArgumentParser) -> None:
-    """The ``--secret S`` option every command that signs or verifies shares."""
-    parser.add_argument(
-        "--secret",
-        metavar="S",
-        help=f"the bot's webhook secret (default: ${SECRET_ENV}, which is safer: a --secret "
-        "value shows in the process list); never printed in full",
-    )
-
-
-def write_bytes(data: bytes) -> None:
-    """Write exact bytes to standard output; a newline is added only on a terminal."""
-    sys.stdout.buffer.write(data)
-    if sys.stdout.isatty():
-        sys.stdout.buffer.write(b"\n")
-    sys.stdout.flush()
 
 
 Handler = Callable[[argparse.Namespace], int]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from harness import _cli_check, _cli_protocol, _cli_serve
-
-    parser = _Parser(
+    parser = Parser(
         prog="botwebhook",
         description="Test, fuzz and mock chatbot-platform webhooks.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     commands.required = True
     _cli_protocol.register(commands)
     _cli_serve.register(commands)
     _cli_check.register(commands)
+    _cli_fuzz.register(commands)
+    _cli_send.register(commands)
     return parser
 
 

@@ -5,21 +5,23 @@ what the chat user then sees (:class:`Outcome`).
 
 from __future__ import annotations
 
-from harness._platform import (
+from harness._answer import (
     FACEBOOK_TEXT_LIMIT,
     FAILED_DESERIALIZE,
-    JAVA_ACCEPT,
-    JAVA_USER_AGENT,
-    JERSEY_USER_AGENT,
     Answer,
     AnswerFinding,
     Outcome,
     apply_context_update,
     outcome,
-    platform_headers,
     read_answer,
-    redirect_headers,
     substitute,
+)
+from harness._headers import (
+    JAVA_ACCEPT,
+    JAVA_USER_AGENT,
+    JERSEY_USER_AGENT,
+    platform_headers,
+    redirect_headers,
 )
 from harness._transport import DEADLINE_FACTOR, DEFAULT_TIMEOUT, MAX_ANSWER
 

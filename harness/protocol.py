@@ -18,11 +18,11 @@ from harness._fixtures import (
     load_response,
     load_schema,
 )
-from harness._gson import dumps as gson_dumps
-from harness._gson import dumps_fast as gson_dumps_fast
-from harness._gson import java_double, java_hash_order, java_string_hash
-from harness._lenient import LenientResult
-from harness._lenient import read as read_lenient
+from harness._gson_reader import LenientResult
+from harness._gson_reader import read as read_lenient
+from harness._gson_writer import dumps as gson_dumps
+from harness._gson_writer import dumps_fast as gson_dumps_fast
+from harness._gson_writer import java_double, java_hash_order, java_string_hash
 from harness._request import (
     LANGUAGES,
     ChainedIntent,

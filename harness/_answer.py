@@ -1,4 +1,5 @@
 """What the platform does with an endpoint's answer (PROTOCOL.md sections 4 and 5).
+(The request's headers are ``harness._headers``.)
 
 :func:`read_answer` reads a 200 response body the way the platform's Gson
 does (lenient parsing, type binding with its coercions, unknown enum values
@@ -14,50 +15,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness._lenient import read
-from harness._signing import SIGNATURE_HEADER
+from harness._gson_reader import read
 
 __all__ = [
-    "JAVA_ACCEPT",
-    "JERSEY_USER_AGENT",
     "Answer",
     "AnswerFinding",
     "Outcome",
     "apply_context_update",
     "outcome",
-    "platform_headers",
     "read_answer",
-    "redirect_headers",
     "substitute",
 ]
 
-JERSEY_USER_AGENT = "Jersey/2.27 (HttpUrlConnection 1.8.0_222)"
-#: HttpURLConnection's own User-Agent: what a redirected GET carries (Jersey's is gone).
-JAVA_USER_AGENT = "Java/1.8.0_222"
-JAVA_ACCEPT = "text/html, image/gif, image/jpeg, *; q=.2, */*; q=.2"
 FACEBOOK_TEXT_LIMIT = 640
 _SHOWN_TEXT = 300
 FAILED_DESERIALIZE = "Failed to deserialize webhook response JSON"
-
-
-def platform_headers(body: bytes, signature: str | None) -> dict[str, str]:
-    """The headers the platform sends, in its order."""
-    headers = {
-        "Content-Type": "application/json",
-        "User-Agent": JERSEY_USER_AGENT,
-        "Accept": JAVA_ACCEPT,
-        "Content-Length": str(len(body)),
-    }
-    if signature is not None:
-        headers[SIGNATURE_HEADER] = signature
-    return headers
-
-
-def redirect_headers() -> dict[str, str]:
-    """What Java's ``HttpURLConnection`` sends on the GET that follows a 301, 302 or
-    303 to a POST: it starts the request over with its defaults only (no body, no
-    Content-Type or Content-Length, no signature, its own User-Agent)."""
-    return {"User-Agent": JAVA_USER_AGENT, "Accept": JAVA_ACCEPT, "Connection": "keep-alive"}
 
 
 @dataclass(frozen=True, slots=True)

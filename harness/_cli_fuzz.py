@@ -1,0 +1,100 @@
+"""``botwebhook fuzz``: Hypothesis hunting for crashes and contract breaks."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from harness._cli_common import CliError, number
+from harness._cli_protocol import load_bot_model
+from harness._cli_targets import TARGET_HELP, opened_target, sign_mode, target_options
+
+__all__ = ["register"]
+
+
+def cmd_fuzz(args: argparse.Namespace) -> int:
+    from harness._fuzz import DEFAULT_DATABASE, DEFAULT_SAVE_DIR, fuzz
+    from harness._progress import progress
+
+    if args.save_dir is not None and not Path(args.save_dir).is_dir():
+        raise CliError(f"--save-dir {args.save_dir!r}: no such folder")
+    model = load_bot_model(args.model)
+    with (
+        _hypothesis_storage(args.no_database),
+        opened_target(args) as (target, secret),
+        progress("calls", enabled=True) as on_exchange,
+    ):
+        report = fuzz(
+            target,
+            secret=secret,
+            model=model,
+            examples=args.examples,
+            seed=args.seed,
+            timeout=args.timeout,
+            database=None if args.no_database else DEFAULT_DATABASE,
+            save_dir=DEFAULT_SAVE_DIR if args.save_dir is None else args.save_dir,
+            passthrough=args.passthrough,
+            sign=sign_mode(args),
+            on_exchange=on_exchange,
+        )
+    print(report.render())
+    return report.exit_code()
+
+
+@contextmanager
+def _hypothesis_storage(keep_nothing: bool) -> Iterator[None]:
+    """Hypothesis' own files (its caches) in ``.botwebhook/hypothesis``, which git
+    ignores; with ``--no-database`` in a temporary folder: nothing is left behind."""
+    import os
+    import tempfile
+
+    from hypothesis.configuration import set_hypothesis_home_dir
+
+    from harness._fuzz import WORKSPACE, workspace
+
+    if os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
+        yield  # the user chose
+        return
+    if keep_nothing:
+        with tempfile.TemporaryDirectory(prefix="botwebhook-hypothesis-") as folder:
+            set_hypothesis_home_dir(folder)
+            try:
+                yield
+            finally:
+                set_hypothesis_home_dir(None)
+        return
+    set_hypothesis_home_dir(workspace(WORKSPACE / "hypothesis"))
+    try:
+        yield
+    finally:
+        set_hypothesis_home_dir(None)
+
+
+def register(commands: Any) -> None:
+    p = commands.add_parser(
+        "fuzz",
+        help="hunt for crashes and contract breaks with Hypothesis",
+        description=(
+            "Send Hypothesis-generated calls to TARGET in two phases: first realistic signed "
+            "payloads of every variant (answered as the platform expects, never a 5xx), then "
+            "what an attacker can send: wrong and missing signatures (refused when a secret is "
+            "given) and malformed bodies without a valid signature (never a 5xx).  Each "
+            "distinct failure is shrunk to its simplest call, printed with a curl command and "
+            "saved to a file; the example database (.botwebhook/examples) replays them first "
+            "next time.  Exit 0 no failure, 1 a failure, 2 usage problems."
+        ),
+    )
+    p.add_argument("target", nargs="?", metavar="TARGET", help=TARGET_HELP)
+    target_options(p, seed="random: each run explores new calls")
+    p.add_argument("--examples", type=number(int, 1, 10**6), default=200, metavar="N",
+                   help="how many calls at most in each phase (default: 200)")  # fmt: skip
+    p.add_argument("--passthrough", action="store_true", help="TARGET is a passthrough endpoint")
+    p.add_argument("--save-dir", metavar="DIR",
+                   help="where to save the failing bodies (default: .botwebhook/reproducers, "
+                   "which ignores itself in git)")  # fmt: skip
+    p.add_argument("--no-database", action="store_true",
+                   help="do not keep or replay failures between runs")  # fmt: skip
+    p.set_defaults(handler=cmd_fuzz)

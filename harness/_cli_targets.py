@@ -1,0 +1,96 @@
+"""The target options ``check``, ``send`` and ``fuzz`` share, and opening the target
+they name (the embedded reference handler when none is named)."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from harness._cli_common import SECONDS, CliError, add_secret_option, number, resolve_secret
+from harness._signing import Secret
+from harness._transport import DEFAULT_TIMEOUT, MAX_ANSWER
+
+__all__ = ["TARGET_HELP", "opened_target", "sign_mode", "target_options"]
+
+TARGET_HELP = (
+    "a WSGI import string (package.module:app, path/app.py:app) or an http(s):// URL; "
+    "default: the embedded reference handler"
+)
+
+
+@contextmanager
+def opened_target(args: argparse.Namespace) -> Iterator[tuple[Any, Secret | None]]:
+    """The target and the secret to use (generated for the reference handler); the
+    target's connections are closed afterwards."""
+    target, secret = _load(args, resolve_secret(args.secret, required=False))
+    try:
+        yield target, secret
+    finally:
+        target.close()
+
+
+def _load(args: argparse.Namespace, secret: Secret | None) -> tuple[Any, Secret | None]:
+    from harness._capture import install_routers
+    from harness._loader import load_target
+    from harness._signing import generate_secret
+    from harness._transport import WsgiTarget
+    from harness.reference import make_app
+
+    if args.ca_bundle and not Path(args.ca_bundle).is_file():
+        raise CliError(f"--ca-bundle {args.ca_bundle!r}: no such file")
+    capture = not args.show_output
+    if capture:  # before the handler is imported, so its log handlers write through them
+        install_routers()
+    if args.target is None:
+        secret = secret or Secret(generate_secret())
+        app = make_app(secret=secret, passthrough=getattr(args, "passthrough", False))
+        name = "the embedded reference handler (harness.reference)"
+        return WsgiTarget(app, name, capture=capture), secret
+    target = load_target(
+        args.target,
+        insecure=args.insecure,
+        ca_bundle=args.ca_bundle,
+        connect_timeout=args.timeout,
+        capture=capture,
+        max_answer=args.max_answer,
+    )
+    return target, secret
+
+
+def sign_mode(args: argparse.Namespace) -> bool | None:
+    return {None: None, "always": True, "never": False}[args.sign]
+
+
+def target_options(p: argparse.ArgumentParser, *, seed: str = "0") -> None:
+    add_secret_option(p)
+    p.add_argument("--model", metavar="FILE", help="bot model: botwebhook.toml or pyproject.toml")
+    p.add_argument(
+        "--seed", type=int, default=0 if seed == "0" else None, metavar="N",
+        help=f"random seed (default: {seed})",
+    )  # fmt: skip
+    p.add_argument(
+        "--timeout", type=SECONDS, default=DEFAULT_TIMEOUT, metavar="S",
+        help="connect and read timeout in seconds, as the platform's (default: 10; more than "
+        "0, at most 3600); a URL call ends after twice that, however it trickles",
+    )  # fmt: skip
+    p.add_argument(
+        "--max-answer", type=number(int, 1024, 2**31, "of bytes"), default=MAX_ANSWER,
+        metavar="BYTES",
+        help=f"read at most this much of an answer (default: {MAX_ANSWER // 2**20} MiB); a "
+        "larger one is BW208",
+    )  # fmt: skip
+    p.add_argument("--insecure", action="store_true", help="do not verify TLS certificates")
+    p.add_argument("--ca-bundle", metavar="FILE", help="trust this CA bundle for https")
+    p.add_argument(
+        "--sign", choices=("always", "never"),
+        help="force X-Hub-Signature on or off (default: only for https and in-process targets, "
+        "as the platform)",
+    )  # fmt: skip
+    p.add_argument(
+        "--show-output", action="store_true",
+        help="let an in-process handler's prints and logs through live (default: captured "
+        "and shown with its findings)",
+    )  # fmt: skip

@@ -1,0 +1,39 @@
+"""The headers the platform sends (PROTOCOL.md section 2): Jersey's on the POST,
+and Java's own on the GET that follows a 301, 302 or 303."""
+
+from __future__ import annotations
+
+from harness._signing import SIGNATURE_HEADER
+
+__all__ = [
+    "JAVA_ACCEPT",
+    "JAVA_USER_AGENT",
+    "JERSEY_USER_AGENT",
+    "platform_headers",
+    "redirect_headers",
+]
+
+JERSEY_USER_AGENT = "Jersey/2.27 (HttpUrlConnection 1.8.0_222)"
+#: HttpURLConnection's own User-Agent: what a redirected GET carries (Jersey's is gone).
+JAVA_USER_AGENT = "Java/1.8.0_222"
+JAVA_ACCEPT = "text/html, image/gif, image/jpeg, *; q=.2, */*; q=.2"
+
+
+def platform_headers(body: bytes, signature: str | None) -> dict[str, str]:
+    """The headers the platform sends, in its order."""
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": JERSEY_USER_AGENT,
+        "Accept": JAVA_ACCEPT,
+        "Content-Length": str(len(body)),
+    }
+    if signature is not None:
+        headers[SIGNATURE_HEADER] = signature
+    return headers
+
+
+def redirect_headers() -> dict[str, str]:
+    """What Java's ``HttpURLConnection`` sends on the GET that follows a 301, 302 or
+    303 to a POST: it starts the request over with its defaults only (no body, no
+    Content-Type or Content-Length, no signature, its own User-Agent)."""
+    return {"User-Agent": JAVA_USER_AGENT, "Accept": JAVA_ACCEPT, "Connection": "keep-alive"}
