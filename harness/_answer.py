@@ -18,6 +18,10 @@ from typing import Any
 from harness._gson_reader import read
 
 __all__ = [
+    "FACEBOOK_TEXT_LIMIT",
+    "FAILED_DESERIALIZE",
+    "RESPONSE_ENUMS",
+    "RESPONSE_SPEC",
     "Answer",
     "AnswerFinding",
     "Outcome",
@@ -58,7 +62,8 @@ class Answer:
 # -- the response type, as the platform binds it -------------------------------------
 
 _STR, _INT, _DOUBLE, _BOOL = "string", "int", "double", "bool"
-_ENUMS = {
+#: The values the platform knows for each enum of a Facebook node; others are dropped.
+RESPONSE_ENUMS: dict[str, tuple[str, ...]] = {
     "content_type": ("text", "location"),
     "attachment.type": ("audio", "video", "file", "image", "template"),
     "template_type": ("button", "generic", "list"),
@@ -106,7 +111,12 @@ _CONTEXT: dict[str, Any] = {
     "intent_score": _DOUBLE,
     "variables": ("map", {"value": _STR, "lifespan_turns": _INT}),
 }
-_RESPONSE: dict[str, Any] = {
+#: The response type as the platform binds it: key -> type ("string", "int",
+#: "double", "bool", "enum:<name>"), a nested dict, a one-item list for an array,
+#: or ("map", value type).  The one description of the response contract: the
+#: strategies draw their enums from it and a test holds the response models and
+#: the JSON Schema to it.
+RESPONSE_SPEC: dict[str, Any] = {
     "text": _STR,
     "facebook": _NODE,
     "facebook_multi": [_NODE],
@@ -208,7 +218,7 @@ class _Binder:
     def enum(self, value: Any, name: str, path: str) -> Any:
         if isinstance(value, dict | list):
             raise _Fail(AnswerFinding("BW104", path, f"expected a string, got {_kind(value)}"))
-        allowed = _ENUMS[name]
+        allowed = RESPONSE_ENUMS[name]
         if isinstance(value, str) and value in allowed:
             return value
         code = "BW203" if name == "content_type" else "BW204"
@@ -257,7 +267,7 @@ def read_answer(body: bytes, content_type: str | None = None, *, passthrough: bo
         )
         result.value = {k: v for k, v in result.value.items() if k != "context"}
     try:
-        data = binder.obj(result.value, _RESPONSE, "$")
+        data = binder.obj(result.value, RESPONSE_SPEC, "$")
     except _Fail as failed:
         findings.extend(binder.findings)
         findings.append(failed.finding)

@@ -45,6 +45,27 @@ class Scenario:
     payload: Payload | None = None
     signature: str | None = None
 
+    def deliver(
+        self,
+        target: Target,
+        *,
+        secret: SecretLike | None = None,
+        sign: bool | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+    ) -> Exchange:
+        """Send this scenario to ``target``, as :func:`harness.deliver` does, and
+        return the :class:`Exchange`."""
+        return deliver(
+            target,
+            self.payload or self.body,
+            secret=secret,
+            sign=sign,
+            signature=self.signature,
+            timeout=timeout,
+            expect=self.expect,
+            scenario=self.id,
+        )
+
 
 def build_matrix(
     model: BotModel | None = None,
@@ -246,16 +267,7 @@ def run_check(
         )
 
     def one(scenario: Scenario) -> Exchange:
-        exchange = deliver(
-            target,
-            scenario.payload or scenario.body,
-            secret=secret,
-            sign=signing,
-            signature=scenario.signature,
-            timeout=timeout,
-            expect=scenario.expect,
-            scenario=scenario.id,
-        )
+        exchange = scenario.deliver(target, secret=secret, sign=signing, timeout=timeout)
         exchange.compact()  # a run keeps what its report needs, not every body
         return exchange
 

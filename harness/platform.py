@@ -8,6 +8,8 @@ from __future__ import annotations
 from harness._answer import (
     FACEBOOK_TEXT_LIMIT,
     FAILED_DESERIALIZE,
+    RESPONSE_ENUMS,
+    RESPONSE_SPEC,
     Answer,
     AnswerFinding,
     Outcome,
@@ -34,6 +36,8 @@ __all__ = [
     "JAVA_USER_AGENT",
     "JERSEY_USER_AGENT",
     "MAX_ANSWER",
+    "RESPONSE_ENUMS",
+    "RESPONSE_SPEC",
     "Answer",
     "AnswerFinding",
     "Outcome",

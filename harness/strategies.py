@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 from hypothesis.strategies import SearchStrategy
 
+from harness._answer import RESPONSE_ENUMS
 from harness._botmodel import SYSTEM_ENTITIES, BotModel
 from harness._catalogue import builtin_model
 from harness._payload import FEATURES, TEXT_VARIANTS, Payload
@@ -210,7 +211,7 @@ _urls = st.sampled_from(
 )
 _buttons = st.builds(
     Button,
-    type=st.sampled_from(["web_url", "postback", "phone_number", "element_share"]),
+    type=st.sampled_from(RESPONSE_ENUMS["button.type"]),
     title=_texts.filter(bool),
     url=_urls,
     payload=st.none() | _texts,
@@ -226,19 +227,21 @@ _elements = st.builds(
 )
 _template = st.builds(
     AttachmentPayload,
-    template_type=st.sampled_from(["generic", "list", "button"]),
+    template_type=st.sampled_from(RESPONSE_ENUMS["template_type"]),
     text=st.none() | _texts,
     buttons=st.none() | st.lists(_buttons, max_size=3),
     elements=st.none() | st.lists(_elements, min_size=1, max_size=4),
-    top_element_style=st.none() | st.sampled_from(["large", "compact"]),
+    top_element_style=st.none() | st.sampled_from(RESPONSE_ENUMS["top_element_style"]),
 )
 _media = st.builds(AttachmentPayload, url=_urls)
 _attachments = st.builds(Attachment, type=st.just("template"), payload=_template) | st.builds(
-    Attachment, type=st.sampled_from(["image", "audio", "video", "file"]), payload=_media
+    Attachment,
+    type=st.sampled_from([t for t in RESPONSE_ENUMS["attachment.type"] if t != "template"]),
+    payload=_media,
 )
 _quick_replies = st.builds(
     QuickReply,
-    content_type=st.sampled_from(["text", "location"]),
+    content_type=st.sampled_from(RESPONSE_ENUMS["content_type"]),
     title=_texts.filter(bool),
     payload=st.none() | _texts,
 )

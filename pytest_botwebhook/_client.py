@@ -134,15 +134,7 @@ class BotWebhookClient:
 
     def run_scenario(self, scenario: Scenario) -> Exchange:
         """Deliver one scenario of the check matrix."""
-        return deliver(
-            self.target,
-            scenario.payload or scenario.body,
-            secret=self.secret,
-            signature=scenario.signature,
-            timeout=self.timeout,
-            expect=scenario.expect,
-            scenario=scenario.id,
-        )
+        return scenario.deliver(self.target, secret=self.secret, timeout=self.timeout)
 
     def check(
         self,

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from harness import BotModel, BotWebhookError, Exchange, Target, deliver, load_target
+from harness import BotModel, BotWebhookError, Exchange, Target, load_target
 from harness.checks import Scenario, build_matrix
 
 if TYPE_CHECKING:
@@ -60,14 +60,8 @@ class ScenarioItem(pytest.Item):
         return target
 
     def runtest(self) -> None:
-        exchange: Exchange = deliver(
-            self._target(),
-            self.scenario.payload or self.scenario.body,
-            secret=self.settings.secret,
-            signature=self.scenario.signature,
-            timeout=self.settings.timeout,
-            expect=self.scenario.expect,
-            scenario=self.scenario.id,
+        exchange: Exchange = self.scenario.deliver(
+            self._target(), secret=self.settings.secret, timeout=self.settings.timeout
         )
         report = exchange.failure_report(strict=self.strict)
         for finding in exchange.findings:
