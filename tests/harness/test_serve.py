@@ -65,8 +65,13 @@ def test_serve_over_http_and_stop_with_ctrl_c() -> None:
         assert response.json()["text"] == "Blue is the colour of the sky."
         assert requests.get(url, timeout=10).status_code == 405
         process.send_signal(signal.SIGINT)
-        assert process.wait(10) == 0
         assert process.stderr is not None
+        try:  # generous: the parallel soak tests can load both cores
+            code = process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            pytest.fail(f"serve did not stop on Ctrl-C: {process.stderr.read()}")
+        assert code == 0
         err = process.stderr.read()
         assert "stopped" in err
         assert "Traceback" not in err
