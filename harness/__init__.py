@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING as _TYPE_CHECKING
 from typing import Any as _Any
 
 from harness._answer import Outcome
-from harness._botmodel import BotModel, load_model
+from harness._botmodel import BotModel
 from harness._callback import CallbackMock
 from harness._check import Report, run_check
 from harness._errors import BotWebhookError
@@ -35,6 +35,7 @@ from harness._findings import Finding
 from harness._fuzz import FuzzReport, fuzz
 from harness._loader import load_target
 from harness._mock import WebhookMock
+from harness._model_files import load_model
 from harness._payload import Payload
 from harness._server import LiveWebhookServer
 from harness._signing import Secret, generate_secret, sign, verify

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from harness._botmodel import BotModel, find_model, load_model
+from harness._botmodel import BotModel
 from harness._cli_common import (
     EXIT_FAILED,
     EXIT_OK,
@@ -19,6 +19,7 @@ from harness._cli_common import (
 )
 from harness._errors import InvalidPayloadError
 from harness._fixtures import fixture_info, fixture_names, load_fixture
+from harness._model_files import find_model, load_model
 from harness._payload import FEATURES, TEXT_VARIANTS
 from harness._request import LANGUAGES, WebhookRequest
 from harness._signing import sign, signature_problem

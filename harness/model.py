@@ -10,14 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from harness._botmodel import (
-    SYSTEM_ENTITIES,
-    BotModel,
-    IntentSpec,
-    VariableSpec,
-    find_model,
-    load_model,
-)
+from harness._botmodel import SYSTEM_ENTITIES, BotModel, IntentSpec, VariableSpec
+from harness._model_files import find_model, load_model
 from harness._payload import FEATURES, TEXT_VARIANTS, Feature, Payload, TextVariant, Variant
 from harness._toml import SETTINGS_KEYS, tool_table
 
