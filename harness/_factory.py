@@ -20,17 +20,17 @@ from faker import Faker
 from harness import _langdata as L
 from harness._botmodel import BotModel, IntentSpec
 from harness._catalogue import builtin_model
-from harness._errors import BotWebhookValueError, describe, require_type
+from harness._errors import BotWebhookValueError, PayloadOptionError, describe, require_type
 from harness._gson_writer import dumps_fast
-from harness._intent_build import Draws, IntentBuild
-from harness._payload import TEXT_VARIANTS, Payload, TextVariant, Variant
-from harness._payload_parts import (
+from harness._intent_build import (
     MAX_QUERY,
-    PayloadOptionError,
+    Draws,
+    IntentBuild,
     decorate,
     java_map,
     value_for,
 )
+from harness._payload import TEXT_VARIANTS, Payload, TextVariant, Variant
 from harness._provider import BotWebhookProvider, pick
 from harness._request import LANGUAGES, Shape
 
