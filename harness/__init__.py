@@ -23,7 +23,6 @@ namespaces, as Hypothesis does:
 from __future__ import annotations
 
 from typing import TYPE_CHECKING as _TYPE_CHECKING
-from typing import Any as _Any
 
 from harness._answer import Outcome
 from harness._botmodel import BotModel
@@ -33,6 +32,7 @@ from harness._errors import BotWebhookError
 from harness._exchange import Exchange, deliver
 from harness._findings import Finding
 from harness._fuzz import FuzzReport, fuzz
+from harness._lazy import lazy_attributes as _lazy_attributes
 from harness._loader import load_target
 from harness._mock import WebhookMock
 from harness._model_files import load_model
@@ -46,18 +46,9 @@ if _TYPE_CHECKING:
     from harness._factory import PayloadFactory, build_payload
 
 # These need Faker, whose import is slow; load them on first use (PEP 562).
-_LAZY = {"PayloadFactory": "harness._factory", "build_payload": "harness._factory"}
-
-
-def __getattr__(name: str) -> _Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'harness' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = _lazy_attributes(
+    globals(), {"PayloadFactory": "harness._factory", "build_payload": "harness._factory"}
+)
 
 
 __all__ = [

@@ -8,9 +8,10 @@ first use.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from harness._botmodel import SYSTEM_ENTITIES, BotModel, IntentSpec, VariableSpec
+from harness._lazy import lazy_attributes
 from harness._model_files import find_model, load_model
 from harness._payload import FEATURES, TEXT_VARIANTS, Feature, Payload, TextVariant, Variant
 from harness._toml import SETTINGS_KEYS, tool_table
@@ -30,18 +31,7 @@ _LAZY = {
     "builtin_model": "harness._catalogue",
     "make_faker": "harness._factory",
 }
-
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'harness.model' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
+__getattr__ = lazy_attributes(globals(), _LAZY)
 
 __all__ = [
     "EMOJI",
