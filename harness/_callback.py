@@ -96,7 +96,11 @@ class CallbackMock(OnNetwork):
         loaded = load_target(target)
         if not loaded.in_process:  # let the real request through the requests mock
             self.network.passthrough(loaded.url)
-        exchange = deliver(loaded, payload, secret=self.secret)
+        try:
+            exchange = deliver(loaded, payload, secret=self.secret)
+        finally:
+            if loaded is not target:  # loaded here: ours to close (an ASGI app's loop)
+                loaded.close()
         self.record_webhook(exchange)
         return exchange
 

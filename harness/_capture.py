@@ -16,6 +16,7 @@ the background; a WSGI call cannot be interrupted) and the check moves on.
 from __future__ import annotations
 
 import _thread
+import contextvars
 import io
 import logging
 import os
@@ -32,7 +33,11 @@ __all__ = ["MAX_OUTPUT", "Call", "CallTimedOut", "Caller", "install_routers", "u
 MAX_OUTPUT = 64 * 1024
 
 _T = TypeVar("_T")
-_local = threading.local()
+#: The call running here: per thread, and per asyncio task (an ASGI app's calls share
+#: one thread, each in a task of its own).
+_CURRENT: contextvars.ContextVar[Call | None] = contextvars.ContextVar(
+    "botwebhook_call", default=None
+)
 
 
 def under_pytest() -> bool:
@@ -63,9 +68,17 @@ class Call:
 
 
 def current() -> Call | None:
-    """The call running on this thread, if any."""
-    call: Call | None = getattr(_local, "call", None)
-    return call
+    """The call running on this thread or in this asyncio task, if any."""
+    return _CURRENT.get()
+
+
+def running(call: Call) -> contextvars.Token[Call | None]:
+    """Mark ``call`` as the one running here (undo with :func:`done`)."""
+    return _CURRENT.set(call)
+
+
+def done(token: contextvars.Token[Call | None]) -> None:
+    _CURRENT.reset(token)
 
 
 class _Router(io.TextIOBase):
@@ -262,12 +275,12 @@ class _Worker:
     def _loop(self) -> None:
         while True:
             box = self.jobs.get()
-            _local.call = box.call
+            token = running(box.call)
             try:
                 box.value = box.fn()
             except BaseException as exc:  # handed to the waiting thread
                 box.error = exc
             finally:
-                _local.call = None
+                done(token)
                 box.done.release()
             self.caller._rejoin(self)

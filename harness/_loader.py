@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from harness._asgi_target import AsgiTarget, is_asgi
 from harness._errors import describe
 from harness._transport import (
     DEFAULT_TIMEOUT,
@@ -28,7 +29,7 @@ from harness._transport import (
 )
 from harness._url_target import UrlTarget
 
-__all__ = ["load_target"]
+__all__ = ["app_target", "load_target"]
 
 
 def load_target(
@@ -40,7 +41,7 @@ def load_target(
     capture: bool | None = None,
     max_answer: int = MAX_ANSWER,
 ) -> Target:
-    """A :class:`Target` from a WSGI callable, an ``http(s)://`` URL, or an import
+    """A :class:`Target` from a WSGI or ASGI app, an ``http(s)://`` URL, or an import
     string ``package.module:attr`` / ``path/to/file.py:attr`` (``attr()`` calls
     a factory; the file's folder goes on ``sys.path``).  ``capture`` is
     :class:`WsgiTarget`'s (keep an in-process handler's output with each call);
@@ -48,7 +49,7 @@ def load_target(
     if isinstance(spec, Target):
         return spec
     if callable(spec):
-        return WsgiTarget(spec, capture=capture)
+        return app_target(spec, capture=capture)
     if not isinstance(spec, str) or not spec.strip():
         raise TargetError(
             f"expected a WSGI app, a URL or an import string for target, got {describe(spec)} "
@@ -66,7 +67,16 @@ def load_target(
         )
     if "://" in spec:
         raise TargetError(f"unsupported scheme {scheme!r} in target {spec!r} (hint: http or https)")
-    return WsgiTarget(_import_app(spec), spec, capture=capture)
+    return app_target(_import_app(spec), spec, capture=capture)
+
+
+def app_target(app: Any, name: str | None = None, *, capture: bool | None = None) -> Target:
+    """An in-process target for ``app``: an :class:`AsgiTarget` for an ASGI app (one
+    called with ``async def``), else a :class:`WsgiTarget` (which refuses anything
+    that cannot be called as ``app(environ, start_response)``)."""
+    if is_asgi(app):
+        return AsgiTarget(app, name, capture=capture)
+    return WsgiTarget(app, name, capture=capture)
 
 
 def _check_url(spec: str) -> None:

@@ -24,10 +24,10 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from harness._errors import BotWebhookValueError, describe
-from harness._recorder import CallLog, call_wsgi, record
+from harness._loader import app_target
+from harness._recorder import CallLog, call_in_process, record
 from harness._response import WebhookResponse
 from harness._signing import Secret, SecretLike
-from harness._transport import WsgiTarget
 
 __all__ = ["MockNetwork", "UnmatchedCallError", "WebhookMock"]
 
@@ -70,6 +70,7 @@ class MockNetwork:
         self._active = False
         self._passthrough: list[str] = []
         self._dispatchers: list[Any] = []
+        self._targets: list[Any] = []  # in-process handlers' targets, closed at stop()
         self._install_dispatchers()
 
     def _install_dispatchers(self) -> None:
@@ -132,6 +133,14 @@ class MockNetwork:
             self.requests_mock.stop()
             self.requests_mock.reset()
             self._active = False
+        targets, self._targets = self._targets, []
+        for target in targets:  # an ASGI handler's lifespan shutdown and event loop
+            target.close()
+
+    def keep(self, target: Any) -> Any:
+        """Close ``target`` when the network stops; returns it."""
+        self._targets.append(target)
+        return target
 
     def check_unmatched(self) -> None:
         __tracebackhide__ = True
@@ -222,7 +231,9 @@ class WebhookMock(CallLog, OnNetwork):
                 accept_unverified=True,  # no secret: calls are recorded as unchecked
             )
         canned = _canned(response) if response is not None else None
-        target = WsgiTarget(handler) if handler is not None else None
+        target = None
+        if handler is not None:
+            target = self.network.keep(app_target(handler, capture=False))
 
         def callback(request: Any) -> tuple[int, dict[str, str], bytes]:
             body = request.body or b""
@@ -237,7 +248,7 @@ class WebhookMock(CallLog, OnNetwork):
                 )
             else:
                 assert target is not None
-                answer = call_wsgi(target, request.method, request.url, headers, body)
+                answer = call_in_process(target, request.method, request.url, headers, body)
             self._append(record(request.method, request.url, headers, body, self.secret, *answer))
             return answer
 

@@ -15,9 +15,9 @@ from typing import Any
 
 from harness._answer import Outcome, outcome, read_answer
 from harness._signing import SIGNATURE_HEADER, SecretLike, signature_problem
-from harness._transport import DEFAULT_TIMEOUT, WsgiTarget
+from harness._transport import DEFAULT_TIMEOUT, Target
 
-__all__ = ["CallLog", "RecordedCall", "call_wsgi", "record"]
+__all__ = ["CallLog", "RecordedCall", "call_in_process", "record"]
 
 
 @dataclass(frozen=True)
@@ -109,8 +109,8 @@ def record(
     )
 
 
-def call_wsgi(
-    target: WsgiTarget, method: str, url: str, headers: Mapping[str, str], body: bytes
+def call_in_process(
+    target: Target, method: str, url: str, headers: Mapping[str, str], body: bytes
 ) -> tuple[int, dict[str, str], bytes]:
     """Call an in-process target for a mock: an exception becomes the 500 a server
     would send, naming the exception and where it was raised."""

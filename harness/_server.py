@@ -14,9 +14,9 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from harness._recorder import CallLog, call_wsgi, record
+from harness._loader import app_target
+from harness._recorder import CallLog, call_in_process, record
 from harness._signing import Secret, SecretLike
-from harness._transport import WsgiTarget
 
 __all__ = ["LiveWebhookServer"]
 
@@ -55,7 +55,7 @@ class LiveWebhookServer(CallLog):
             )
         self.secret = secret
         self.handler = handler
-        self._target = WsgiTarget(handler, capture=False)
+        self._target = app_target(handler, capture=False)
         self.tls = tls
         self.host = host
         self.ca_bundle: Path | None = None
@@ -95,7 +95,9 @@ class LiveWebhookServer(CallLog):
         # (the body is passed whole, with its real length).
         headers = {k: v for k, v in request.headers.items() if k.lower() not in _HOP_BY_HOP}
         url = self.url.rstrip("/") + request.full_path.rstrip("?")
-        status, response_headers, data = call_wsgi(self._target, request.method, url, headers, body)
+        status, response_headers, data = call_in_process(
+            self._target, request.method, url, headers, body
+        )
         self._append(
             record(request.method, url, headers, body, self.secret, status, response_headers,
                    data)
@@ -124,6 +126,7 @@ class LiveWebhookServer(CallLog):
         return f"<LiveWebhookServer {state} secret={'set' if self.secret else 'none'}>"
 
     def stop(self) -> None:
+        self._target.close()  # an ASGI handler's lifespan shutdown
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()

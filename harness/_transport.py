@@ -251,8 +251,7 @@ def _require_wsgi(app: Any, spec: str | None) -> None:
     if inspect.iscoroutinefunction(call) or inspect.iscoroutinefunction(app):
         raise TargetError(
             f"{name} is an ASGI application (it is called with async def), not a WSGI one "
-            "(hint: serve it, e.g. uvicorn main:app --port 8000, and pass the URL "
-            "http://127.0.0.1:8000/)"
+            "(hint: harness.load_target(app) or harness.checks.AsgiTarget(app) calls it)"
         )
     try:
         signature = inspect.signature(app, follow_wrapped=False)

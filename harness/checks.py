@@ -10,6 +10,7 @@ The data flow: a :class:`Scenario` (or a payload) is signed and delivered to a
 
 from __future__ import annotations
 
+from harness._asgi_target import AsgiTarget
 from harness._check import Report, Scenario, build_matrix, run_check
 from harness._exchange import Exchange, Expect, check_exchange, curl_command, deliver
 from harness._findings import CODES, Code, Finding, Severity
@@ -33,6 +34,7 @@ __all__ = [
     "DEFAULT_SAVE_DIR",
     "DEFAULT_WORKERS",
     "MAX_TIMEOUTS",
+    "AsgiTarget",
     "Code",
     "Delivery",
     "Exchange",

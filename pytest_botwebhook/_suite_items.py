@@ -57,6 +57,7 @@ class ScenarioItem(pytest.Item):
             except BotWebhookError as exc:
                 raise ScenarioFailed(f"botwebhook: {exc}") from exc
             self.config.stash[_TARGET] = target
+            self.config.add_cleanup(target.close)  # once per session: an ASGI app's shutdown
         return target
 
     def runtest(self) -> None:

@@ -426,8 +426,6 @@ other = OtherArgs()
 @pytest.mark.parametrize(
     ("attr", "message"),
     [
-        ("app", "is an ASGI application"),
-        ("instance", "is an ASGI application"),
         ("no_args", "cannot be called as app(environ, start_response)"),
         ("other", "cannot be called as app(environ, start_response)"),
     ],
@@ -441,6 +439,18 @@ def test_objects_that_are_not_wsgi_apps_are_refused(
     err = capsys.readouterr().err
     assert message in err
     assert len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("attr", ["app", "instance"])
+def test_asgi_objects_are_called_as_asgi(
+    attr: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    module = tmp_path / "asgi_noop.py"
+    module.write_text(ASYNC_APP)
+    assert main(["check", f"{module}:{attr}", "--keep-going"]) == 1  # it answers nothing
+    out = capsys.readouterr().out
+    assert "BW401" in out
+    assert "the ASGI app returned without starting a response" in out
 
 
 @pytest.mark.parametrize("spec", ["os:getcwd", "os:system"])
