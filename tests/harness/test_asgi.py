@@ -177,3 +177,31 @@ def test_the_plugin_suite_and_fixture_drive_an_asgi_app(pytester: pytest.Pyteste
         "--botwebhook-secret", SECRET, "-p", "no:cacheprovider", "-q", "-k", "botwebhook",
     )  # fmt: skip
     assert suite.parseoutcomes()["passed"] == len(build_matrix())
+
+
+def test_the_app_receives_the_exact_bytes_and_headers_over_https() -> None:
+    seen: dict[str, object] = {}
+
+    async def recording(scope: dict[str, object], receive: object, send: object) -> None:
+        if scope["type"] != "http":
+            return
+        message = await receive()  # type: ignore[operator]
+        seen.update(scheme=scope["scheme"], headers=dict(scope["headers"]), body=message["body"])  # type: ignore[arg-type,index]
+        await send({"type": "http.response.start", "status": 200, "headers": []})  # type: ignore[operator]
+        await send({"type": "http.response.body", "body": b"{}"})  # type: ignore[operator]
+
+    from harness import deliver
+
+    body = load_fixture("book_table_shape_b")
+    target = load_target(recording)
+    exchange = deliver(target, body, secret=SECRET)
+    target.close()
+    assert exchange.findings == []
+    assert seen["body"] == body  # byte for byte
+    assert seen["scheme"] == "https"
+    headers = seen["headers"]
+    assert isinstance(headers, dict)
+    assert headers[b"x-hub-signature"] == sign(body, SECRET).encode()
+    assert headers[b"content-type"] == b"application/json"
+    assert headers[b"content-length"] == str(len(body)).encode()
+    assert headers[b"user-agent"].startswith(b"Jersey/2.27")
