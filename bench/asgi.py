@@ -64,7 +64,7 @@ def main() -> int:
 
         def bare() -> None:
             for body, headers in prepared:
-                client.post("/", content=body, headers=headers).content
+                client.post("/", content=body, headers=headers).read()
 
         def ours() -> None:
             for body in bodies:
