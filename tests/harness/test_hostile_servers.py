@@ -136,3 +136,14 @@ def test_no_secret_in_any_output_even_with_locals(pytester: pytest.Pytester) -> 
     assert "secret = <Secret 2fb7…(40 chars)>" in text  # our frames hold the redacted form
     shown = text.replace(f'SECRET = "{SECRET}"', "").replace(f"SECRET = '{SECRET}'", "")
     assert SECRET not in shown  # only in the test file's own source line
+
+
+def test_send_prints_a_huge_answer_once_and_bounded(capsys: pytest.CaptureFixture[str]) -> None:
+    with hostile("huge") as server:
+        code = main(["send", server.url, "--timeout", str(TIMEOUT * 4)])
+    out, err = capsys.readouterr()
+    assert code == 0  # a warning (BW208), not an error
+    assert "BW208 warning" in out
+    assert "more bytes)" in out  # what was left out is said
+    assert len(out) < 20_000  # not 100 MB, and not twice
+    assert err == ""
