@@ -91,6 +91,16 @@ def _check_url(spec: str) -> None:
         ) from None
     if not parts.hostname:
         raise TargetError(f"the URL {spec!r} for target has no host")
+    if "[" in parts.netloc:  # an IPv6 literal (Python 3.10's urlsplit does not check it)
+        import ipaddress
+
+        try:
+            ipaddress.IPv6Address(parts.hostname.split("%", 1)[0])
+        except ValueError:
+            raise TargetError(
+                f"the URL {spec!r} for target is not valid: {parts.hostname!r} does not appear "
+                "to be an IPv4 or IPv6 address (hint: 'http://[::1]:8000/')"
+            ) from None
 
 
 def _loading(what: str, spec: str, call: Callable[[], Any], module: str = "") -> Any:
