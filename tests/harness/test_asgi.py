@@ -119,7 +119,7 @@ def test_django_asgi_checks_clean_and_its_defect_is_found() -> None:
         argv, capture_output=True, text=True, timeout=120, env={**os.environ, "BW_PLANTED": "1"}
     )
     assert planted.returncode == 1
-    assert "KeyError: 'chatId' at django_asgi.py:" in planted.stdout
+    assert "KeyError: 'chatId' at django_typical.py:" in planted.stdout  # the view's own line
 
 
 def test_fuzzing_an_asgi_app() -> None:

@@ -1,44 +1,9 @@
-"""A Django ASGI app (get_asgi_application): verify first, parse with try/except;
-``?planted`` in the URL is never sent, so a module flag plants the defect."""
+"""The Django view of ``django_typical.py`` served as an ASGI app
+(``get_asgi_application()``); ``BW_PLANTED=1`` plants its defect."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
-import os
-
-from django.conf import settings
-
-if not settings.configured:
-    settings.configure(
-        DEBUG=False, ROOT_URLCONF=__name__, ALLOWED_HOSTS=["*"], SECRET_KEY="x", MIDDLEWARE=[]
-    )
-
+import django_typical  # noqa: F401 - configures the settings and the URLs
 from django.core.asgi import get_asgi_application
-from django.http import HttpRequest, JsonResponse
-from django.urls import path
-from django.views.decorators.csrf import csrf_exempt
 
-SECRET = b"2fb71ab6057e6f3d652c7e1131db962af27fda4f"
-PLANTED = os.environ.get("BW_PLANTED") == "1"
-
-
-@csrf_exempt
-def webhook(request: HttpRequest) -> JsonResponse:
-    signature = "sha256=" + hmac.new(SECRET, request.body, hashlib.sha256).hexdigest()
-    if not hmac.compare_digest(signature, request.headers.get("X-Hub-Signature", "")):
-        return JsonResponse({"error": "signature"}, status=401)
-    try:
-        payload = json.loads(request.body)
-    except ValueError:
-        return JsonResponse({"error": "json"}, status=400)
-    if not isinstance(payload, dict):
-        return JsonResponse({"error": "object"}, status=400)
-    if PLANTED:  # first-sentence turns have no chatId
-        return JsonResponse({"text": payload["chatResult"]["chatId"]})
-    return JsonResponse({"text": "ok"})
-
-
-urlpatterns = [path("", webhook)]
 app = get_asgi_application()

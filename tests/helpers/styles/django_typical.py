@@ -1,10 +1,13 @@
-"""A Django function view: verify first, parse with a try/except, answer {}."""
+"""A Django function view: verify first, parse with a try/except, answer {}.
+(``BW_PLANTED=1`` in the environment plants a defect: first-sentence turns have no
+chatId.)  ``django_asgi.py`` serves the same view as an ASGI app."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import json
+import os
 
 from django.conf import settings
 
@@ -19,6 +22,7 @@ from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 
 SECRET = b"2fb71ab6057e6f3d652c7e1131db962af27fda4f"
+PLANTED = os.environ.get("BW_PLANTED") == "1"
 
 
 @csrf_exempt
@@ -32,6 +36,8 @@ def webhook(request: HttpRequest) -> JsonResponse:
         return JsonResponse({"error": "json"}, status=400)
     if not isinstance(payload, dict):
         return JsonResponse({"error": "object"}, status=400)
+    if PLANTED:
+        return JsonResponse({"text": payload["chatResult"]["chatId"]})
     return JsonResponse({"text": f"{payload.get('intentName', 'chat')} done"})
 
 
