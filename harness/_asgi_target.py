@@ -94,6 +94,7 @@ class AsgiTarget(Target):
         self._thread.start()
         self._start_lock = threading.Lock()
         self._started = False
+        self._failed: str | None = None  # why the startup failed: every later call says so
         self._closed = False
 
     # -- lifespan ---------------------------------------------------------------------
@@ -101,24 +102,28 @@ class AsgiTarget(Target):
     def start(self) -> None:
         """Run the app's lifespan startup (once; the first call does it too)."""
         with self._start_lock:
-            if self._started:
-                return
-            self._started = True
-            lifespan = _Lifespan(self.app, self._state)
-            future = asyncio.run_coroutine_threadsafe(lifespan.startup(), self._loop)
-            error = future.result(LIFESPAN_TIMEOUT + 1)
-            if error is not None:
-                raise TargetError(
-                    f"the ASGI app {self.name} failed to start: its lifespan startup "
-                    f"{error} (hint: run it with uvicorn to see the whole traceback)"
-                )
-            self._lifespan = lifespan if lifespan.supported else None
+            if self._closed:
+                raise TargetError(f"the ASGI app {self.name} is closed: load it again")
+            if not self._started:
+                self._started = True
+                lifespan = _Lifespan(self.app, self._state)
+                future = asyncio.run_coroutine_threadsafe(lifespan.startup(), self._loop)
+                error = future.result(LIFESPAN_TIMEOUT + 1)
+                if error is not None:
+                    self._failed = (
+                        f"the ASGI app {self.name} failed to start: its lifespan startup "
+                        f"{error} (hint: run it with uvicorn to see the whole traceback)"
+                    )
+                self._lifespan = lifespan if lifespan.supported else None
+            if self._failed is not None:
+                raise TargetError(self._failed)
 
     def close(self) -> None:
         """Run the lifespan shutdown and stop the loop."""
-        if self._closed:
-            return
-        self._closed = True
+        with self._start_lock:  # no call starts once closing has begun
+            if self._closed:
+                return
+            self._closed = True
         if self._lifespan is not None:
             future = asyncio.run_coroutine_threadsafe(self._lifespan.shutdown(), self._loop)
             with contextlib.suppress(Exception):  # a failing shutdown is the app's to report
