@@ -38,18 +38,9 @@ from harness._capture import (
     Call,
     describe_exception,
     done,
-    install_routers,
     running,
-    under_pytest,
 )
-from harness._transport import (
-    _IN_PROCESS_URL,
-    Received,
-    Target,
-    TargetError,
-    _describe_app,
-    _TransportFailure,
-)
+from harness._transport import InProcessTarget, Received, TargetError, _TransportFailure
 
 __all__ = ["AsgiTarget", "is_asgi"]
 
@@ -71,7 +62,7 @@ def is_asgi(app: Any) -> bool:
     )
 
 
-class AsgiTarget(Target):
+class AsgiTarget(InProcessTarget):
     """An ASGI application called in-process (see the module docstring).  Like
     :class:`WsgiTarget` it counts as an https endpoint, and ``capture`` keeps what
     the app prints and logs with each call."""
@@ -79,12 +70,7 @@ class AsgiTarget(Target):
     def __init__(
         self, app: Callable[..., Any], name: str | None = None, *, capture: bool | None = None
     ) -> None:
-        self.app = app
-        self.name = name or _describe_app(app)
-        self.url = _IN_PROCESS_URL
-        self.in_process = True
-        self.capture = not under_pytest() if capture is None else capture
-        install_routers(streams=self.capture)
+        super().__init__(app, name, capture)
         self._lifespan: _Lifespan | None = None
         self._state: dict[str, Any] = {}
         self._loop = asyncio.new_event_loop()
@@ -142,8 +128,7 @@ class AsgiTarget(Target):
     def request(
         self, method: str, url: str, headers: dict[str, str], body: bytes, timeout: float
     ) -> Received:
-        if any("\n" in v or "\r" in v for v in headers.values()):
-            raise _TransportFailure("a header value contains a line break: not sendable")
+        self.check_headers(headers)
         self.start()
         call = Call(capture=self.capture)
         started = time.perf_counter()

@@ -87,13 +87,13 @@ def _bytes(value: str | bytes) -> bytes:
 
 
 def _key(secret: SecretLike) -> bytes:
-    # The raw key is held by no variable of ours: a traceback's locals cannot show it.
-    if not _bytes(Secret(secret).reveal()):
+    key = _bytes(Secret(secret).reveal())
+    if not key:  # the only error after ``key`` is set: it is empty, nothing to show
         raise InvalidSecretError(
             "secret is empty (hint: the platform's secrets are 40 lowercase hex "
             "characters; harness.generate_secret() makes one)"
         )
-    return _bytes(Secret(secret).reveal())
+    return key
 
 
 def _body(body: bytes | bytearray | memoryview) -> bytes:

@@ -128,7 +128,28 @@ class Target:
         """Release connections (URL targets keep a session open)."""
 
 
-class WsgiTarget(Target):
+class InProcessTarget(Target):
+    """An app called in-process, with no socket: a WSGI or an ASGI app.  It stands for
+    an https endpoint (so calls are signed), and ``capture`` keeps what the app
+    prints and logs with each call (default: on, except inside a pytest test, where
+    pytest captures output itself)."""
+
+    def __init__(self, app: Callable[..., Any], name: str | None, capture: bool | None) -> None:
+        self.app = app
+        self.name = name or _describe_app(app)
+        self.url = _IN_PROCESS_URL
+        self.in_process = True
+        self.capture = not under_pytest() if capture is None else capture
+        install_routers(streams=self.capture)
+
+    @staticmethod
+    def check_headers(headers: dict[str, str]) -> None:
+        """Refuse what no HTTP client could send: a line break in a header value."""
+        if any("\n" in v or "\r" in v for v in headers.values()):
+            raise _TransportFailure("a header value contains a line break: not sendable")
+
+
+class WsgiTarget(InProcessTarget):
     """A WSGI application called in-process through werkzeug's test client.
 
     It counts as an ``https`` endpoint, so requests are signed as the platform
@@ -144,12 +165,7 @@ class WsgiTarget(Target):
         from werkzeug.test import Client
 
         _require_wsgi(app, name)
-        self.app = app
-        self.name = name or _describe_app(app)
-        self.url = _IN_PROCESS_URL
-        self.in_process = True
-        self.capture = not under_pytest() if capture is None else capture
-        install_routers(streams=self.capture)
+        super().__init__(app, name, capture)
         self._client = Client(app, use_cookies=False)
         self._caller = Caller(capture=self.capture)
         self._errors = WsgiErrors()
@@ -157,8 +173,7 @@ class WsgiTarget(Target):
     def request(
         self, method: str, url: str, headers: dict[str, str], body: bytes, timeout: float
     ) -> Received:
-        if any("\n" in v or "\r" in v for v in headers.values()):
-            raise _TransportFailure("a header value contains a line break: not sendable")
+        self.check_headers(headers)
         if url == _IN_PROCESS_URL:
             path, base, query = "/", _IN_PROCESS_URL, ""
         else:

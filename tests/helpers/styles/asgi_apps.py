@@ -109,40 +109,44 @@ async def _answer(send: Any, status: int, data: Any) -> None:
     await send({"type": "http.response.body", "body": payload})
 
 
-async def bare_ok(scope: dict[str, Any], receive: Any, send: Any) -> None:
+async def _verified_payload(scope: dict[str, Any], receive: Any, send: Any) -> Any:
+    """The payload of a verified call, or None once the call has been answered (a
+    4xx, or nothing for a scope that is not HTTP)."""
     if scope["type"] != "http":
         return None
     body = await _read(receive)
     header = dict(scope["headers"]).get(b"x-hub-signature", b"").decode()
     if not _verified(body, header):
-        return await _answer(send, 401, {"error": "signature"})
-    if _payload(body) is None:
-        return await _answer(send, 400, {"error": "json"})
+        await _answer(send, 401, {"error": "signature"})
+        return None
+    data = _payload(body)
+    if data is None:
+        await _answer(send, 400, {"error": "json"})
+    return data
+
+
+async def bare_ok(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    if await _verified_payload(scope, receive, send) is None:
+        return
     print("bare handler: one call")  # captured, per call
     await _answer(send, 200, {"text": "ok"})
-    return None
 
 
 class ClassApp:
-    """An ASGI app as a class instance; ``planted`` crashes on shape-B payloads."""
+    """An ASGI app as a class instance; ``planted`` crashes on first-sentence
+    (shape A) payloads, which have no chatId."""
 
     def __init__(self, planted: bool = False) -> None:
         self.planted = planted
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            return None
-        body = await _read(receive)
-        header = dict(scope["headers"]).get(b"x-hub-signature", b"").decode()
-        if not _verified(body, header):
-            return await _answer(send, 401, {"error": "signature"})
-        data = _payload(body)
+        data = await _verified_payload(scope, receive, send)
         if data is None:
-            return await _answer(send, 400, {"error": "json"})
+            return
         if self.planted:
             data["chatResult"]["chatId"].upper()  # AttributeError on shape A: no chatId
         await _answer(send, 200, {"text": "ok"})
-        return None
+        return
 
 
 class_ok = ClassApp()
