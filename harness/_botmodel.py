@@ -59,9 +59,6 @@ _ENTITY = re.compile(r"[.a-zA-Z0-9_-]+")
 _LABEL = re.compile(r"[a-zA-Z0-9_.-]+")
 
 
-#: Keys of ``[tool.botwebhook]`` that configure the pytest plugin, not the model.
-
-
 class BotModelError(BotWebhookValueError):
     """A bot model (Python or TOML) that cannot describe a real bot."""
 
@@ -97,6 +94,7 @@ class VariableSpec:
     regex: str | None = None
     persistent: bool = False
     reset_on_entry: bool = True
+    index: int = 0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "values", _localized(self.values))
@@ -145,6 +143,12 @@ class IntentSpec:
     @property
     def mandatory(self) -> tuple[VariableSpec, ...]:
         return tuple(v for v in self.variables if v.mandatory)
+
+    @property
+    def by_index(self) -> tuple[VariableSpec, ...]:
+        """The variables in the platform's order: by ``index``, then as declared (the
+        order of ``memoryVariables`` and of prompting)."""
+        return tuple(sorted(self.variables, key=lambda v: v.index))
 
     @property
     def optional(self) -> tuple[VariableSpec, ...]:
@@ -259,6 +263,8 @@ def _validate_variable(
         )
     if not 1 <= variable.max_prompts <= 16:
         raise fail(f"{where}.max_prompts", f"{variable.max_prompts} is outside 1..16")
+    if not 0 <= variable.index <= 1000:
+        raise fail(f"{where}.index", f"{variable.index} is outside 0..1000 (the prompt order)")
     assert isinstance(variable.values, Mapping)
     has_values = any(variable.values.values())
     if variable.system:
@@ -375,7 +381,7 @@ class _Reader:
     def variable(self, data: Any, where: str) -> VariableSpec:
         known = (
             "label", "entity", "mandatory", "max_prompts", "prompts", "values", "regex",
-            "persistent", "reset_on_entry",
+            "persistent", "reset_on_entry", "index",
         )  # fmt: skip
         data = self.table(data, where, known)
         return VariableSpec(
@@ -388,4 +394,5 @@ class _Reader:
             regex=self.typed(data, "regex", f"{where}.", str, None),
             persistent=self.typed(data, "persistent", f"{where}.", bool, False),
             reset_on_entry=self.typed(data, "reset_on_entry", f"{where}.", bool, True),
+            index=self.typed(data, "index", f"{where}.", int, 0),
         )

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness._answer import apply_context_update, read_answer
+from harness._capture import current
 from harness._exchange import Exchange, deliver
 from harness._loader import load_target
 from harness._mock import MockNetwork, OnNetwork
@@ -33,6 +34,8 @@ __all__ = ["DEFAULT_CALLBACK_BASE", "TOKEN_LIFETIME", "CallbackMock", "ChatSessi
 DEFAULT_CALLBACK_BASE = "https://api.hutoma.ai"
 #: Seconds a stored webhook token stays usable.
 TOKEN_LIFETIME = 3600.0
+#: Seconds a callback waits for the webhook call of its chat in flight to be recorded.
+IN_FLIGHT_WAIT = 20.0  # the longest a call can take: twice the 10 s timeout
 
 
 @dataclass
@@ -74,6 +77,9 @@ class CallbackMock(OnNetwork):
         self.callback_enabled = callback_enabled
         self.secret = Secret.of(secret)  # never shown, even in a traceback
         self.sessions: dict[str, ChatSession] = {}
+        #: Callbacks refused: (chat session, status, the platform's message), in order.
+        self.refused: list[tuple[str, int, str]] = []
+        self._in_flight: dict[str, threading.Event] = {}
         super().__init__(network)
         self._lock = threading.Lock()
         self._seed = 0
@@ -96,13 +102,30 @@ class CallbackMock(OnNetwork):
         loaded = load_target(target)
         if not loaded.in_process:  # let the real request through the requests mock
             self.network.passthrough(loaded.url)
+        body = payload.body if isinstance(payload, Payload) else payload
+        session = json.loads(body).get("chatSession", "")
+        self.webhook_started(session)
         try:
             exchange = deliver(loaded, payload, secret=self.secret)
         finally:
+            self.webhook_ended(session)
             if loaded is not target:  # loaded here: ours to close (an ASGI app's loop)
                 loaded.close()
         self.record_webhook(exchange)
         return exchange
+
+    def webhook_started(self, chat_session: str) -> None:
+        """A webhook call for ``chat_session`` is on its way: a callback the handler sends
+        from another thread meanwhile waits until :meth:`record_webhook` has stored the
+        token (the real platform stores it before any callback can cross the network)."""
+        with self._lock:
+            self._in_flight[chat_session] = threading.Event()
+
+    def webhook_ended(self, chat_session: str) -> None:
+        with self._lock:
+            event = self._in_flight.pop(chat_session, None)
+        if event is not None:
+            event.set()
 
     def record_webhook(self, exchange: Exchange) -> None:
         """Register the chat session of ``exchange`` and, if the platform would store
@@ -143,6 +166,18 @@ class CallbackMock(OnNetwork):
 
     def handle(self, session_id: str, body: bytes) -> tuple[int, dict[str, str], bytes]:
         """The callback API's answer, following the platform's checks in order."""
+        answer = self._handle(session_id, body)
+        if answer[0] != 200:
+            info = json.loads(answer[2])["status"]["info"]
+            with self._lock:
+                self.refused.append((session_id, answer[0], info))
+        return answer
+
+    def _handle(self, session_id: str, body: bytes) -> tuple[int, dict[str, str], bytes]:
+        with self._lock:
+            in_flight = self._in_flight.get(session_id)
+        if in_flight is not None and current() is None:  # not from inside the handler's call
+            in_flight.wait(IN_FLIGHT_WAIT)
         if not body.strip():
             return _status(400, "Request body is required")
         answer = read_answer(body, "application/json", passthrough=False)

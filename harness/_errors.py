@@ -62,6 +62,29 @@ class PayloadOptionError(BotWebhookValueError):
     """An option of the payload factory that cannot be honoured."""
 
 
+class ConversationError(BotWebhookValueError):
+    """A conversation the platform could not have had: an intent that cannot be
+    found, a value a variable cannot take, a turn that contradicts a prompt.
+    ``key`` names the turn's key at fault (``intent``, ``entities.guests``…)."""
+
+    def __init__(self, message: str, key: str = "user") -> None:
+        super().__init__(message)
+        self.key = key
+
+
+class ConversationFileError(ConversationError):
+    """A conversation file that cannot be run: bad YAML, an unknown key, a missing
+    ``user:``, an unknown intent or label.  The message names the file, the line
+    and the key; ``path`` and ``line`` hold them."""
+
+    def __init__(self, path: str, line: int, key: str, problem: str) -> None:
+        super().__init__(
+            f"{path}:{line}: {key}: {problem}" if key else f"{path}:{line}: {problem}", key
+        )
+        self.path = path
+        self.line = line
+
+
 class UnknownFixtureError(BotWebhookError, LookupError):
     """No canonical fixture has the requested name."""
 

@@ -57,7 +57,7 @@ def variable_json(
     out["label"] = spec.label
     out["requested"] = False
     out["reset_on_entry"] = spec.reset_on_entry
-    out["index"] = 0
+    out["index"] = spec.index
     return out
 
 
@@ -171,7 +171,7 @@ class IntentBuild:
         if features["sys_any_command"]:
             assert any_variable is not None
             captured[any_variable.label] = query  # the command path takes the whole text
-        variables = [self._variable(v, captured, prompted, features) for v in spec.variables]
+        variables = [self._variable(v, captured, prompted, features) for v in spec.by_index]
         body = self._body(variables, captured, query, features)
         on = frozenset(name for name in FEATURES if features[name])
         variant = Variant(spec.name, self.shape, self.language, self.text, on)

@@ -71,13 +71,14 @@ class MockNetwork:
         self._passthrough: list[str] = []
         self._dispatchers: list[Any] = []
         self._targets: list[Any] = []  # in-process handlers' targets, closed at stop()
+        self._only: str | None = None
         self._install_dispatchers()
 
     def _install_dispatchers(self) -> None:
         for dispatcher in self._dispatchers:
             self.requests_mock.remove(dispatcher)
         skip = "".join(f"(?!{re.escape(prefix)})" for prefix in self._passthrough)
-        pattern = re.compile(skip + ".*")
+        pattern = re.compile(skip + (re.escape(self._only) if self._only else "") + ".*")
         self._dispatchers = [
             self.requests_mock.add_callback(verb, pattern, callback=self._dispatch)
             for verb in ("POST", "GET", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
@@ -89,6 +90,13 @@ class MockNetwork:
             self._passthrough.append(prefix)
             self.requests_mock.add_passthru(prefix)
             self._install_dispatchers()
+
+    def pass_all_but(self, prefix: str) -> None:
+        """Mock only URLs starting with ``prefix``: every other request goes out for
+        real (a conversation catches the callback API, not the handler's other calls)."""
+        self._only = prefix
+        self.requests_mock.add_passthru(re.compile(f"(?!{re.escape(prefix)}).*"))
+        self._install_dispatchers()
 
     def route(self, method: str, url: Pattern, callback: Callable[[Any], Any], name: str) -> None:
         """Answer ``method`` calls to ``url`` with ``callback``; ``name`` describes it

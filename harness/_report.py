@@ -114,7 +114,7 @@ def render_json(report: Report) -> str:
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
-def _xml(text: str) -> str:
+def xml_text(text: str) -> str:
     """Text XML 1.0 can hold: control characters (from bodies in the evidence) shown
     as \\xNN escapes instead of making the report unreadable."""
     return _XML_INVALID.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
@@ -145,18 +145,18 @@ def render_junit(report: Report, *, strict: bool = False) -> str:
             failure = ET.SubElement(
                 case,
                 "failure",
-                message=_xml("; ".join(f"{f.code} {f.title}" for f in failing)),
+                message=xml_text("; ".join(f"{f.code} {f.title}" for f in failing)),
                 type=failing[0].code,
             )
-            failure.text = _xml(
+            failure.text = xml_text(
                 "\n".join(f"{f.code} {f.title}\n{f.evidence}\nhint: {f.hint}" for f in failing)
                 + f"\nreproduce with:\n{failing[0].reproduce}"
             )
         warnings = [f for f in findings if f not in failing]
         if warnings:
             out = ET.SubElement(case, "system-out")
-            out.text = _xml("\n".join(f"{f.code} {f.title}: {f.evidence}" for f in warnings))
+            out.text = xml_text("\n".join(f"{f.code} {f.title}: {f.evidence}" for f in warnings))
         if exchange.output and failing:
-            ET.SubElement(case, "system-err").text = _xml(exchange.output)
+            ET.SubElement(case, "system-err").text = xml_text(exchange.output)
     suite.set("failures", str(failures))
     return ET.tostring(suite, encoding="unicode", xml_declaration=True)

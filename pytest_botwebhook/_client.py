@@ -19,6 +19,7 @@ from harness import (
     run_check,
 )
 from harness.checks import DEFAULT_DATABASE, DEFAULT_WORKERS, Scenario
+from harness.conversations import Conversation
 from harness.platform import DEFAULT_TIMEOUT
 from harness.protocol import WebhookRequest
 
@@ -94,6 +95,7 @@ class BotWebhookClient:
         self.payloads = payloads
         self.timeout = timeout
         self.seed = seed
+        self._conversations: list[Any] = []
 
     @property
     def target(self) -> Target:
@@ -197,6 +199,19 @@ class BotWebhookClient:
             passthrough=passthrough,
         )
 
+    def conversation(self, **options: Any) -> Conversation:
+        """A :class:`harness.conversations.Conversation` with the target, secret, model,
+        timeout and seed of this test: ``chat.say("book a table").expect(prompt="guests")``.
+        ``options``: ``language``, ``channel``, ``client_variables``, ``clock``,
+        ``callbacks``, ``later_timeout``, ``passthrough``, ``strict``, ``name``…"""
+        options.setdefault("model", self.payloads.model)
+        options.setdefault("seed", self.seed)
+        chat = Conversation(self.target, secret=self.secret, timeout=self.timeout, **options)
+        self._conversations.append(chat)
+        return chat
+
     def close(self) -> None:
+        for chat in self._conversations:
+            chat.close()
         if self._target is not None:
             self._target.close()

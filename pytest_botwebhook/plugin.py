@@ -291,6 +291,23 @@ def pytest_collection_modifyitems(
     items.extend(suite_items(session, settings, model))
 
 
+# -- conversation files ------------------------------------------------------------------
+
+
+def pytest_collect_file(file_path: Any, parent: pytest.Collector) -> pytest.Collector | None:
+    """``test_*.conversation.yaml``: one item per conversation (YAML document)."""
+    name = file_path.name
+    if not (
+        name.startswith("test_") and name.endswith((".conversation.yaml", ".conversation.yml"))
+    ):
+        return None
+    from pytest_botwebhook._conversation_items import ConversationFile
+
+    model = _load_model(parent.config, _settings(parent.config).model)
+    file: pytest.Collector = ConversationFile.from_parent(parent, path=file_path, model=model)
+    return file
+
+
 # -- the mock side -------------------------------------------------------------------------
 
 

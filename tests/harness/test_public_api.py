@@ -47,6 +47,7 @@ NAMESPACES = [
     "harness.platform",
     "harness.model",
     "harness.checks",
+    "harness.conversations",
     "harness.mocks",
     "harness.strategies",
     "harness.reference",

@@ -1,0 +1,50 @@
+"""Conversations: multi-turn chats run the way the platform runs them.
+
+- :class:`Conversation` drives a handler turn by turn (``chat.say("4")``), and
+  :class:`Turn` is one turn, with ``expect(...)``;
+- :class:`Dialogue` is the platform's side alone (prompting, filling, the exact
+  bodies), with no handler;
+- :func:`load_conversations` reads ``test_*.conversation.yaml`` files and
+  :func:`run_conversation` runs one of their conversations;
+- :class:`Matcher` finds the intent of a sentence from the model's examples,
+  and :func:`fill` the value a prompted variable takes from an answer.
+"""
+
+from __future__ import annotations
+
+from harness._chat import Dialogue, Plan, Prompt
+from harness._conversation import EXPECTATIONS, Conversation, ConversationFailed, Turn
+from harness._converse import (
+    ConversationResult,
+    render_json,
+    render_junit,
+    render_text,
+    run_conversation,
+)
+from harness._errors import ConversationError, ConversationFileError
+from harness._turn_files import FILE_PATTERN, ConversationSpec, TurnSpec, load_conversations
+from harness._understand import Match, Matcher, fill
+
+__all__ = [
+    "EXPECTATIONS",
+    "FILE_PATTERN",
+    "Conversation",
+    "ConversationError",
+    "ConversationFailed",
+    "ConversationFileError",
+    "ConversationResult",
+    "ConversationSpec",
+    "Dialogue",
+    "Match",
+    "Matcher",
+    "Plan",
+    "Prompt",
+    "Turn",
+    "TurnSpec",
+    "fill",
+    "load_conversations",
+    "render_json",
+    "render_junit",
+    "render_text",
+    "run_conversation",
+]
