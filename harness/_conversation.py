@@ -63,6 +63,7 @@ class Turn:
     later: list[str] = field(default_factory=list)
     conversation: Conversation | None = field(default=None, repr=False)
     callbacks_before: int = 0
+    refused_before: int = 0
 
     @property
     def prompt(self) -> str | None:
@@ -138,20 +139,17 @@ class Turn:
     def _later(self, pattern: str) -> str | None:
         chat = self.conversation
         if chat is None or chat.callbacks is None:
-            return (
-                "later: the conversation catches no callbacks (hint: "
-                "Conversation(..., callbacks=True), which files with later: turn on)"
-            )
+            return "later: the conversation catches no callbacks (hint: leave callbacks=True)"
         deadline = time.monotonic() + chat.later_timeout
         while True:
             self.later = chat.callback_texts()[self.callbacks_before :]
             if any(re.search(pattern, text) for text in self.later):
                 return None
-            if time.monotonic() >= deadline:
-                break
+            refused = chat.refused_callbacks()[self.refused_before :]
+            if refused or time.monotonic() >= deadline:
+                break  # a refused callback will not be sent again: no point in waiting
             time.sleep(_POLL)
-        refused = chat.refused_callbacks()
-        why = f"; refused: {'; '.join(refused)}" if refused else ""
+        why = f"; the callback API refused: {'; '.join(refused)}" if refused else ""
         return _versus(
             "later",
             f"a callback message matching /{pattern}/ within {chat.later_timeout:g} s",
@@ -195,10 +193,12 @@ class Conversation:
     ``model`` is the bot (default: the built-in catalogue); ``channel`` ``api``
     or ``facebook`` (no ``clientVariables``; the only channel the callback API
     serves); ``clock`` gives timestamps; ``seed`` fixes ids, tokens and which
-    response the platform picks.  ``callbacks=True`` routes the callback API
-    (``callback_base``) to a :class:`CallbackMock` for the whole conversation, so
+    response the platform picks.  ``callbacks`` (on by default) routes the
+    callback API (``callback_base``) to a :class:`CallbackMock` for the whole
+    conversation, so no test posts to the real platform and
     ``expect(later=...)`` can wait up to ``later_timeout`` seconds for the
-    handler's message (in-process targets: the handler must use ``requests``).
+    handler's message (in-process handlers posting with ``requests``; every other
+    request goes out as it would without the conversation).
     ``sign`` as for :func:`~harness.deliver`; ``strict`` makes warnings fail turns.
     """
 
@@ -215,7 +215,7 @@ class Conversation:
         seed: int = 0,
         timeout: float = DEFAULT_TIMEOUT,
         passthrough: bool = False,
-        callbacks: bool = False,
+        callbacks: bool = True,
         callback_base: str | None = None,
         later_timeout: float = LATER_TIMEOUT,
         sign: bool | None = None,
@@ -278,6 +278,7 @@ class Conversation:
         plan = dialogue.plan(text, names, entities)
         turn = Turn(len(self.turns) + 1, text, plan, conversation=self)
         turn.callbacks_before = len(self.callback_texts())
+        turn.refused_before = len(self.refused_callbacks())
         if dialogue.passthrough:
             exchange = self._deliver(dialogue.passthrough_body(text), turn)
             turn.bot = exchange.outcome.user_text
@@ -328,9 +329,14 @@ class Conversation:
         return [_message_text(message) for message in list(session.callbacks)]
 
     def refused_callbacks(self) -> list[str]:
+        """The callback API's refusals for this chat so far (status and message)."""
         if self.callbacks is None:
             return []
-        return [f"{status} {info}" for _, status, info in self.callbacks.refused]
+        return [
+            f"{status} {info}"
+            for session, status, info in list(self.callbacks.refused)
+            if session == self.chat_session
+        ]
 
     # -- reports ------------------------------------------------------------------
 

@@ -92,7 +92,7 @@ def run_conversation(
         target, model=spec.model, secret=secret, language=spec.language,
         channel=spec.channel,  # type: ignore[arg-type]
         client_variables=spec.client_variables, clock=clock, seed=seed + spec.index,
-        timeout=timeout, callbacks=spec.needs_callbacks, name=spec.name, sign=sign,
+        timeout=timeout, name=spec.name, sign=sign,
         strict=strict, **options,
     )  # fmt: skip
     result = ConversationResult(spec, chat)

@@ -92,9 +92,19 @@ class MockNetwork:
             self._install_dispatchers()
 
     def pass_all_but(self, prefix: str) -> None:
-        """Mock only URLs starting with ``prefix``: every other request goes out for
-        real (a conversation catches the callback API, not the handler's other calls)."""
+        """Mock only URLs starting with ``prefix``: every other request goes out as
+        without this mock (a conversation catches the callback API, not the handler's
+        other calls).  Call it before :meth:`start`."""
+        import responses
+        from requests.adapters import HTTPAdapter
+
         self._only = prefix
+        # What goes through is sent by whatever is installed now: the real transport, or
+        # the test's own responses mock, which keeps working around this one.
+        self.requests_mock = responses.RequestsMock(
+            assert_all_requests_are_fired=False, real_adapter_send=HTTPAdapter.send
+        )
+        self._dispatchers = []
         self.requests_mock.add_passthru(re.compile(f"(?!{re.escape(prefix)}).*"))
         self._install_dispatchers()
 

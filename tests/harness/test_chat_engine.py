@@ -354,3 +354,48 @@ def test_expectations_report_expected_against_actual_with_the_transcript() -> No
         assert "[prompt: count]" in text
         assert "expected prompt:\n    expected: item\n    actual:   note" in text
         assert "called no webhook" in text
+
+
+# -- callbacks -------------------------------------------------------------------------------
+
+
+def _calls_back(payload: dict[str, Any]) -> Any:
+    import threading
+
+    import requests
+
+    def later() -> None:
+        url = f"https://api.hutoma.ai/v1/ai/chat/webhook/callback/{payload['chatSession']}"
+        requests.post(url, json={"text": "Done!", "webhook_token": payload["webhook_token"]})
+
+    threading.Thread(target=later, daemon=True).start()
+    return reply({"text": "Working on it"})
+
+
+def test_a_later_message_through_the_callback_api_is_caught() -> None:
+    with Conversation(
+        conforming(_calls_back), model=shop(), secret=SECRET, channel="facebook"
+    ) as chat:
+        turn = chat.say("hello").expect(bot="Working on it", later="^Done!$")
+        assert turn.later == ["Done!"]
+
+
+def test_a_refused_callback_is_reported_without_waiting_the_whole_timeout() -> None:
+    chat = Conversation(conforming(_calls_back), model=shop(), secret=SECRET, later_timeout=30)
+    with chat, pytest.raises(ConversationFailed) as info:  # an API chat: no callback served
+        chat.say("hello").expect(later="Done")
+    assert "400 Session not supported for callback" in str(info.value)
+
+
+def test_the_handlers_other_requests_still_reach_the_tests_own_mock() -> None:
+    import requests
+    import responses
+
+    def bot(payload: dict[str, Any]) -> Any:
+        sky = requests.get("https://weather.example/now", timeout=5).json()["sky"]
+        return reply({"text": sky})
+
+    with responses.RequestsMock() as mock:
+        mock.get("https://weather.example/now", json={"sky": "sunny"})
+        with Conversation(conforming(bot), model=shop(), secret=SECRET) as chat:
+            chat.say("hello").expect(bot="sunny")
