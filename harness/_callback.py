@@ -17,7 +17,7 @@ import json
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -198,6 +198,26 @@ class CallbackMock(OnNetwork):
             apply_context_update(session.context, answer.data)
             session.callbacks.append(answer.data)
         return _status(200, "OK")
+
+    def serve(self, port: int = 0) -> Any:
+        """Serve this callback API over real HTTP on 127.0.0.1:``port`` (0: a free one),
+        for handlers in another process or language: point their callback base at the
+        returned server's ``url``.  Returns the started ``LiveWebhookServer``; stop it."""
+        from harness._server import LiveWebhookServer
+
+        def app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+            from werkzeug.wrappers import Request, Response
+
+            request = Request(environ)
+            match = re.fullmatch(r"/v1/ai/chat/webhook/callback/([^/]*)", request.path)
+            if request.method != "POST" or match is None:
+                answer = Response("not the callback API", status=404)
+            else:
+                status, headers, body = self.handle(match.group(1), request.get_data())
+                answer = Response(body, status=status, headers=list(headers.items()))
+            return answer(environ, start_response)
+
+        return LiveWebhookServer(handler=app, port=port).start()
 
     def assert_called_back(self, chat_session: str, times: int = 1) -> None:
         """The session received ``times`` accepted callbacks."""

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from harness._cli_common import SECONDS, CliError
+from harness._cli_common import SECONDS, CliError, number
 from harness._cli_protocol import load_bot_model
 from harness._cli_targets import opened_target, sign_mode, target_options
 
@@ -37,6 +37,7 @@ def cmd_converse(args: argparse.Namespace) -> int:
                 result = run_conversation(
                     spec, target, secret=secret, timeout=args.timeout, seed=args.seed,
                     later_timeout=args.later_timeout, strict=args.strict, sign=sign_mode(args),
+                    callback_port=args.callback_port,
                 )  # fmt: skip
                 results.append(result)
                 if advance is not None:
@@ -76,6 +77,11 @@ def register(commands: Any) -> None:
     p.add_argument(
         "--later-timeout", type=SECONDS, default=5.0, metavar="S",
         help="how long a 'later:' expectation waits for the handler's callback (default: 5)",
+    )  # fmt: skip
+    p.add_argument(
+        "--callback-port", type=number(int, 1, 65535), metavar="PORT",
+        help="also serve the callback API on http://127.0.0.1:PORT while each conversation "
+        "runs, for a handler in another process: point its callback base there",
     )  # fmt: skip
     p.add_argument("--strict", action="store_true", help="warnings fail a conversation too")
     p.add_argument("--json", action="store_true", help="print the results as JSON")

@@ -16,11 +16,18 @@ __all__ = ["register"]
 
 
 def cmd_fuzz(args: argparse.Namespace) -> int:
-    from harness._fuzz import DEFAULT_DATABASE, DEFAULT_SAVE_DIR, fuzz
+    from harness._fuzz import fuzz
+    from harness._fuzz_chat import fuzz_conversations
     from harness._progress import progress
+    from harness._workspace import DEFAULT_DATABASE, DEFAULT_SAVE_DIR
 
     if args.save_dir is not None and not Path(args.save_dir).is_dir():
         raise CliError(f"--save-dir {args.save_dir!r}: no such folder")
+    if args.conversations and args.passthrough:
+        raise CliError(
+            "--conversations with --passthrough: a passthrough bot has no intents to converse "
+            "through (every turn is one call, which the single-call phases already fuzz)"
+        )
     model = load_bot_model(args.model)
     with (
         _hypothesis_storage(args.no_database),
@@ -40,6 +47,19 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
             sign=sign_mode(args),
             on_exchange=on_exchange,
         )
+        if args.conversations:
+            fuzz_conversations(
+                target,
+                secret=secret,
+                model=model,
+                examples=args.conversations,
+                seed=args.seed,
+                timeout=args.timeout,
+                database=None if args.no_database else DEFAULT_DATABASE,
+                save_dir=DEFAULT_SAVE_DIR if args.save_dir is None else args.save_dir,
+                report=report,
+                on_exchange=on_exchange,
+            )
     print(report.render())
     return report.exit_code()
 
@@ -53,7 +73,7 @@ def _hypothesis_storage(keep_nothing: bool) -> Iterator[None]:
 
     from hypothesis.configuration import set_hypothesis_home_dir
 
-    from harness._fuzz import WORKSPACE, workspace
+    from harness._workspace import WORKSPACE, workspace
 
     if os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
         yield  # the user chose
@@ -84,7 +104,8 @@ def register(commands: Any) -> None:
             "given) and malformed bodies without a valid signature (never a 5xx).  Each "
             "distinct failure is shrunk to its simplest call, printed with a curl command and "
             "saved to a file; the example database (.botwebhook/examples) replays them first "
-            "next time.  Exit 0 no failure, 1 a failure, 2 usage problems."
+            "next time.  --conversations adds whole chats.  Exit 0 no failure, 1 a failure, 2 "
+            "usage problems."
         ),
     )
     p.add_argument("target", nargs="?", metavar="TARGET", help=TARGET_HELP)
@@ -92,6 +113,13 @@ def register(commands: Any) -> None:
     p.add_argument("--examples", type=number(int, 1, 10**6), default=200, metavar="N",
                    help="how many calls at most in each phase (default: 200)")  # fmt: skip
     p.add_argument("--passthrough", action="store_true", help="TARGET is a passthrough endpoint")
+    p.add_argument(
+        "--conversations", type=number(int, 1, 10**5), nargs="?", const=50, default=None,
+        metavar="N",
+        help="then a third phase: N whole generated conversations (default 50), for failures "
+        "that appear only on a later turn; each is shrunk to the shortest conversation and "
+        "printed as a .conversation.yaml document",
+    )  # fmt: skip
     p.add_argument("--save-dir", metavar="DIR",
                    help="where to save the failing bodies (default: .botwebhook/reproducers, "
                    "which ignores itself in git)")  # fmt: skip

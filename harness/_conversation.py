@@ -24,11 +24,12 @@ from harness._botmodel import BotModel
 from harness._callback import CallbackMock
 from harness._chat import Channel, Dialogue, Plan
 from harness._errors import BotWebhookValueError, require_type
-from harness._exchange import Exchange, clip_lines, deliver
+from harness._exchange import Exchange, deliver
 from harness._findings import Finding
 from harness._loader import load_target
 from harness._payload import Payload
 from harness._signing import Secret, SecretLike
+from harness._transcript import failure_text, transcript
 from harness._transport import DEFAULT_TIMEOUT, Target, check_timeout
 
 __all__ = ["EXPECTATIONS", "Conversation", "ConversationFailed", "Turn"]
@@ -198,7 +199,9 @@ class Conversation:
     conversation, so no test posts to the real platform and
     ``expect(later=...)`` can wait up to ``later_timeout`` seconds for the
     handler's message (in-process handlers posting with ``requests``; every other
-    request goes out as it would without the conversation).
+    request goes out as it would without the conversation).  ``callback_port``
+    also serves the callback API over real HTTP on 127.0.0.1 (0: a free port,
+    ``callback_server.url``), for a handler in another process to post to.
     ``sign`` as for :func:`~harness.deliver`; ``strict`` makes warnings fail turns.
     """
 
@@ -217,6 +220,7 @@ class Conversation:
         passthrough: bool = False,
         callbacks: bool = True,
         callback_base: str | None = None,
+        callback_port: int | None = None,
         later_timeout: float = LATER_TIMEOUT,
         sign: bool | None = None,
         strict: bool = False,
@@ -242,11 +246,14 @@ class Conversation:
         self._owned = not isinstance(target, Target)
         self.target = load_target(target, connect_timeout=self.timeout)
         self.callbacks: CallbackMock | None = None
+        self.callback_server: Any = None
         if callbacks:
             options = {"base_url": callback_base} if callback_base else {}
             self.callbacks = CallbackMock(clock=clock, **options)  # type: ignore[arg-type]
             self.callbacks.network.pass_all_but(self.callbacks.base_url)
             self.callbacks.network.start()
+            if callback_port is not None:
+                self.callback_server = self.callbacks.serve(callback_port)
 
     @property
     def model(self) -> BotModel:
@@ -343,45 +350,11 @@ class Conversation:
     def transcript(self, upto: int | None = None) -> str:
         """One line per turn for the user and one for the bot; turns that called the
         webhook are marked ``*``, with their findings under them."""
-        lines = []
-        for turn in self.turns[:upto]:
-            lines.append(f"{turn.number:3} user: {turn.user}")
-            mark = "*" if turn.webhook else " "
-            note = ""
-            if turn.prompt:
-                note = f"   [prompt: {turn.prompt}]"
-            for exchange in turn.exchanges:
-                got = exchange.received
-                status = exchange.failure or (f"HTTP {got.status}" if got else "no answer")
-                elapsed = f", {got.elapsed * 1000:.0f} ms" if got else ""
-                note += f"   [webhook: {status}{elapsed}]"
-            lines.append(f"  {mark} bot:  {turn.shown()}{note}")
-            for finding in turn.findings:
-                lines.append(f"        {finding.code} {finding.severity}: {finding.title}")
-                lines.append(f"          {finding.evidence}")
-        return "\n".join(lines)
+        return transcript(self.turns[:upto])
 
     def failure_text(self, turn: Turn, failures: Sequence[str]) -> str:
         """The failure message for ``turn``: transcript, what failed, a reproducer."""
-        head = f"conversation {self.name!r}" if self.name else "conversation"
-        lines = [f"{head} failed at turn {turn.number}:", self.transcript(turn.number), ""]
-        for failure in failures:
-            lines.append(f"turn {turn.number} expected {failure}")
-        for finding in turn.errors:
-            lines.append(
-                f"turn {turn.number}: the webhook call broke the contract: {finding.code} "
-                f"{finding.title}\n    {finding.evidence}\n    hint: {finding.hint}"
-            )
-        output = "".join(e.output for e in turn.exchanges)
-        if output:
-            lines.append("the handler's output:")
-            lines.extend(f"  | {line}" for line in clip_lines(output))
-        if turn.exchanges:
-            lines.append(f"reproduce turn {turn.number}'s webhook call with:")
-            lines.append(f"  {turn.exchanges[-1].reproduce()}")
-        elif turn.plan.prompt is not None:
-            lines.append(f"turn {turn.number} called no webhook: the platform prompted instead")
-        return "\n".join(lines)
+        return failure_text(self.name, self.turns[: turn.number], turn, failures)
 
     def assert_ok(self) -> None:
         """Fail unless every webhook call so far kept the contract (no error finding)."""
@@ -392,6 +365,8 @@ class Conversation:
 
     def close(self) -> None:
         """Stop catching callbacks and close a target this conversation loaded."""
+        if self.callback_server is not None:
+            self.callback_server.stop()
         if self.callbacks is not None:
             self.callbacks.network.stop()
         if self._owned:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -83,15 +84,19 @@ def run_conversation(
     later_timeout: float | None = None,
     sign: bool | None = None,
     strict: bool = False,
+    callback_port: int | None = None,
 ) -> ConversationResult:
     """Run ``spec`` turn by turn against ``target``; stops at the first turn that
-    fails an expectation or breaks the contract (an error finding)."""
+    fails an expectation or breaks the contract (an error finding).  Each
+    conversation of a run gets its own chat session (from ``seed``, its file and
+    its place there); ``callback_port`` serves the callback API over HTTP too."""
     started = time.monotonic()
     options: dict[str, Any] = {} if later_timeout is None else {"later_timeout": later_timeout}
     chat = Conversation(
         target, model=spec.model, secret=secret, language=spec.language,
         channel=spec.channel,  # type: ignore[arg-type]
-        client_variables=spec.client_variables, clock=clock, seed=seed + spec.index,
+        client_variables=spec.client_variables, clock=clock,
+        seed=seed + zlib.crc32(f"{spec.path}#{spec.index}".encode()), callback_port=callback_port,
         timeout=timeout, name=spec.name, sign=sign,
         strict=strict, **options,
     )  # fmt: skip
@@ -122,8 +127,9 @@ def render_text(results: Sequence[ConversationResult], *, verbose: bool = False)
     """Each conversation's transcript (a failing one with what failed), then a count."""
     blocks = []
     for result in results:
+        turns = len(result.chat.turns)
         head = f"{'ok  ' if result.ok else 'FAIL'} {result.spec.name} ({result.spec.path}:" \
-               f"{result.spec.line}, {len(result.chat.turns)} turns)"  # fmt: skip
+               f"{result.spec.line}, {turns} turn{'s' * (turns != 1)})"  # fmt: skip
         if result.ok:
             body = result.chat.transcript() if verbose else ""
         else:
@@ -140,6 +146,7 @@ def render_text(results: Sequence[ConversationResult], *, verbose: bool = False)
 
 
 def render_json(results: Sequence[ConversationResult]) -> str:
+    """The results as JSON: counts, then each conversation's turns and failure."""
     data = {
         "conversations": len(results),
         "failed": sum(not r.ok for r in results),

@@ -20,8 +20,6 @@ handler cannot make a run last ``timeout`` x examples.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import time
 import warnings
 from collections.abc import Callable
@@ -35,35 +33,17 @@ from harness._exchange import Exchange, clip_lines, deliver
 from harness._request import Shape
 from harness._signing import SIGNATURE_HEADER, Secret, SecretLike, redact_secret
 from harness._transport import DEFAULT_TIMEOUT, Target, check_timeout
+from harness._workspace import DEFAULT_DATABASE, DEFAULT_SAVE_DIR, save_file, workspace
 
 if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy
 
-__all__ = ["DEFAULT_DATABASE", "DEFAULT_SAVE_DIR", "FuzzFailure", "FuzzReport", "fuzz", "workspace"]
+__all__ = ["DEFAULT_DATABASE", "DEFAULT_SAVE_DIR", "FuzzFailure", "FuzzReport", "fuzz", "hunt"]
 
-#: Our folder in the working directory; it holds a ``.gitignore`` that ignores it
-#: all (as pytest's cache does), so nothing here is ever committed by accident.
-WORKSPACE = Path(".botwebhook")
-#: Where found failures are kept between runs (relative to the working folder).
-DEFAULT_DATABASE = WORKSPACE / "examples"
-#: Where the exact bodies of failing calls are saved by default.
-DEFAULT_SAVE_DIR = WORKSPACE / "reproducers"
 #: Timed-out calls a phase makes before it stops calling the target.
 MAX_TIMEOUTS = 5
 _PRINTED_LINES = 30
 _PRINTED_CHARS = 2000
-
-
-def workspace(path: Path) -> Path:
-    """``path``, created; when it lies in :data:`WORKSPACE`, that folder gets its
-    ``.gitignore`` first."""
-    if path.parts[:1] == WORKSPACE.parts:
-        WORKSPACE.mkdir(exist_ok=True)
-        ignore = WORKSPACE / ".gitignore"
-        if not ignore.exists():
-            ignore.write_text("# Created by pytest-botwebhook: nothing here is for git.\n*\n")
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 class _CallFailed(Exception):
@@ -100,6 +80,10 @@ class FuzzFailure:
     exchange: Exchange
     phase: str
     saved: Path | None = None
+    #: For a failing conversation: the shortest one, as a conversation file document,
+    #: and its transcript up to the failing turn.
+    conversation: str | None = None
+    transcript: str | None = None
 
     @property
     def code(self) -> str:
@@ -161,6 +145,9 @@ class FuzzReport:
     def _failure(self, number: int, failure: FuzzFailure) -> list[str]:
         exchange = failure.exchange
         lines = [f"{number}. FAILED in the {failure.phase} phase ({exchange.scenario}):"]
+        if failure.transcript:
+            lines.append("  the conversation, shrunk to the shortest that fails:")
+            lines.extend(f"  {line}" for line in failure.transcript.splitlines())
         for finding in exchange.findings:
             if finding.severity == "error":
                 lines.append(f"  {finding.code} error: {finding.title}")
@@ -170,8 +157,12 @@ class FuzzReport:
         lines.append(f"  signature: {signature or 'none'}")
         lines.append(f"  payload ({len(exchange.sent.body)} bytes):")
         lines.extend(f"    {line}" for line in printed_body(exchange.sent.body))
+        if failure.conversation:
+            lines.append("  as a conversation file document (ready to save):")
+            lines.extend(f"    {line}" for line in failure.conversation.splitlines())
         if failure.saved is not None:
-            lines.append(f"  saved the exact body to {failure.saved}")
+            what = "the conversation" if failure.conversation else "the exact body"
+            lines.append(f"  saved {what} to {failure.saved}")
         lines.append(f"  reproduce with:\n    {_clip(exchange.reproduce(), 4 * _PRINTED_CHARS)}")
         if exchange.output:
             lines.append("  the handler's output:")
@@ -201,21 +192,6 @@ def printed_body(body: bytes) -> list[str]:
         cut = len(rows) - _PRINTED_LINES
         rows = [*rows[:_PRINTED_LINES], f"... ({cut} more lines)"]
     return rows
-
-
-def _save(folder: Path, name: str, data: bytes) -> Path:
-    """Write ``data`` to ``folder/name`` through a new file renamed into place, so an
-    existing symlink there is replaced, never followed."""
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".botwebhook-")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        path = folder / name
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return path
 
 
 def fuzz(
@@ -301,7 +277,7 @@ def fuzz(
         return exchange
 
     for phase, strategy in plan:
-        found, calls, gave_up = _hunt(
+        found, calls, gave_up = hunt(
             strategy,
             send,
             examples=examples,
@@ -319,11 +295,11 @@ def fuzz(
         folder = workspace(Path(save_dir))
         for number, failure in enumerate(report.failures, 1):
             name = f"fuzz-{failure.code}-{number}.body"
-            failure.saved = _save(folder, name, failure.exchange.sent.body)
+            failure.saved = save_file(folder, name, failure.exchange.sent.body)
     return report
 
 
-def _hunt(
+def hunt(
     strategy: SearchStrategy[Any],
     send: Callable[[Any, Any, str | None], Exchange],
     *,

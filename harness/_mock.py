@@ -102,7 +102,8 @@ class MockNetwork:
         # What goes through is sent by whatever is installed now: the real transport, or
         # the test's own responses mock, which keeps working around this one.
         self.requests_mock = responses.RequestsMock(
-            assert_all_requests_are_fired=False, real_adapter_send=HTTPAdapter.send
+            assert_all_requests_are_fired=False,
+            real_adapter_send=HTTPAdapter.send,  # type: ignore[arg-type]
         )
         self._dispatchers = []
         self.requests_mock.add_passthru(re.compile(f"(?!{re.escape(prefix)}).*"))

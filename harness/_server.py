@@ -29,7 +29,7 @@ _HOP_BY_HOP = frozenset(
 
 class LiveWebhookServer(CallLog):
     """The reference handler (or ``handler``) behind the hardened threaded server of
-    ``botwebhook serve`` on ``host`` and an ephemeral port; every call is recorded
+    ``botwebhook serve`` on ``host`` and ``port`` (0: a free one); every call is recorded
     like the mocks' calls.  Bodies over ``max_body`` bytes (default 1 MiB, as the
     reference handler) get 413, unread."""
 
@@ -40,6 +40,7 @@ class LiveWebhookServer(CallLog):
         handler: Callable[..., Any] | None = None,
         tls: bool = False,
         host: str = "127.0.0.1",
+        port: int = 0,
         max_body: int = 1024 * 1024,
     ) -> None:
         secret = Secret.of(secret)  # from here on, no traceback can show it
@@ -58,6 +59,7 @@ class LiveWebhookServer(CallLog):
         self._target = app_target(handler, capture=False)
         self.tls = tls
         self.host = host
+        self.port = port
         self.ca_bundle: Path | None = None
         self._server: Any = None
         self._thread: threading.Thread | None = None
@@ -116,7 +118,7 @@ class LiveWebhookServer(CallLog):
             certificate = make_certificate(Path(self._folder.name))
             self.ca_bundle = certificate.cert
             pair = (str(certificate.cert), str(certificate.key))
-        self._server = make_hardened_server(self.host, 0, self._app, certificate=pair)
+        self._server = make_hardened_server(self.host, self.port, self._app, certificate=pair)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
         return self

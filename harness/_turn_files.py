@@ -22,7 +22,7 @@ from harness._chat import CHANNELS, Dialogue
 from harness._errors import BotWebhookError, ConversationError, ConversationFileError
 from harness._request import LANGUAGES
 
-__all__ = ["FILE_PATTERN", "ConversationSpec", "TurnSpec", "load_conversations"]
+__all__ = ["FILE_PATTERN", "ConversationSpec", "TurnSpec", "load_conversations", "to_yaml"]
 
 #: The files pytest collects.
 FILE_PATTERN = re.compile(r"test_.*\.conversation\.ya?ml")
@@ -289,3 +289,30 @@ def _dry_run(reader: _Reader, spec: ConversationSpec, top: dict[str, Any]) -> No
         except ConversationError as exc:
             line = turn.lines.get(exc.key, turn.line)
             raise ConversationFileError(spec.path, line, f"{where}.{exc.key}", str(exc)) from None
+
+
+def to_yaml(spec: ConversationSpec, *, name: str | None = None) -> str:
+    """``spec`` as one YAML document of a conversation file (reads back the same)."""
+    import yaml
+
+    data: dict[str, Any] = {"name": name or spec.name}
+    if spec.language is not None and spec.language != spec.model.languages[0]:
+        data["language"] = spec.language
+    if spec.channel != "api":
+        data["channel"] = spec.channel
+    if spec.client_variables:
+        data["client_variables"] = dict(spec.client_variables)
+    turns = []
+    for turn in spec.turns:
+        item: dict[str, Any] = {"user": turn.user}
+        if turn.intents:
+            item["intent"] = turn.intents[0] if len(turn.intents) == 1 else list(turn.intents)
+        if turn.entities:
+            item["entities"] = dict(turn.entities)
+        if turn.expect:
+            item["expect"] = {k: list(v) if isinstance(v, tuple) else v
+                              for k, v in turn.expect.items()}  # fmt: skip
+        turns.append(item)
+    data["turns"] = turns
+    text: str = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    return text

@@ -7,7 +7,10 @@
 - :func:`load_conversations` reads ``test_*.conversation.yaml`` files and
   :func:`run_conversation` runs one of their conversations;
 - :class:`Matcher` finds the intent of a sentence from the model's examples,
-  and :func:`fill` the value a prompted variable takes from an answer.
+  and :func:`fill` the value a prompted variable takes from an answer;
+- :func:`fuzz_conversations` runs generated conversations
+  (``harness.strategies.conversations``) and shrinks each failure to the
+  shortest conversation, printed with :func:`to_yaml` as a file document.
 """
 
 from __future__ import annotations
@@ -22,7 +25,14 @@ from harness._converse import (
     run_conversation,
 )
 from harness._errors import ConversationError, ConversationFileError
-from harness._turn_files import FILE_PATTERN, ConversationSpec, TurnSpec, load_conversations
+from harness._fuzz_chat import fuzz_conversations
+from harness._turn_files import (
+    FILE_PATTERN,
+    ConversationSpec,
+    TurnSpec,
+    load_conversations,
+    to_yaml,
+)
 from harness._understand import Match, Matcher, fill
 
 __all__ = [
@@ -42,9 +52,11 @@ __all__ = [
     "Turn",
     "TurnSpec",
     "fill",
+    "fuzz_conversations",
     "load_conversations",
     "render_json",
     "render_junit",
     "render_text",
     "run_conversation",
+    "to_yaml",
 ]

@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "chat_results",
+    "conversations",
     "malformed_bodies",
     "payloads",
     "responses",
@@ -342,3 +343,22 @@ st.register_type_strategy(Payload, payloads())
 st.register_type_strategy(MemoryVariable, variables())
 st.register_type_strategy(ChatResult, chat_results())
 st.register_type_strategy(WebhookResponse, responses())
+
+
+def conversations(
+    model: BotModel | None = None,
+    *,
+    languages: Sequence[str] | None = None,
+    channels: Sequence[str] = ("api", "facebook"),
+    max_intents: int = 4,
+) -> SearchStrategy[Any]:
+    """Whole chats with ``model`` (default: the built-in catalogue), as
+    ``harness.conversations.ConversationSpec``: up to ``max_intents`` intents in a
+    row, each with a random split between the first sentence and prompted answers,
+    re-prompts and prompts running out, on random ``channels`` and ``languages``.
+    Run one with ``harness.conversations.run_conversation``; print it as a
+    conversation file with ``harness.conversations.to_yaml``.  Shrinks toward
+    fewer intents and turns."""
+    from harness._chat_strategies import conversations as chats
+
+    return chats(model, languages=languages, channels=channels, max_intents=max_intents)

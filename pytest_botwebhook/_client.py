@@ -183,12 +183,15 @@ class BotWebhookClient:
         seed: int | None = None,
         passthrough: bool = False,
         database: str | None = str(DEFAULT_DATABASE),
+        conversations: int = 0,
     ) -> FuzzReport:
         """Fuzz the target with Hypothesis (as ``botwebhook fuzz``); ``.assert_ok()``
-        on the result fails the test with the shrunk call and a curl reproducer."""
+        on the result fails the test with the shrunk call and a curl reproducer.
+        ``conversations=N`` adds N whole generated conversations, each failure shrunk
+        to the shortest conversation and shown as a ``.conversation.yaml`` document."""
         from harness import fuzz
 
-        return fuzz(
+        report = fuzz(
             self.target,
             secret=self.secret,
             model=self.payloads.declared_model,
@@ -198,6 +201,20 @@ class BotWebhookClient:
             database=database,
             passthrough=passthrough,
         )
+        if conversations:
+            from harness.conversations import fuzz_conversations
+
+            fuzz_conversations(
+                self.target,
+                secret=self.secret,
+                model=self.payloads.declared_model,
+                examples=conversations,
+                seed=seed,
+                timeout=self.timeout,
+                database=database,
+                report=report,
+            )
+        return report
 
     def conversation(self, **options: Any) -> Conversation:
         """A :class:`harness.conversations.Conversation` with the target, secret, model,

@@ -39,19 +39,26 @@ def contract_suite(*, passthrough: bool = False, strict: bool = False) -> Callab
 
 
 def fuzz_suite(
-    *, examples: int = 200, seed: int | None = None, passthrough: bool = False
+    *,
+    examples: int = 200,
+    seed: int | None = None,
+    passthrough: bool = False,
+    conversations: int = 0,
 ) -> Callable[..., None]:
     """A test that fuzzes the configured target with Hypothesis::
 
-        test_fuzz = pytest_botwebhook.fuzz_suite(examples=500)
+        test_fuzz = pytest_botwebhook.fuzz_suite(examples=500, conversations=50)
 
     A failure shows the shrunk call, its findings and a curl command; Hypothesis'
-    example database replays it first on the next run.
+    example database replays it first on the next run.  ``conversations=N`` adds N
+    whole generated chats, each failure shrunk to the shortest conversation.
     """
 
     def test_fuzz(botwebhook: Any) -> None:
         __tracebackhide__ = True
-        botwebhook.fuzz(examples=examples, seed=seed, passthrough=passthrough).assert_ok()
+        botwebhook.fuzz(
+            examples=examples, seed=seed, passthrough=passthrough, conversations=conversations
+        ).assert_ok()
 
     marked: Callable[..., None] = test_fuzz
     return marked

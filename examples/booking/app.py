@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import os
 import threading
 
@@ -70,7 +71,10 @@ def _book(payload: dict) -> dict:
 def _call_back(session: str, token: str) -> None:
     url = f"{CALLBACK_BASE}/v1/ai/chat/webhook/callback/{session}"
     body = {"text": "Your table is ready.", "webhook_token": token}
-    requests.post(url, json=body, timeout=5)
+    try:
+        requests.post(url, json=body, timeout=5)
+    except requests.RequestException as exc:  # a thread must not die of a network error
+        logging.getLogger("booking").warning("callback failed: %s", exc)
 
 
 def _track(payload: dict) -> dict:

@@ -171,3 +171,52 @@ def test_converse_bad_input_is_one_line_and_exit_2(
     err = capsys.readouterr().err
     assert message in err
     assert err.count("\n") == 1
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def test_a_handler_in_another_process_calls_back_to_the_served_callback_api(
+    tmp_path: Path,
+) -> None:
+    """The booking app runs in its own process; only the Facebook conversation needs the
+    callback, which it posts to the callback API that converse serves on a local port."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    app_port, callback_port = _free_port(), _free_port()
+    env = {**os.environ, "BOOKING_CALLBACK_BASE": f"http://127.0.0.1:{callback_port}"}
+    server = subprocess.Popen(
+        [sys.executable, "-c", "from werkzeug.serving import run_simple; import app; "
+         f"run_simple('127.0.0.1', {app_port}, app.app)"],
+        cwd=BOOKING, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", app_port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        run = subprocess.run(
+            [sys.executable, "-m", "harness.cli", "converse", f"http://127.0.0.1:{app_port}/",
+             str(BOOKING / "test_booking.conversation.yaml"), "--secret", BOOKING_SECRET,
+             "--model", str(BOOKING / "botwebhook.toml"), "--sign", "always",
+             "--callback-port", str(callback_port), "--timeout", "5"],
+            capture_output=True, text=True, timeout=120, cwd=tmp_path,
+        )  # fmt: skip
+    finally:
+        server.terminate()
+        server.wait(10)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "6 conversation(s): 6 passed, 0 failed" in run.stdout
