@@ -48,6 +48,7 @@ def _test_for(spec: ConversationSpec) -> Callable[..., None]:
             secret=botwebhook.secret,
             timeout=botwebhook.timeout,
             seed=botwebhook.seed,
+            strict=bool(request.config.getoption("botwebhook_strict")),
         )
         item = request.node
         for finding in result.warnings:

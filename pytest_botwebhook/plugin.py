@@ -42,7 +42,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--botwebhook-strict",
         action="store_true",
         dest="botwebhook_strict",
-        help="with --botwebhook-suite: warnings fail too",
+        help="with --botwebhook-suite, and for conversation files: warnings fail too",
     )
     group.addoption(
         "--botwebhook-passthrough",

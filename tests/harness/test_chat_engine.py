@@ -399,3 +399,27 @@ def test_the_handlers_other_requests_still_reach_the_tests_own_mock() -> None:
         mock.get("https://weather.example/now", json={"sky": "sunny"})
         with Conversation(conforming(bot), model=shop(), secret=SECRET) as chat:
             chat.say("hello").expect(bot="sunny")
+
+
+def test_a_callback_that_beats_the_recording_of_its_webhook_waits_for_it() -> None:
+    """Over the network, a callback can arrive before the webhook call that carried its
+    token is recorded; the platform stores the token first, so the mock waits."""
+    import threading
+
+    from harness import CallbackMock
+
+    mock = CallbackMock()
+    session, token = "a" * 64, "b" * 64
+    mock.webhook_started(session)
+    answers: list[int] = []
+    body = json.dumps({"text": "later", "webhook_token": token}).encode()
+    caller = threading.Thread(
+        target=lambda: answers.append(mock.handle(session, body, over_network=True)[0])
+    )
+    caller.start()
+    caller.join(0.2)
+    assert answers == []  # still waiting for the webhook call in flight
+    mock.open_session(session, token)
+    mock.webhook_ended(session)
+    caller.join(5)
+    assert answers == [200]

@@ -115,6 +115,9 @@ def test_warnings_are_listed_and_a_missing_target_is_explained(pytester: pytest.
     result = pytester.runpytest("-q", "-p", "no:cacheprovider", "-rA")
     result.assert_outcomes(passed=1)
     assert "BW202" in result.stdout.str()  # a warning, listed with the passing item
+    strict = pytester.runpytest("-q", "-p", "no:cacheprovider", "--botwebhook-strict")
+    strict.assert_outcomes(failed=1)
+    assert "BW202" in strict.stdout.str()
 
 
 def test_the_fixture_method_drives_a_conversation_from_python(pytester: pytest.Pytester) -> None:
