@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,8 @@ def cmd_converse(args: argparse.Namespace) -> int:
             raise CliError(f"cannot write --junit-xml {args.junit_xml!r}: {exc.strerror}") from exc
     print(render_json(results) if args.json else render_text(results, verbose=args.verbose))
     if interrupted:
+        left = len(specs) - len(results)
+        print(f"interrupted: {left} of {len(specs)} conversation(s) not run", file=sys.stderr)
         return 130
     return 0 if all(r.ok for r in results) else 1
 

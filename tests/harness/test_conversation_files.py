@@ -220,3 +220,25 @@ def test_a_handler_in_another_process_calls_back_to_the_served_callback_api(
         server.wait(10)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "6 conversation(s): 6 passed, 0 failed" in run.stdout
+
+
+def test_ctrl_c_prints_what_ran_and_exits_130(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = tmp_path / "stops.py"
+    app.write_text(
+        "calls = []\n"
+        "def app(environ, start_response):\n"
+        "    calls.append(1)\n"
+        "    if len(calls) == 2:\n"
+        "        raise KeyboardInterrupt\n"
+        "    start_response('200 OK', [('Content-Type', 'application/json')])\n"
+        "    return [b'{}']\n"
+    )
+    chats = write(
+        tmp_path, "turns:\n  - user: I like red\n" + "---\nturns:\n  - user: I like red\n" * 2
+    )
+    assert main(["converse", f"{app}:app", str(chats)]) == 130
+    out, err = capsys.readouterr()
+    assert "1 conversation(s): 1 passed, 0 failed" in out
+    assert "interrupted: 2 of 3 conversation(s) not run" in err
