@@ -34,32 +34,24 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
         opened_target(args) as (target, secret),
         progress("calls", enabled=True) as on_exchange,
     ):
+        common: dict[str, Any] = {
+            "secret": secret,
+            "model": model,
+            "seed": args.seed,
+            "timeout": args.timeout,
+            "database": None if args.no_database else DEFAULT_DATABASE,
+            "save_dir": DEFAULT_SAVE_DIR if args.save_dir is None else args.save_dir,
+            "on_exchange": on_exchange,
+        }
         report = fuzz(
             target,
-            secret=secret,
-            model=model,
             examples=args.examples,
-            seed=args.seed,
-            timeout=args.timeout,
-            database=None if args.no_database else DEFAULT_DATABASE,
-            save_dir=DEFAULT_SAVE_DIR if args.save_dir is None else args.save_dir,
             passthrough=args.passthrough,
             sign=sign_mode(args),
-            on_exchange=on_exchange,
+            **common,
         )
         if args.conversations:
-            fuzz_conversations(
-                target,
-                secret=secret,
-                model=model,
-                examples=args.conversations,
-                seed=args.seed,
-                timeout=args.timeout,
-                database=None if args.no_database else DEFAULT_DATABASE,
-                save_dir=DEFAULT_SAVE_DIR if args.save_dir is None else args.save_dir,
-                report=report,
-                on_exchange=on_exchange,
-            )
+            fuzz_conversations(target, examples=args.conversations, report=report, **common)
     print(report.render())
     return report.exit_code()
 

@@ -191,29 +191,18 @@ class BotWebhookClient:
         to the shortest conversation and shown as a ``.conversation.yaml`` document."""
         from harness import fuzz
 
-        report = fuzz(
-            self.target,
-            secret=self.secret,
-            model=self.payloads.declared_model,
-            examples=examples,
-            seed=seed,
-            timeout=self.timeout,
-            database=database,
-            passthrough=passthrough,
-        )
+        common: dict[str, Any] = {
+            "secret": self.secret,
+            "model": self.payloads.declared_model,
+            "seed": seed,
+            "timeout": self.timeout,
+            "database": database,
+        }
+        report = fuzz(self.target, examples=examples, passthrough=passthrough, **common)
         if conversations:
             from harness.conversations import fuzz_conversations
 
-            fuzz_conversations(
-                self.target,
-                secret=self.secret,
-                model=self.payloads.declared_model,
-                examples=conversations,
-                seed=seed,
-                timeout=self.timeout,
-                database=database,
-                report=report,
-            )
+            fuzz_conversations(self.target, examples=conversations, report=report, **common)
         return report
 
     def conversation(self, **options: Any) -> Conversation:

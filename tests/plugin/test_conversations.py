@@ -159,3 +159,39 @@ def test_the_fixture_method_drives_a_conversation_from_python(pytester: pytest.P
     assert "  1 user: book a japanese table for 2" in out
     assert "expected bot:" in out
     assert "    expected: nope" in out
+
+
+def test_the_plugins_fuzz_hunts_through_whole_conversations(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(
+        """
+        import pytest
+        from bw_handlers import SECRET, conforming, reply
+
+        def answer(payload):
+            seen = "seen" in payload["chatResult"]["context"]
+            if payload["intentName"] == "colour" and seen:
+                return reply({"error": "boom"}, 500)
+            return reply({"text": "ok", "context": {"variables": {"seen": {"value": "1"}}}})
+
+        @pytest.fixture
+        def botwebhook_target():
+            return conforming(answer)
+
+        @pytest.fixture
+        def botwebhook_secret():
+            return SECRET
+        """
+    )
+    pytester.makepyfile(
+        """
+        import pytest_botwebhook
+
+        test_fuzz = pytest_botwebhook.fuzz_suite(examples=5, conversations=60, seed=1)
+        """
+    )
+    result = pytester.runpytest("-q", "-p", "no:cacheprovider")
+    result.assert_outcomes(failed=1)
+    out = result.stdout.str()
+    assert "FAILED in the conversations phase" in out
+    assert "as a conversation file document (ready to save):" in out
+    assert "      intent: colour" in out
