@@ -19,7 +19,7 @@ from harness._errors import require_type
 from harness._findings import Finding, shell_quote
 from harness._headers import platform_headers
 from harness._payload import Payload
-from harness._signing import Secret, SecretLike
+from harness._signing import SIGNATURE_HEADER, Secret, SecretLike
 from harness._signing import sign as sign_body
 from harness._transport import (
     DEFAULT_TIMEOUT,
@@ -31,7 +31,15 @@ from harness._transport import (
     deliver_raw,
 )
 
-__all__ = ["Exchange", "Expect", "check_exchange", "clip_lines", "curl_command", "deliver"]
+__all__ = [
+    "Exchange",
+    "Expect",
+    "check_exchange",
+    "clip_lines",
+    "curl_command",
+    "deliver",
+    "judge",
+]
 
 #: What a call is for: a valid platform payload (``contract``), one that must be
 #: refused (``wrong-signature``, ``missing-signature``), ``malformed`` input as an
@@ -196,8 +204,30 @@ def deliver(
         header = None
     sent = Sent("POST", target.url, platform_headers(body, header), body)
     delivery = deliver_raw(target, sent, timeout)
-    if passthrough is None:
-        passthrough = _is_passthrough(body)
+    return judge(
+        delivery,
+        passthrough=_is_passthrough(body) if passthrough is None else passthrough,
+        expect=expect,
+        scenario=scenario,
+        variant=variant,
+        secret_known=secret is not None,
+        in_process=target.in_process,
+    )
+
+
+def judge(
+    delivery: Delivery,
+    *,
+    passthrough: bool,
+    expect: Expect = "contract",
+    scenario: str = "",
+    variant: str = "",
+    secret_known: bool = False,
+    in_process: bool = False,
+) -> Exchange:
+    """What the platform makes of ``delivery`` (one call's request and answer, however
+    it was sent): the answer read as the platform reads it, and the findings."""
+    sent = delivery.sent
     received = delivery.received
     answer = None
     failure = None
@@ -229,9 +259,9 @@ def deliver(
         expect=expect,
         scenario=scenario,
         variant=variant,
-        signed=header is not None,
-        secret_known=secret is not None,
-        in_process=target.in_process,
+        signed=SIGNATURE_HEADER in sent.headers,
+        secret_known=secret_known,
+        in_process=in_process,
     )
     exchange.findings = check_exchange(exchange)
     return exchange
