@@ -67,6 +67,49 @@ class Scenario:
         )
 
 
+def matrix_variants(
+    model: BotModel, *, passthrough: bool = False
+) -> list[tuple[str, dict[str, Any]]]:
+    """The variants the check sends, in order: each one's name (``colour-shapeA``) and
+    the :meth:`PayloadFactory.build` options that make it (every option fixed)."""
+    first = model.languages[0]
+    off: dict[str, Any] = {**dict.fromkeys(FEATURES, False), "text": "plain", "language": first}
+    out: list[tuple[str, dict[str, Any]]] = []
+
+    def add(name: str, **options: Any) -> None:
+        out.append((name, {**off, **options}))
+
+    if passthrough:
+        add("passthrough-shapeP", shape="P")
+        add("passthrough-facebook", shape="P", facebook=True)
+        for text in TEXT_VARIANTS[1:]:
+            add(f"passthrough-{text}", shape="P", text=text)
+        for language in model.languages[1:]:
+            add(f"passthrough-{language}", shape="P", language=language)
+        return out
+    for intent in model.intents:
+        name = intent.name
+        add(f"{name}-shapeA", intent=name, shape="A")
+        if intent.mandatory:
+            add(f"{name}-shapeB", intent=name, shape="B")
+        possible = {
+            "unfilled_optional": bool(intent.optional),
+            "facebook": True,
+            "config": True,
+            "chained": True,
+            "trigger": bool(intent.variables),
+            "sys_any_command": any(v.entity == "sys.any" for v in intent.variables),
+        }
+        for feature, can in possible.items():
+            if can:
+                add(f"{name}-{feature}", intent=name, shape="A", **{feature: True})
+        for text in TEXT_VARIANTS[1:]:
+            add(f"{name}-{text}", intent=name, shape="A", text=text)
+        for language in model.languages[1:]:
+            add(f"{name}-{language}", intent=name, shape="A", language=language)
+    return out
+
+
 def build_matrix(
     model: BotModel | None = None,
     *,
@@ -83,46 +126,17 @@ def build_matrix(
     from harness._factory import PayloadFactory
 
     factory = PayloadFactory(model, seed=seed)
-    model = factory.model
-    first = model.languages[0]
-    off: dict[str, Any] = dict.fromkeys(FEATURES, False)
     scenarios: list[Scenario] = []
-
-    def add(name: str, **options: Any) -> Payload:
-        payload = factory.build(**{"text": "plain", "language": first, **off, **options})
+    for name, options in matrix_variants(factory.model, passthrough=passthrough):
+        payload = factory.build(**options)
         scenarios.append(Scenario(f"contract[{name}]", payload.body, payload=payload))
-        return payload
-
-    if passthrough:
-        sample = add("passthrough-shapeP", shape="P")
-        add("passthrough-facebook", shape="P", facebook=True)
-        for text in TEXT_VARIANTS[1:]:
-            add(f"passthrough-{text}", shape="P", text=text)
-        for language in model.languages[1:]:
-            add(f"passthrough-{language}", shape="P", language=language)
+    if not passthrough:
+        first = factory.model.languages[0]
+        plain: dict[str, Any] = {**dict.fromkeys(FEATURES, False), "language": first}
+        sample = factory.build(intent=factory.model.intents[0].name, shape="A",
+                               **{**plain, "text": "escaped"})  # fmt: skip
     else:
-        for intent in model.intents:
-            name = intent.name
-            sample = add(f"{name}-shapeA", intent=name, shape="A")
-            if intent.mandatory:
-                add(f"{name}-shapeB", intent=name, shape="B")
-            possible = {
-                "unfilled_optional": bool(intent.optional),
-                "facebook": True,
-                "config": True,
-                "chained": True,
-                "trigger": bool(intent.variables),
-                "sys_any_command": any(v.entity == "sys.any" for v in intent.variables),
-            }
-            for feature, can in possible.items():
-                if can:
-                    add(f"{name}-{feature}", intent=name, shape="A", **{feature: True})
-            for text in TEXT_VARIANTS[1:]:
-                add(f"{name}-{text}", intent=name, shape="A", text=text)
-            for language in model.languages[1:]:
-                add(f"{name}-{language}", intent=name, shape="A", language=language)
-        options: dict[str, Any] = {**off, "text": "escaped", "language": first}
-        sample = factory.build(intent=model.intents[0].name, shape="A", **options)
+        sample = scenarios[0].payload  # type: ignore[assignment]
     if signature_probes:
         body = sample.body
         scenarios.append(Scenario("signature[correct]", body, payload=sample))

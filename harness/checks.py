@@ -11,8 +11,8 @@ The data flow: a :class:`Scenario` (or a payload) is signed and delivered to a
 from __future__ import annotations
 
 from harness._asgi_target import AsgiTarget
-from harness._check import Report, Scenario, build_matrix, run_check
-from harness._exchange import Exchange, Expect, check_exchange, curl_command, deliver
+from harness._check import Report, Scenario, build_matrix, matrix_variants, run_check
+from harness._exchange import Exchange, Expect, check_exchange, curl_command, deliver, judge
 from harness._findings import CODES, Code, Finding, Severity
 from harness._fuzz import (
     DEFAULT_DATABASE,
@@ -55,7 +55,9 @@ __all__ = [
     "curl_command",
     "deliver",
     "fuzz",
+    "judge",
     "load_target",
+    "matrix_variants",
     "render_json",
     "render_junit",
     "render_text",
