@@ -13,7 +13,15 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
-from harness import _cli_check, _cli_converse, _cli_fuzz, _cli_protocol, _cli_send, _cli_serve
+from harness import (
+    _cli_check,
+    _cli_converse,
+    _cli_fuzz,
+    _cli_load,
+    _cli_protocol,
+    _cli_send,
+    _cli_serve,
+)
 from harness._cli_common import EXIT_OK, EXIT_USAGE, CliError, Parser
 from harness._errors import BotWebhookError
 from harness._version import __version__
@@ -38,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     _cli_converse.register(commands)
     _cli_fuzz.register(commands)
     _cli_send.register(commands)
+    _cli_load.register(commands)
     return parser
 
 

@@ -1,0 +1,185 @@
+"""Load on a webhook under the platform's 10-second budget, with Locust.
+
+``BotWebhookUser`` is a Locust user class: subclass it in your locustfile::
+
+    # locustfile.py
+    from harness.locust import BotWebhookUser
+
+    class MyBot(BotWebhookUser):
+        host = "https://bot.example.com/webhook"   # the URL the platform calls
+        model = "botwebhook.toml"                   # your bot (default: the one found here)
+        weights = {"book_table": 5}                 # intents called more often (default 1)
+        # the secret: $BOTWEBHOOK_SECRET, or secret = "..."
+
+Run it with ``locust -f locustfile.py`` (headless, distributed with
+``--master``/``--worker``, or with ``--processes``), or use ``botwebhook load``.
+
+Each task sends a realistic, signed, platform-exact payload of one variant of
+the check matrix (all equally likely, times the intent's weight), from a
+payload factory seeded per user; reads the answer as the platform does; and
+records a Locust failure named by the finding code that ``botwebhook check``
+would give the same exchange: ``BW105`` past the read timeout, ``BW101`` for a
+status other than 200 (``BW401`` for a 5xx), ``BW102``-``BW104`` when the body
+cannot be deserialized, and so on.  Requests are named by intent.
+
+It is a ``FastHttpUser`` (geventhttpclient): a few times the requests per
+second of ``HttpUser`` per core, so that one load machine goes further, and
+payload generation stays a small part of each call.
+
+**Importing this module imports Locust, and gevent monkey-patches the standard
+library**: nothing else in this package imports it (``botwebhook load`` runs
+Locust in a child process).  It needs the ``load`` extra:
+``pip install 'pytest-botwebhook[load]'``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import random
+import time
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from locust import FastHttpUser, task
+
+from harness._botmodel import BotModel
+from harness._check import matrix_variants
+from harness._exchange import judge
+from harness._headers import platform_headers
+from harness._signing import Secret
+from harness._signing import sign as sign_body
+from harness._transport import DEFAULT_TIMEOUT, Delivery, Received, Sent
+
+__all__ = ["REDIRECT_FAILURE", "BotWebhookUser"]
+
+#: The failure recorded for a redirect: the platform would follow it, a load test does not.
+REDIRECT_FAILURE = "redirect not followed under load (botwebhook check judges redirects)"
+_USERS = itertools.count()
+
+
+class BotWebhookUser(FastHttpUser):
+    """A chat platform calling the webhook at ``host``; see the module docstring.
+
+    Class attributes to set in a subclass: ``host``; ``secret`` (default
+    ``$BOTWEBHOOK_SECRET``); ``model`` (a ``BotModel`` or a path; default: the
+    model declared in the working folder, else the built-in catalogue);
+    ``weights`` (intent name -> relative weight); ``seed``; ``timeout`` (the
+    platform's 10 s); ``sign`` (None: only https, as the platform; True/False);
+    ``passthrough`` (the endpoint is a passthrough bot's)."""
+
+    abstract = True
+    secret: ClassVar[str | None] = None
+    model: ClassVar[BotModel | str | None] = None
+    weights: ClassVar[Mapping[str, float] | None] = None
+    seed: ClassVar[int] = 0
+    timeout: ClassVar[float] = DEFAULT_TIMEOUT
+    sign: ClassVar[bool | None] = None
+    passthrough: ClassVar[bool] = False
+
+    def __init__(self, environment: Any) -> None:
+        # The platform's connect and read timeouts; one attempt, no retry.
+        self.network_timeout = self.connection_timeout = float(self.timeout)
+        self.max_retries = 0
+        super().__init__(environment)
+        from harness._factory import PayloadFactory
+
+        worker = getattr(environment.runner, "worker_index", 0) or 0
+        self.user_seed = self.seed + 1_000_003 * worker + next(_USERS)
+        self.factory = PayloadFactory(_model(type(self)), seed=self.user_seed)
+        self.rng = random.Random(self.user_seed)
+        self.variants, self.cumulative = _variants(type(self), self.factory.model)
+        secret = self.secret if self.secret is not None else os.environ.get("BOTWEBHOOK_SECRET")
+        self.key = Secret.of(secret)
+        https = str(self.host or "").lower().startswith("https:")
+        self.signing = https if self.sign is None else self.sign
+
+    @task
+    def call(self) -> None:
+        """One webhook call of a random variant, judged as the platform judges it."""
+        options = self.rng.choices(self.variants, cum_weights=self.cumulative)[0]
+        payload = self.factory.build(**options)
+        body = payload.body
+        signature = sign_body(body, self.key) if self.signing and self.key else None
+        headers = platform_headers(body, signature)
+        headers["Accept-Encoding"] = "identity"  # the platform asks for no compression
+        url = str(self.host)
+        name = payload.variant.intent or "passthrough"
+        started = time.perf_counter()
+        with self.client.post(
+            url, data=body, headers=headers, name=name, catch_response=True,  # type: ignore[arg-type]
+            allow_redirects=False,
+        ) as response:  # fmt: skip
+            failure = _failure(response, Sent("POST", url, headers, body), started, payload)
+            if failure is None:
+                response.success()
+            else:
+                response.failure(failure)
+
+
+def _failure(response: Any, sent: Sent, started: float, payload: Any) -> str | None:
+    """The Locust failure for this answer: the finding code and title, or None."""
+    elapsed = time.perf_counter() - started
+    error = getattr(response, "error", None)
+    status = int(getattr(response, "status_code", 0) or 0)
+    if error is not None and not status:
+        timed_out = "timeout" in type(error).__name__.lower() or "timed out" in str(error)
+        delivery = Delivery(sent, None, f"{type(error).__name__}: {error}", timed_out=timed_out)
+    else:
+        if status in (301, 302, 303, 307, 308):
+            return REDIRECT_FAILURE
+        headers = {str(k): str(v) for k, v in (response.headers or {}).items()}
+        received = Received(status, headers, response.content or b"", elapsed)
+        delivery = Delivery(sent, received, elapsed=elapsed)
+    exchange = judge(
+        delivery,
+        passthrough=payload.variant.shape == "P",
+        variant=payload.variant.name,
+        secret_known=True,
+    )
+    errors = [f for f in exchange.findings if f.severity == "error"]
+    return f"{errors[0].code} {errors[0].title}" if errors else None
+
+
+_MODELS: dict[type, BotModel] = {}
+_VARIANTS: dict[type, tuple[list[dict[str, Any]], list[float]]] = {}
+
+
+def _model(cls: type[BotWebhookUser]) -> BotModel:
+    model = _MODELS.get(cls)
+    if model is None:
+        from harness._catalogue import builtin_model
+        from harness._model_files import find_model, load_model
+
+        given = cls.model
+        if isinstance(given, BotModel):
+            model = given
+        elif given is not None:
+            model = load_model(str(given))
+        else:
+            model = find_model(".") or builtin_model()
+        _MODELS[cls] = model
+    return model
+
+
+def _variants(
+    cls: type[BotWebhookUser], model: BotModel
+) -> tuple[list[dict[str, Any]], list[float]]:
+    cached = _VARIANTS.get(cls)
+    if cached is None:
+        from harness._errors import BotWebhookValueError
+
+        weights = dict(cls.weights or {})
+        for name in weights:
+            model.intent(name)  # an unknown intent raises, naming the known ones
+            if not weights[name] >= 0:
+                raise BotWebhookValueError(
+                    f"weights[{name!r}]: {weights[name]!r} is not a weight (hint: 0 or more)"
+                )
+        pairs = matrix_variants(model, passthrough=cls.passthrough)
+        variants = [options for _, options in pairs]
+        each = [weights.get(options.get("intent") or "", 1.0) for options in variants]
+        if not sum(each) > 0:
+            raise BotWebhookValueError("weights: every variant has weight 0 (hint: raise one)")
+        cached = _VARIANTS[cls] = (variants, list(itertools.accumulate(each)))
+    return cached
