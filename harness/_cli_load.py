@@ -119,10 +119,12 @@ def _model_path(given: str | None) -> str | None:
 def _checked_url(url: str) -> str:
     from harness._loader import load_target
 
-    target = load_target(url)  # one clear line for a malformed URL or a non-URL
-    target.close()
-    if target.in_process:
-        raise CliError(f"{url!r} is not a URL: serve an app with --serve {url}")
+    if not re.match(r"https?://", url, re.IGNORECASE):
+        raise CliError(
+            f"{url!r} is not a URL to load (hint: http(s)://host:port/path, or serve an app "
+            "with --serve app.py:app)"
+        )
+    load_target(url).close()  # one clear line for a malformed URL
     return url
 
 

@@ -1,0 +1,251 @@
+"""Load with Locust: the user class, ``botwebhook load``, distributed mode, and the
+isolation of gevent from everything else.  Runs are kept to a few seconds by a
+small ``--timeout`` (the budget) and short durations."""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from bw_handlers import SECRET
+
+from harness import LiveWebhookServer
+from harness.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+SLOW = '''
+"""Serializes every call on a lock: the latency grows with concurrency."""
+import json, threading, time
+from werkzeug.wrappers import Request, Response
+LOCK = threading.Lock()
+
+@Request.application
+def app(request):
+    with LOCK:
+        time.sleep(0.05)
+    return Response(json.dumps({"text": "ok"}), mimetype="application/json")
+'''
+
+
+def botwebhook(*args: str, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "harness.cli", *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=timeout, cwd=cwd)
+
+
+@pytest.fixture
+def slow_app(tmp_path: Path) -> str:
+    (tmp_path / "slow.py").write_text(SLOW, "utf-8")
+    return f"{tmp_path / 'slow.py'}:app"
+
+
+# -- isolation ----------------------------------------------------------------------------
+
+
+def test_nothing_but_the_load_modules_imports_locust_or_gevent() -> None:
+    allowed = {"locust.py", "_load_runner.py"}
+    for path in [*(ROOT / "harness").glob("*.py"), *(ROOT / "pytest_botwebhook").glob("*.py")]:
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            for name in names:
+                root = name.split(".")[0]
+                if root in ("locust", "gevent") or name in (
+                    "harness.locust",
+                    "harness._load_runner",
+                ):
+                    assert path.name in allowed, f"{path.name} imports {name}"
+
+
+def test_the_package_the_cli_and_the_plugin_never_load_gevent() -> None:
+    code = (
+        "import sys, harness, harness.cli, harness.conversations, harness.checks, "
+        "harness.mocks, harness.strategies, pytest_botwebhook, pytest_botwebhook.plugin\n"
+        "from harness.cli import build_parser; build_parser()\n"
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('gevent', 'locust')]\n"
+        "print(bad)\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert run.stdout.strip() == "[]", run.stdout + run.stderr
+
+
+def test_without_the_extra_load_says_which_one_in_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "locust" else real(name, *a)
+    )
+    assert main(["load", "http://127.0.0.1:9/"]) == 2
+    err = capsys.readouterr().err
+    assert "pip install 'pytest-botwebhook[load]'" in err
+    assert err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["not a url"], "not a URL"),
+        (["ftp://example.com/"], "'ftp://example.com/' is not a URL to load"),
+        (["http://[::1/"], "is not valid"),
+        (["http://127.0.0.1:9/", "--serve", "app.py:app"], "give the URL to load, or --serve"),
+        ([], "give the URL to load, or --serve"),
+        (["http://127.0.0.1:9/", "--users", "0"], "--users"),
+        (["http://127.0.0.1:9/", "--spawn-rate", "nan"], "--spawn-rate"),
+        (["http://127.0.0.1:9/", "--duration", "-3s"], "--duration"),
+        (["http://127.0.0.1:9/", "--max-p99", "soon"], "--max-p99"),
+        (["http://127.0.0.1:9/", "--model", "missing.toml"], "missing.toml"),
+        (["http://127.0.0.1:9/", "--plot", "p.png"], "--plot draws latency against concurrency"),
+        (["http://127.0.0.1:9/", "--users", "4", "--step-users", "5"], "more than --users 4"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(
+    args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    try:
+        code = main(["load", *args])
+    except SystemExit as exc:  # argparse refuses the value itself
+        code = exc.code  # type: ignore[assignment]
+    assert code == 2
+    err = capsys.readouterr().err
+    assert message in err, err
+    assert err.count("\n") == 1, err
+
+
+# -- runs -------------------------------------------------------------------------------------
+
+
+def test_a_conforming_handler_under_light_load_has_no_failures(tmp_path: Path) -> None:
+    with LiveWebhookServer(secret=SECRET) as server:
+        run = botwebhook(
+            "load", server.url, "--users", "3", "--spawn-rate", "30", "--duration", "1.5s",
+            "--secret", SECRET, "--sign", "always", "--max-failures", "0", "--max-p99", "2s",
+            "--json", "--csv", str(tmp_path / "run"), "--html", str(tmp_path / "run.html"),
+            cwd=tmp_path,
+        )  # fmt: skip
+        verdicts = {call.verdict for call in server.calls}
+        calls = len(server.calls)
+    assert run.returncode == 0, run.stdout + run.stderr
+    result = json.loads(run.stdout)
+    assert result["requests"] > 20
+    assert result["failures"] == 0
+    assert result["by_code"] == {}
+    assert result["secret"].startswith(SECRET[:4])
+    assert SECRET not in run.stdout
+    assert 0 <= calls - result["requests"] <= 3  # calls still in flight when the run stopped
+    assert verdicts == {"valid"}  # every call signed as the platform signs
+    assert (tmp_path / "run_stats.csv").read_text().count("\n") > 1
+    assert "<html" in (tmp_path / "run.html").read_text()
+
+
+def test_a_handler_serialized_on_a_lock_breaks_the_budget_as_bw105(
+    tmp_path: Path, slow_app: str
+) -> None:
+    run = botwebhook(
+        "load", "--serve", slow_app, "--users", "9", "--step-users", "3", "--spawn-rate", "50",
+        "--duration", "1.5s", "--timeout", "0.3s", "--find-limit", "--max-failures", "0",
+        "--plot", str(tmp_path / "p.png"),
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert run.returncode == 1, run.stdout + run.stderr
+    out = run.stdout
+    assert "BW105 slower than the platform's read timeout" in out
+    assert "limit     p99 stayed within the 0.3 s budget up to 3 users; it broke at 6 users" in out
+    assert "FAILED    " in out
+    assert "--max-failures 0" in out
+    assert (tmp_path / "p.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_ctrl_c_prints_the_summary_so_far_and_leaves_no_server(
+    tmp_path: Path, slow_app: str
+) -> None:
+    command = [sys.executable, "-m", "harness.cli", "load", "--serve", slow_app, "--users", "2",
+               "--duration", "60s", "--timeout", "1s"]  # fmt: skip
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, cwd=tmp_path)  # fmt: skip
+    time.sleep(4)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=30)
+    assert process.returncode == 130, out + err
+    assert "interrupted, the summary so far" in out
+    url = out.split("botwebhook load: ", 1)[1].split(" ", 1)[0]
+    port = int(url.rstrip("/").rsplit(":", 1)[1])
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+
+
+def test_distributed_master_and_worker_aggregate_stats_and_failure_codes(
+    tmp_path: Path,
+) -> None:
+    """One master and one worker on 127.0.0.1, both pointing at the user class."""
+    (tmp_path / "locustfile.py").write_text(
+        "from harness.locust import BotWebhookUser\n\n"
+        "class Bot(BotWebhookUser):\n"
+        "    sign = True\n",
+        "utf-8",
+    )
+    from bw_handlers import conforming, reply
+
+    def answer(payload: dict[str, object]) -> object:
+        return reply({"error": "no"}, 500) if payload["intentName"] == "colour" else reply({})
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "BOTWEBHOOK_SECRET": SECRET}
+    locust = [sys.executable, "-m", "locust", "-f", "locustfile.py"]
+    with LiveWebhookServer(handler=conforming(answer)) as server:
+        master = subprocess.Popen(
+            [*locust, "--master", "--master-bind-host", "127.0.0.1", "--master-bind-port",
+             str(port), "--headless", "--expect-workers", "1", "-u", "4", "-r", "4", "-t", "3s",
+             "--host", server.url, "--csv", "dist", "--only-summary"],
+            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        worker = subprocess.Popen(
+            [*locust, "--worker", "--master-host", "127.0.0.1", "--master-port", str(port)],
+            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        try:
+            master.communicate(timeout=60)
+            worker.communicate(timeout=30)
+        finally:
+            for process in (master, worker):
+                if process.poll() is None:
+                    process.kill()
+        served = len(server.calls)
+    stats = (tmp_path / "dist_stats.csv").read_text("utf-8").splitlines()
+    total = next(line for line in stats if ",Aggregated," in line).split(",")
+    requests, failures = int(total[2]), int(total[3])
+    assert requests > 10
+    assert 0 <= served - requests <= 4  # every call came from the worker (4 may be in flight)
+    assert 0 < failures < requests
+    failed = (tmp_path / "dist_failures.csv").read_text("utf-8")
+    assert "BW401 server error on a valid platform payload" in failed
+    assert "colour" in failed
+
+
+def test_the_user_class_is_documented() -> None:
+    """harness.locust is public; it is imported in a child (gevent patches the process)."""
+    code = (
+        "import harness.locust as m, re, pathlib, sys\n"
+        "readme = pathlib.Path(sys.argv[1]).read_text()\n"
+        "assert m.__doc__ and m.BotWebhookUser.__doc__\n"
+        "print([n for n in m.__all__ if not re.search(rf'\\b{n}\\b', readme)])\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code, str(ROOT / "README.md")],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert run.stdout.strip() == "[]", run.stdout + run.stderr
