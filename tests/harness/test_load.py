@@ -249,3 +249,16 @@ def test_the_user_class_is_documented() -> None:
         capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert run.stdout.strip() == "[]", run.stdout + run.stderr
+
+
+def test_an_asgi_app_is_served_for_the_run(tmp_path: Path) -> None:
+    styles = ROOT / "tests" / "helpers" / "styles"
+    run = botwebhook(
+        "load", "--serve", f"{styles / 'asgi_apps.py'}:fastapi_ok", "--secret", SECRET,
+        "--users", "2", "--duration", "1s", "--max-failures", "0", "--json",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stdout + run.stderr
+    result = json.loads(run.stdout)
+    assert result["requests"] > 10
+    assert result["failures"] == 0
