@@ -262,3 +262,29 @@ def test_an_asgi_app_is_served_for_the_run(tmp_path: Path) -> None:
     result = json.loads(run.stdout)
     assert result["requests"] > 10
     assert result["failures"] == 0
+
+
+def test_the_user_class_runs_unchanged_with_processes(tmp_path: Path) -> None:
+    (tmp_path / "locustfile.py").write_text(
+        "from harness.locust import BotWebhookUser\n\n"
+        "class Bot(BotWebhookUser):\n    sign = True\n",
+        "utf-8",
+    )
+    env = {**os.environ, "BOTWEBHOOK_SECRET": SECRET}
+    with LiveWebhookServer(secret=SECRET) as server:
+        run = subprocess.run(
+            [sys.executable, "-m", "locust", "-f", "locustfile.py", "--headless", "--processes",
+             "2", "-u", "4", "-r", "4", "-t", "2s", "--host", server.url, "--csv", "procs",
+             "--only-summary"],
+            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        verdicts = {call.verdict for call in server.calls}
+    assert run.returncode == 0, run.stdout + run.stderr
+    total = next(
+        line
+        for line in (tmp_path / "procs_stats.csv").read_text().splitlines()
+        if ",Aggregated," in line
+    ).split(",")
+    assert int(total[2]) > 10
+    assert int(total[3]) == 0
+    assert verdicts == {"valid"}
