@@ -48,12 +48,33 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
             examples=args.examples,
             passthrough=args.passthrough,
             sign=sign_mode(args),
+            seeds=_seeds(args.seed_from),
             **common,
         )
         if args.conversations:
             fuzz_conversations(target, examples=args.conversations, report=report, **common)
     print(report.render())
     return report.exit_code()
+
+
+def _seeds(paths: list[str] | None) -> list[bytes]:
+    """The request bodies of the cassettes ``--seed-from`` names; an unreadable line is
+    one line on stderr (the rest is used)."""
+    import sys
+
+    from harness._cassette import read_cassette
+
+    bodies: list[bytes] = []
+    for path in paths or ():
+        if not Path(path).is_file():
+            raise CliError(f"--seed-from {path!r}: no such cassette")
+        entries, problems = read_cassette(path)
+        for problem in problems:
+            print(f"botwebhook fuzz: skipped {problem}", file=sys.stderr)
+        bodies.extend(entry.request_body for entry in entries if entry.request_json)
+    if paths and not bodies:
+        raise CliError(f"--seed-from: no platform request in {', '.join(paths)}")
+    return bodies
 
 
 @contextmanager
@@ -111,6 +132,11 @@ def register(commands: Any) -> None:
         help="then a third phase: N whole generated conversations (default 50), for failures "
         "that appear only on a later turn; each is shrunk to the shortest conversation and "
         "printed as a .conversation.yaml document",
+    )  # fmt: skip
+    p.add_argument(
+        "--seed-from", action="append", metavar="CASSETTE",
+        help="real calls recorded by 'botwebhook listen --record': each is tried first, then "
+        "mutated (the query, a value, an optional value, the channel); repeatable",
     )  # fmt: skip
     p.add_argument("--save-dir", metavar="DIR",
                    help="where to save the failing bodies (default: .botwebhook/reproducers, "

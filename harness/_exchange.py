@@ -38,6 +38,7 @@ __all__ = [
     "clip_lines",
     "curl_command",
     "deliver",
+    "is_passthrough",
     "judge",
 ]
 
@@ -206,7 +207,7 @@ def deliver(
     delivery = deliver_raw(target, sent, timeout)
     return judge(
         delivery,
-        passthrough=_is_passthrough(body) if passthrough is None else passthrough,
+        passthrough=is_passthrough(body) if passthrough is None else passthrough,
         expect=expect,
         scenario=scenario,
         variant=variant,
@@ -276,7 +277,7 @@ def _json_object(body: bytes) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _is_passthrough(body: bytes) -> bool:
+def is_passthrough(body: bytes) -> bool:
     if body.startswith(b'{"intentName":'):  # the platform's own key order: cheap
         return False
     request = _json_object(body)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -207,13 +207,16 @@ def fuzz(
     passthrough: bool = False,
     sign: bool | None = None,
     on_exchange: Callable[[Exchange, None], None] | None = None,
+    seeds: Sequence[bytes] = (),
 ) -> FuzzReport:
     """Fuzz ``target`` with ``examples`` calls per phase; see the module docstring.
 
     ``seed`` makes the run reproducible; ``database`` None keeps nothing between
     runs; ``save_dir`` writes each failing body there as ``fuzz-<code>-<n>.body``;
     ``on_exchange(exchange, None)`` is called after each call (for progress: the
-    total is not known in advance, shrinking adds calls).
+    total is not known in advance, shrinking adds calls).  ``seeds`` are real
+    request bodies (a cassette's): the valid phase tries each first, then mutates
+    them as well as generating payloads.
     """
     secret = Secret.of(secret)  # from here on, no traceback can show it
     from hypothesis import strategies as st
@@ -231,6 +234,8 @@ def fuzz(
     valid: Any = bst.payloads(model=model, kinds=kinds, shapes=("A", "B")).map(
         lambda p: ("contract", p, None)
     )
+    if seeds:
+        valid = bst.mutated(seeds).map(lambda b: ("contract", b, None)) | valid
     attacks: list[Any] = []
     wrong = bst.signatures(valid=False).filter(lambda s: s is not None)
     if secret and signing:
@@ -284,6 +289,7 @@ def fuzz(
             seed=seed,
             database=db,
             digest=f"{digest}|{phase}",
+            explicit=[("contract", body, None) for body in seeds] if phase == "valid" else [],
         )
         report.phases[phase] = calls
         report.examples += calls
@@ -307,10 +313,11 @@ def hunt(
     seed: int | None,
     database: Path | None,
     digest: str,
+    explicit: Sequence[Any] = (),
 ) -> tuple[list[Exchange], int, bool]:
     """One Hypothesis run: the shrunk exchange of each distinct failure, the calls
     made, and whether it stopped calling after too many timeouts."""
-    from hypothesis import HealthCheck, Verbosity, given, settings
+    from hypothesis import HealthCheck, Verbosity, example, given, settings
     from hypothesis.database import DirectoryBasedExampleDatabase
     from hypothesis.errors import HypothesisWarning
 
@@ -342,6 +349,8 @@ def hunt(
     # or a passing phase would delete what another phase found.
     call._hypothesis_internal_add_digest = digest.encode()  # type: ignore[attr-defined]
     prop = given(strategy)(call)
+    for case in explicit:  # recorded calls first, as they were
+        prop = example(case)(prop)
     runner = settings(
         verbosity=Verbosity.quiet,  # our report says it all, Hypothesis need not print
         max_examples=examples,

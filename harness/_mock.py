@@ -19,10 +19,13 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
+from harness._cassette import CassetteWriter, record_call, recorder
 from harness._errors import BotWebhookValueError, describe
 from harness._loader import app_target
 from harness._recorder import CallLog, call_in_process, record
@@ -214,11 +217,25 @@ def _canned(response: Any) -> tuple[bytes, str]:
 class WebhookMock(CallLog, OnNetwork):
     """Webhook endpoints answered in-process, for code that posts with ``requests``."""
 
+    def __exit__(self, *exc: object) -> None:
+        __tracebackhide__ = True
+        if self._owns_recorder and self.recorder is not None:
+            self.recorder.close()
+        super().__exit__(*exc)
+
     def __init__(
-        self, *, secret: SecretLike | None = None, network: MockNetwork | None = None
+        self,
+        *,
+        secret: SecretLike | None = None,
+        network: MockNetwork | None = None,
+        record: str | Path | CassetteWriter | None = None,
     ) -> None:
+        """``record``: append every call answered to this cassette (a path or a
+        ``CassetteWriter``), in the format of ``botwebhook listen --record``."""
         self.secret = Secret.of(secret)  # never shown, even in a traceback
         del secret
+        self.recorder = recorder(record)
+        self._owns_recorder = self.recorder is not None and self.recorder is not record
         CallLog.__init__(self)
         OnNetwork.__init__(self, network)
 
@@ -255,6 +272,7 @@ class WebhookMock(CallLog, OnNetwork):
             target = self.network.keep(app_target(handler, capture=False))
 
         def callback(request: Any) -> tuple[int, dict[str, str], bytes]:
+            started = time.perf_counter()
             body = request.body or b""
             if isinstance(body, str):
                 body = body.encode("utf-8")
@@ -269,6 +287,8 @@ class WebhookMock(CallLog, OnNetwork):
                 assert target is not None
                 answer = call_in_process(target, request.method, request.url, headers, body)
             self._append(record(request.method, request.url, headers, body, self.secret, *answer))
+            record_call(self.recorder, (request.method, request.url, headers, body), answer,
+                        time.perf_counter() - started)  # fmt: skip
             return answer
 
         name = "canned response" if canned is not None else _describe_handler(handler)

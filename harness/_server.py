@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from harness._cassette import CassetteWriter, record_call, recorder
 from harness._loader import app_target
 from harness._recorder import CallLog, call_in_process, record
 from harness._signing import Secret, SecretLike
@@ -30,8 +32,9 @@ _HOP_BY_HOP = frozenset(
 class LiveWebhookServer(CallLog):
     """The reference handler (or ``handler``) behind the hardened threaded server of
     ``botwebhook serve`` on ``host`` and ``port`` (0: a free one); every call is recorded
-    like the mocks' calls.  Bodies over ``max_body`` bytes (default 1 MiB, as the
-    reference handler) get 413, unread."""
+    like the mocks' calls (and appended to the cassette ``record``, if given).
+    Bodies over ``max_body`` bytes (default 1 MiB, as the reference handler) get
+    413, unread."""
 
     def __init__(
         self,
@@ -42,6 +45,7 @@ class LiveWebhookServer(CallLog):
         host: str = "127.0.0.1",
         port: int = 0,
         max_body: int = 1024 * 1024,
+        record: str | Path | CassetteWriter | None = None,
     ) -> None:
         secret = Secret.of(secret)  # from here on, no traceback can show it
         super().__init__()
@@ -56,6 +60,8 @@ class LiveWebhookServer(CallLog):
             )
         self.secret = secret
         self.handler = handler
+        self.recorder = recorder(record)
+        self._owns_recorder = self.recorder is not None and self.recorder is not record
         self._target = app_target(handler, capture=False)
         self.tls = tls
         self.host = host
@@ -97,9 +103,12 @@ class LiveWebhookServer(CallLog):
         # (the body is passed whole, with its real length).
         headers = {k: v for k, v in request.headers.items() if k.lower() not in _HOP_BY_HOP}
         url = self.url.rstrip("/") + request.full_path.rstrip("?")
+        started = time.perf_counter()
         status, response_headers, data = call_in_process(
             self._target, request.method, url, headers, body
         )
+        record_call(self.recorder, (request.method, url, headers, body),
+                    (status, response_headers, data), time.perf_counter() - started)  # fmt: skip
         self._append(
             record(request.method, url, headers, body, self.secret, status, response_headers,
                    data)
@@ -129,6 +138,8 @@ class LiveWebhookServer(CallLog):
 
     def stop(self) -> None:
         self._target.close()  # an ASGI handler's lifespan shutdown
+        if self._owns_recorder and self.recorder is not None:
+            self.recorder.close()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()

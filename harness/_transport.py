@@ -288,6 +288,23 @@ def _describe_app(app: Any) -> str:
     return f"{module}:{name}"
 
 
+def send_once(target: Target, sent: Sent, timeout: float) -> Delivery:
+    """Send ``sent`` as it is and keep the answer as it is: no redirect followed (a
+    forwarding proxy returns a 3xx to its caller unchanged)."""
+    delivery = Delivery(sent)
+    started = time.perf_counter()
+    try:
+        delivery.received = target.request(sent.method, sent.url, sent.headers, sent.body, timeout)
+        delivery.output = delivery.received.output
+    except _TransportFailure as failure:
+        delivery.failure = str(failure)
+        delivery.timed_out = failure.timed_out
+        delivery.hung = failure.hung
+        delivery.output = failure.output
+    delivery.elapsed = time.perf_counter() - started
+    return delivery
+
+
 def deliver_raw(target: Target, sent: Sent, timeout: float) -> Delivery:
     """Send ``sent`` and follow redirects the way the platform's ``HttpURLConnection``
     does: 301/302/303 as a GET with Java's own headers only (the body, its type and

@@ -19,6 +19,7 @@ from harness import (
     _cli_fuzz,
     _cli_load,
     _cli_protocol,
+    _cli_replay,
     _cli_send,
     _cli_serve,
 )
@@ -47,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     _cli_fuzz.register(commands)
     _cli_send.register(commands)
     _cli_load.register(commands)
+    _cli_replay.register(commands)
     return parser
 
 

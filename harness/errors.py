@@ -8,6 +8,7 @@ saw a call nothing was registered for, which fails a test.
 from __future__ import annotations
 
 from harness._botmodel import BotModelError
+from harness._cassette import CassetteError
 from harness._errors import (
     BotWebhookError,
     BotWebhookTypeError,
@@ -32,6 +33,7 @@ __all__ = [
     "BotWebhookError",
     "BotWebhookTypeError",
     "BotWebhookValueError",
+    "CassetteError",
     "ConversationError",
     "ConversationFileError",
     "InvalidPayloadError",

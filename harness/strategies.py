@@ -47,6 +47,7 @@ __all__ = [
     "chat_results",
     "conversations",
     "malformed_bodies",
+    "mutated",
     "payloads",
     "responses",
     "signatures",
@@ -362,3 +363,16 @@ def conversations(
     from harness._chat_strategies import conversations as chats
 
     return chats(model, languages=languages, channels=channels, max_intents=max_intents)
+
+
+def mutated(bodies: Sequence[bytes]) -> SearchStrategy[bytes]:
+    """Recorded platform request bodies (e.g. from a cassette), each as it is or with
+    one thing the chat user controls changed: the query, a variable's value (in every
+    place it appears), an optional variable's value removed, or no ``clientVariables``.
+    Every result is still a platform request, written platform-exact; shrinks toward
+    the recorded body."""
+    if isinstance(bodies, bytes) or not bodies:
+        raise InvalidArgument("bodies must be a non-empty sequence of request bodies")
+    from harness._mutations import mutated as mutate
+
+    return mutate(bodies)

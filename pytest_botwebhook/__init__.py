@@ -10,12 +10,19 @@ from __future__ import annotations
 from typing import TYPE_CHECKING as _TYPE_CHECKING
 from typing import Any as _Any
 
-from pytest_botwebhook._suite import TEST_SECRET, contract_suite, fuzz_suite
+from pytest_botwebhook._suite import TEST_SECRET, contract_suite, fuzz_suite, replay_suite
 
 if _TYPE_CHECKING:
     from pytest_botwebhook._client import BotWebhookClient, PayloadBuilder
 
-__all__ = ["TEST_SECRET", "BotWebhookClient", "PayloadBuilder", "contract_suite", "fuzz_suite"]
+__all__ = [
+    "TEST_SECRET",
+    "BotWebhookClient",
+    "PayloadBuilder",
+    "contract_suite",
+    "fuzz_suite",
+    "replay_suite",
+]
 
 
 def __getattr__(name: str) -> _Any:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-__all__ = ["TEST_SECRET", "contract_suite", "fuzz_suite"]
+__all__ = ["TEST_SECRET", "contract_suite", "fuzz_suite", "replay_suite"]
 
 #: The secret used when none is configured: clearly a test value, 40 characters.
 TEST_SECRET = "botwebhook-test-secret-not-for-productio"
@@ -61,4 +61,31 @@ def fuzz_suite(
         ).assert_ok()
 
     marked: Callable[..., None] = test_fuzz
+    return marked
+
+
+def replay_suite(
+    *patterns: str, verbatim: bool = False, strict: bool = False
+) -> Callable[..., None]:
+    """A test that pytest expands into one item per recorded call of the cassettes
+    matching ``patterns`` (globs relative to the rootdir), named by intent and index::
+
+        test_replay = pytest_botwebhook.replay_suite("tests/cassettes/*.jsonl")
+
+    Each call is sent again to the configured target (re-signed with the configured
+    secret, or byte for byte with ``verbatim=True``) and fails on any change in the
+    status, what the chat user sees, the context update (and the raw bytes with
+    ``strict=True``), or on a new error finding.  An unreadable line is an item that
+    fails naming the file and the line.
+    """
+
+    @pytest.mark.botwebhook_replay(patterns=patterns, verbatim=verbatim, strict=strict)
+    def test_replay(botwebhook_replay_call: Any, botwebhook: Any) -> None:
+        __tracebackhide__ = True
+        botwebhook_replay_call.run(
+            botwebhook.target, secret=botwebhook.secret, timeout=botwebhook.timeout,
+            verbatim=verbatim, strict=strict,
+        )  # fmt: skip
+
+    marked: Callable[..., None] = test_replay
     return marked

@@ -45,6 +45,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="with --botwebhook-suite, and for conversation files: warnings fail too",
     )
     group.addoption(
+        "--botwebhook-replay",
+        action="append",
+        dest="botwebhook_replay",
+        metavar="FILE",
+        help="collect one test per recorded call of this cassette (a glob; repeatable)",
+    )
+    group.addoption(
         "--botwebhook-passthrough",
         action="store_true",
         dest="botwebhook_passthrough",
@@ -62,6 +69,11 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         "botwebhook_suite(passthrough=False, strict=False): a contract suite test "
         "(made by pytest_botwebhook.contract_suite())",
+    )
+    config.addinivalue_line(
+        "markers",
+        "botwebhook_replay(patterns, verbatim=False, strict=False): a replay test "
+        "(made by pytest_botwebhook.replay_suite())",
     )
 
 
@@ -256,6 +268,13 @@ def botwebhook(
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "botwebhook_replay_call" in metafunc.fixturenames:
+        from pytest_botwebhook._replay_items import replay_calls
+
+        marker = metafunc.definition.get_closest_marker("botwebhook_replay")
+        patterns = tuple(marker.kwargs.get("patterns", ())) if marker else ()
+        calls = replay_calls(metafunc.config.rootpath, patterns)
+        metafunc.parametrize("botwebhook_replay_call", calls, ids=[c.id for c in calls])
     if "botwebhook_scenario" not in metafunc.fixturenames:
         return
     from pytest_botwebhook._suite_items import scenarios_for
@@ -277,6 +296,17 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 def pytest_collection_modifyitems(
     session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
 ) -> None:
+    replays = config.getoption("botwebhook_replay")
+    if replays:
+        from pytest_botwebhook._replay_items import replay_items
+
+        settings = _settings(config)
+        if settings.target is None:
+            raise pytest.UsageError(
+                "botwebhook: --botwebhook-replay needs a target: --botwebhook-target or the ini "
+                "option botwebhook_target"
+            )
+        items.extend(replay_items(session, settings, replays))
     if not config.getoption("botwebhook_suite"):
         return
     from pytest_botwebhook._suite_items import suite_items

@@ -48,6 +48,7 @@ NAMESPACES = [
     "harness.model",
     "harness.checks",
     "harness.conversations",
+    "harness.replay",
     "harness.mocks",
     "harness.strategies",
     "harness.reference",
