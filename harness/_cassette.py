@@ -208,8 +208,8 @@ def _body(value: Any, where: str) -> bytes:
         raise ValueError(f"{where}: expected base64 text")
     try:
         return base64.b64decode(value.encode("ascii"), validate=True)
-    except (binascii.Error, UnicodeEncodeError) as exc:
-        raise ValueError(f"{where}: not valid base64, truncated? ({exc})") from None
+    except (binascii.Error, UnicodeEncodeError):
+        raise ValueError(f"{where}: not valid base64 (is the line cut short?)") from None
 
 
 def _entry(data: Any, where: str) -> CassetteEntry:

@@ -154,6 +154,7 @@ def _first_difference(a: bytes, b: bytes) -> int:
 
 
 def render_text(cases: Sequence[ReplayCase], problems: Sequence[CassetteError]) -> str:
+    """Each call (``ok`` or what changed), the unreadable lines, then a count."""
     lines = []
     for case in cases:
         lines.append(case.report() if case.regression else f"ok   {case.name}")
@@ -167,6 +168,7 @@ def render_text(cases: Sequence[ReplayCase], problems: Sequence[CassetteError]) 
 
 
 def render_json(cases: Sequence[ReplayCase], problems: Sequence[CassetteError]) -> str:
+    """The results as JSON: counts, the unreadable lines, each call's diffs and findings."""
     data = {
         "replayed": len(cases),
         "changed": sum(case.regression for case in cases),
@@ -181,6 +183,7 @@ def render_json(cases: Sequence[ReplayCase], problems: Sequence[CassetteError]) 
 
 
 def render_junit(cases: Sequence[ReplayCase], problems: Sequence[CassetteError]) -> str:
+    """One test case per call, and one failing case per unreadable line."""
     suite = ET.Element("testsuite", name="botwebhook.replay", tests=str(len(cases) + len(problems)),
                        failures=str(sum(c.regression for c in cases) + len(problems)),
                        time=f"{sum(c.exchange.delivery.elapsed for c in cases):.3f}")  # fmt: skip

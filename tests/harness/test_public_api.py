@@ -98,6 +98,7 @@ def test_plugin_package_surface() -> None:
         "PayloadBuilder",
         "contract_suite",
         "fuzz_suite",
+        "replay_suite",
     }
     for name in pytest_botwebhook.__all__:
         assert getattr(pytest_botwebhook, name) is not None

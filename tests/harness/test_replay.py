@@ -1,0 +1,342 @@
+"""Forward, record, redact and replay: the full loop over real sockets, the cassette
+format and its errors, redaction, the mocks' record=, and fuzzing from reality."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from bw_handlers import SECRET
+
+from harness import LiveWebhookServer, PayloadFactory, WebhookMock, build_payload, sign, verify
+from harness.cli import main
+from harness.platform import platform_headers
+from harness.protocol import WebhookRequest
+from harness.replay import (
+    FORMAT,
+    CassetteEntry,
+    CassetteWriter,
+    Redactor,
+    read_cassette,
+    replay_entry,
+)
+
+HANDLER = """
+import hashlib, hmac, json
+from werkzeug.wrappers import Request, Response
+SECRET = "2fb71ab6057e6f3d652c7e1131db962af27fda4f"
+CHANGED = {changed}
+
+@Request.application
+def app(request):
+    body = request.get_data()
+    mine = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(mine, request.headers.get("X-Hub-Signature", "")):
+        return Response("bad signature", status=401)
+    payload = json.loads(body)
+    query = payload["chatResult"]["query"]
+    text = "You said it." if CHANGED else f"You said: {{query}}"
+    update = {{"variables": {{"last": {{"value": query}}}}}}
+    return Response(json.dumps({{"text": text, "context": update}}), status=200,
+                    headers={{"X-Handler": "yes"}}, mimetype="application/json")
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def wait_for(port: int) -> None:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise AssertionError(f"nothing listens on {port}")
+
+
+def platform_post(url: str, body: bytes, secret: str = SECRET) -> requests.Response:
+    """What the platform does: POST the exact bytes, signed, with its headers."""
+    return requests.post(url, data=body, headers=platform_headers(body, sign(body, secret)),
+                         timeout=10)  # fmt: skip
+
+
+@pytest.fixture
+def handlers(tmp_path: Path) -> dict[str, str]:
+    (tmp_path / "same.py").write_text(HANDLER.format(changed=False), "utf-8")
+    (tmp_path / "changed.py").write_text(HANDLER.format(changed=True), "utf-8")
+    return {"same": f"{tmp_path / 'same.py'}:app", "changed": f"{tmp_path / 'changed.py'}:app"}
+
+
+def listen(tmp_path: Path, handler: str, port: int, *extra: str) -> subprocess.Popen[str]:
+    command = [sys.executable, "-m", "harness.cli", "listen", "--forward-to", handler,
+               "--port", str(port), "--record", str(tmp_path / "rec.jsonl"), *extra]  # fmt: skip
+    env = {**os.environ, "BOTWEBHOOK_SECRET": SECRET}
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, env=env, cwd=tmp_path)  # fmt: skip
+    wait_for(port)
+    return process
+
+
+def test_the_full_loop_listen_redact_replay(
+    tmp_path: Path, handlers: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    port = free_port()
+    process = listen(tmp_path, handlers["same"], port)
+    factory = PayloadFactory(seed=11)
+    bodies = [factory.build(shape="A", facebook=False).body for _ in range(4)]
+    answers = []
+    try:
+        for body in bodies:
+            answers.append(platform_post(f"http://127.0.0.1:{port}/", body))
+        refused = platform_post(f"http://127.0.0.1:{port}/", bodies[0], secret="x" * 40)
+    finally:
+        process.send_signal(signal.SIGINT)
+        out, _err = process.communicate(timeout=20)
+    # The platform got the handler's answer unchanged.
+    for body, answer in zip(bodies, answers, strict=True):
+        query = json.loads(body)["chatResult"]["query"]
+        assert answer.status_code == 200
+        assert answer.headers["X-Handler"] == "yes"
+        assert json.loads(answer.content)["text"] == f"You said: {query}"
+    assert refused.status_code == 401  # not the platform's signature: not forwarded
+    lines = out.splitlines()
+    assert lines[0].startswith(f"listening on http://127.0.0.1:{port}/")
+    assert sum(": 200 in " in line and "the user would see: 'You said:" in line
+               for line in lines) == 4  # fmt: skip
+    assert any("refused a call with a wrong signature" in line for line in lines)
+    entries, problems = read_cassette(tmp_path / "rec.jsonl")
+    assert problems == []
+    assert [e.request_body for e in entries] == bodies  # exact bytes, the refused one left out
+    assert all(verify(e.request_body, e.header("X-Hub-Signature"), SECRET) for e in entries)
+    assert SECRET not in (tmp_path / "rec.jsonl").read_text()
+    # Redact, then replay: no diff against the same handler, a diff against a changed one.
+    assert main(["redact", str(tmp_path / "rec.jsonl"), "--out", str(tmp_path / "red.jsonl"),
+                 "--secret", SECRET]) == 0  # fmt: skip
+    listed = capsys.readouterr().out
+    assert "chatResult.query" in listed
+    assert "chatSession" in listed
+    redacted, _ = read_cassette(tmp_path / "red.jsonl")
+    for before, after in zip(entries, redacted, strict=True):
+        old, new = json.loads(before.request_body), json.loads(after.request_body)
+        assert old["chatResult"]["query"] != new["chatResult"]["query"]
+        assert old["chatSession"] != new["chatSession"]
+        assert old["intentName"] == new["intentName"]  # nothing else changed
+        assert WebhookRequest.from_bytes(after.request_body).to_bytes() == after.request_body
+        assert verify(after.request_body, after.header("X-Hub-Signature"), SECRET)
+        assert new["chatResult"]["query"] in after.response_body.decode()  # answer redacted too
+    red = str(tmp_path / "red.jsonl")
+    assert main(["replay", red, handlers["same"], "--secret", SECRET]) == 0
+    assert "4 call(s) replayed: 4 unchanged, 0 changed" in capsys.readouterr().out
+    junit = tmp_path / "replay.xml"
+    code = main(["replay", red, handlers["changed"], "--secret", SECRET, "--junit-xml", str(junit)])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "the chat user sees: 'You said: " in out
+    assert "-> 'You said it.'" in out
+    assert 'failures="4"' in junit.read_text()
+    assert main(["replay", red, handlers["same"], "--secret", SECRET, "--verbatim"]) == 0
+
+
+def test_killing_listen_keeps_every_completed_call(
+    tmp_path: Path, handlers: dict[str, str]
+) -> None:
+    port = free_port()
+    process = listen(tmp_path, handlers["same"], port)
+    factory = PayloadFactory(seed=5)
+    try:
+        done = [platform_post(f"http://127.0.0.1:{port}/", factory.build(shape="A").body)
+                for _ in range(5)]  # fmt: skip
+    finally:
+        process.kill()  # no chance to clean up
+        process.communicate(timeout=10)
+    assert all(answer.status_code == 200 for answer in done)
+    entries, problems = read_cassette(tmp_path / "rec.jsonl")
+    assert (len(entries), problems) == (5, [])
+
+
+def test_a_cassette_line_that_cannot_be_read_names_the_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "c.jsonl"
+    good = CassetteEntry("POST", "http://x/", [("Content-Type", "application/json")],
+                         build_payload(seed=1).body, 200, [], b'{"text": "ok"}')  # fmt: skip
+    with CassetteWriter(path) as writer:
+        writer.write(good)
+    line = path.read_text().strip()
+    data = json.loads(line)
+    future = json.dumps({**data, "format": FORMAT + 1})
+    truncated = line.replace(data["request"]["body"], data["request"]["body"][:-3])
+    path.write_text("\n".join([line, "{not json", future, truncated, line, ""]), "utf-8")
+    entries, problems = read_cassette(path)
+    assert len(entries) == 2  # the rest is still read
+    assert [str(p) for p in problems] == [
+        f"{path}:2: not JSON (Expecting property name enclosed in double quotes)",
+        f"{path}:3: format version 2 is not one this version reads (1; hint: record it "
+        "again, or upgrade pytest-botwebhook)",
+        f"{path}:4: request.body: not valid base64 (is the line cut short?)",
+    ]
+
+
+def test_replay_goes_on_after_unreadable_lines_and_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "c.jsonl"
+    body = build_payload(seed=2, shape="A").body
+    with CassetteWriter(path) as writer:
+        writer.write(CassetteEntry("POST", "http://x/", [], body, 200, [], b'{"text": "x"}'))
+    path.write_text(path.read_text() + "garbage\n", "utf-8")
+    assert main(["replay", str(path)]) in (1, 2)  # the reference handler answers otherwise
+    out = capsys.readouterr().out
+    assert f"unreadable: {path}:2: not JSON" in out
+    assert "1 call(s) replayed" in out
+
+
+def test_redaction_is_consistent_within_a_conversation_and_lists_what_it_replaced() -> None:
+    factory = PayloadFactory(seed=3)
+    first = json.loads(factory.build(intent="remember_note", shape="A", facebook=False).body)
+    second = json.loads(factory.build(intent="remember_note", shape="A", facebook=False).body)
+    second["chatSession"] = first["chatSession"]  # the same conversation
+    note = first["variablesMap"]["note"]["value"]
+    second["variablesMap"]["note"]["value"] = second["memoryVariables"][0]["value"] = note
+    from harness.protocol import gson_dumps
+
+    redactor = Redactor()
+    out = []
+    for data in (first, second):
+        body = gson_dumps(data)
+        entry = CassetteEntry("POST", "u", [("X-Hub-Signature", "sha256=" + "0" * 64)], body,
+                              200, [], json.dumps({"text": f"Noted: {note}"}).encode())  # fmt: skip
+        out.append(redactor.entry(entry))
+    a, b = (json.loads(e.request_body) for e in out)
+    assert a["variablesMap"]["note"]["value"] == b["variablesMap"]["note"]["value"] != note
+    assert a["chatSession"] == b["chatSession"] != first["chatSession"]
+    assert a["webhook_token"] != b["webhook_token"]
+    assert out[0].header("X-Hub-Signature") is None  # no secret: unsigned, replay re-signs
+    assert "memoryVariables[0].value" in out[0].redacted
+    assert "variablesMap['note'].value" in out[0].redacted
+    assert (
+        json.loads(out[1].response_body)["text"] == f"Noted: {b['variablesMap']['note']['value']}"
+    )
+
+
+def test_list_values_are_the_bots_own_words_and_are_kept() -> None:
+    body = build_payload(intent="colour", shape="A", seed=4, values={"colour": "blue"}).body
+    entry = Redactor().entry(CassetteEntry("POST", "u", [], body, 200, [], b"{}"))
+    data = json.loads(entry.request_body)
+    assert data["variablesMap"]["colour"]["value"] == "blue"
+    assert data["chatResult"]["context"]["colour"] == "blue"
+
+
+def test_the_mocks_record_in_the_same_format(tmp_path: Path) -> None:
+    body = build_payload(seed=6, shape="A").body
+    with WebhookMock(secret=SECRET, record=tmp_path / "mock.jsonl") as mock:
+        mock.add("https://bot.example.com/hook")
+        requests.post("https://bot.example.com/hook", data=body,
+                      headers=platform_headers(body, sign(body, SECRET)), timeout=5)  # fmt: skip
+    with LiveWebhookServer(secret=SECRET, record=tmp_path / "live.jsonl") as server:
+        platform_post(server.url, body)
+    for name in ("mock.jsonl", "live.jsonl"):
+        (entry,), problems = read_cassette(tmp_path / name)
+        assert problems == []
+        assert entry.request_body == body
+        assert entry.status == 200
+        case = replay_entry(entry, _reference(), secret=SECRET)
+        assert not case.regression, case.report()
+
+
+def _reference() -> Any:
+    from harness import load_target
+    from harness.reference import make_app
+
+    return load_target(make_app(secret=SECRET))
+
+
+def test_fuzz_tries_recorded_calls_first(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A handler that breaks only on a value real users sent is found from the cassette."""
+    (tmp_path / "picky.py").write_text(
+        "import json\nfrom werkzeug.wrappers import Request, Response\n"
+        "@Request.application\n"
+        "def app(request):\n"
+        "    p = json.loads(request.get_data())\n"
+        "    if 'zanzibar-7' in p['chatResult']['query']:\n"
+        "        raise ValueError('zanzibar')\n"
+        "    return Response('{\"text\": \"ok\"}', mimetype='application/json')\n",
+        "utf-8",
+    )
+    data = json.loads(build_payload(seed=8, shape="A").body)
+    data["chatResult"]["query"] = "book the zanzibar-7 trip"
+    from harness.protocol import gson_dumps
+
+    body = gson_dumps(data)
+    with CassetteWriter(tmp_path / "real.jsonl") as writer:
+        writer.write(CassetteEntry("POST", "u", [], body, 200, [], b'{"text": "ok"}'))
+    picky, real = f"{tmp_path / 'picky.py'}:app", str(tmp_path / "real.jsonl")
+    code = main(["fuzz", picky, "--seed-from", real, "--examples", "5", "--seed", "1",
+                 "--no-database", "--save-dir", str(tmp_path)])  # fmt: skip
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "ValueError: zanzibar" in out
+
+
+@pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")
+def test_listen_over_tls_records_redacted_calls(tmp_path: Path, handlers: dict[str, str]) -> None:
+    port = free_port()
+    process = listen(tmp_path, handlers["same"], port, "--tls", "--redact")
+    body = PayloadFactory(seed=21).build(shape="A", facebook=False).body
+    try:
+        answer = requests.post(
+            f"https://127.0.0.1:{port}/", data=body,
+            headers=platform_headers(body, sign(body, SECRET)), timeout=10, verify=False,
+        )  # fmt: skip
+    finally:
+        process.send_signal(signal.SIGINT)
+        out, _ = process.communicate(timeout=20)
+    assert out.startswith(f"listening on https://127.0.0.1:{port}/")
+    assert "(redacted)" in out.splitlines()[0]
+    query = json.loads(body)["chatResult"]["query"]
+    assert json.loads(answer.content)["text"] == f"You said: {query}"  # the platform: unchanged
+    (entry,), _ = read_cassette(tmp_path / "rec.jsonl")
+    recorded = json.loads(entry.request_body)
+    assert recorded["chatResult"]["query"] != query  # the cassette: redacted
+    assert "chatResult.query" in entry.redacted
+    assert query not in entry.response_body.decode()
+    assert verify(entry.request_body, entry.header("X-Hub-Signature"), SECRET)
+
+
+def test_replay_as_json_and_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "c.jsonl"
+    body = build_payload(seed=2, intent="colour", shape="A").body
+    from harness import deliver
+
+    got = deliver(_reference(), body, secret=SECRET).received
+    assert got is not None
+    with CassetteWriter(path) as writer:
+        writer.write(CassetteEntry("POST", "u", [], body, got.status, list(got.headers.items()),
+                                   got.body))  # fmt: skip
+    reference = tmp_path / "ref.py"
+    reference.write_text(
+        f"from harness.reference import make_app\napp = make_app(secret={SECRET!r})\n"
+    )
+    assert main(["replay", str(path), f"{reference}:app", "--secret", SECRET, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert (data["replayed"], data["changed"]) == (1, 0)
+    assert data["calls"][0]["name"] == "colour[0]"
+    assert main(["replay", str(tmp_path / "none.jsonl")]) == 2
+    assert capsys.readouterr().err.count("\n") == 1
+    assert main(["replay", str(path), "--verbatim"]) == 2
+    assert "--verbatim sends the recorded signatures" in capsys.readouterr().err
