@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from harness._errors import BotWebhookValueError
+from harness._exchange import json_object
 
 __all__ = [
     "FORMAT",
@@ -79,7 +80,7 @@ class CassetteEntry:
 
     @property
     def request_json(self) -> dict[str, Any]:
-        return _object(self.request_body)
+        return json_object(self.request_body)
 
     @property
     def intent(self) -> str:
@@ -87,17 +88,9 @@ class CassetteEntry:
         return intent_of(self.request_body)
 
 
-def _object(body: bytes) -> dict[str, Any]:
-    try:
-        value = json.loads(body)
-    except (ValueError, RecursionError):
-        return {}
-    return value if isinstance(value, dict) else {}
-
-
 def intent_of(body: bytes) -> str:
     """A request's intent name, ``passthrough`` for a passthrough call, else ``call``."""
-    data = _object(body)
+    data = json_object(body)
     if "intentName" in data:
         return str(data["intentName"])
     return "passthrough" if "chatResult" in data else "call"

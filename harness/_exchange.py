@@ -39,6 +39,7 @@ __all__ = [
     "curl_command",
     "deliver",
     "is_passthrough",
+    "json_object",
     "judge",
 ]
 
@@ -73,7 +74,7 @@ class Exchange:
     def outcome(self) -> Outcome:
         """What the platform makes of this call (computed on first use)."""
         if self._outcome is None:
-            request = _json_object(self.sent.body)
+            request = json_object(self.sent.body)
             self._outcome = outcome(request, self.answer, self.failure)
         return self._outcome
 
@@ -268,7 +269,7 @@ def judge(
     return exchange
 
 
-def _json_object(body: bytes) -> dict[str, Any]:
+def json_object(body: bytes) -> dict[str, Any]:
     """``body`` as a JSON object, or ``{}`` for anything else (bad JSON, deep nesting)."""
     try:
         value = json.loads(body)
@@ -280,7 +281,7 @@ def _json_object(body: bytes) -> dict[str, Any]:
 def is_passthrough(body: bytes) -> bool:
     if body.startswith(b'{"intentName":'):  # the platform's own key order: cheap
         return False
-    request = _json_object(body)
+    request = json_object(body)
     return bool(request) and "intentName" not in request
 
 

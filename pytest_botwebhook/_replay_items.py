@@ -10,15 +10,13 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from harness import BotWebhookError, Target, load_target
+from harness import BotWebhookError, Target
 from harness.replay import CassetteEntry, read_cassette, replay_entry
 
 if TYPE_CHECKING:
     from pytest_botwebhook._settings import Settings
 
 __all__ = ["ReplayCall", "replay_calls", "replay_items"]
-
-_TARGET = pytest.StashKey[Target]()
 
 
 @dataclass(frozen=True)
@@ -84,15 +82,12 @@ class ReplayItem(pytest.Item):
         self.strict = strict
 
     def runtest(self) -> None:
-        target = self.config.stash.get(_TARGET, None)
-        if target is None:
-            assert self.settings.target is not None
-            try:
-                target = load_target(self.settings.target, connect_timeout=self.settings.timeout)
-            except BotWebhookError as exc:
-                pytest.fail(f"botwebhook: {exc}", pytrace=False)
-            self.config.stash[_TARGET] = target
-            self.config.add_cleanup(target.close)
+        from pytest_botwebhook._suite_items import session_target
+
+        try:
+            target = session_target(self.config, self.settings)
+        except BotWebhookError as exc:
+            pytest.fail(f"botwebhook: {exc}", pytrace=False)
         self.call.run(target, secret=self.settings.secret, timeout=self.settings.timeout,
                       verbatim=False, strict=self.strict)  # fmt: skip
 

@@ -12,7 +12,7 @@ from harness.checks import Scenario, build_matrix
 if TYPE_CHECKING:
     from pytest_botwebhook._settings import Settings
 
-__all__ = ["ScenarioItem", "scenarios_for", "suite_items"]
+__all__ = ["ScenarioItem", "scenarios_for", "session_target", "suite_items"]
 
 _TARGET = pytest.StashKey[Target]()
 
@@ -28,6 +28,18 @@ def scenarios_for(model: BotModel | None, seed: int, passthrough: bool) -> list[
     if cached is None or cached[0] is not model:
         cached = _MATRICES[key] = (model, build_matrix(model, seed=seed, passthrough=passthrough))
     return list(cached[1])
+
+
+def session_target(config: pytest.Config, settings: Settings) -> Target:
+    """The configured target, loaded once per session for the items that have no
+    fixtures (the contract suite's, the replayed calls'), and closed at the end."""
+    target = config.stash.get(_TARGET, None)
+    if target is None:
+        assert settings.target is not None
+        target = load_target(settings.target, connect_timeout=settings.timeout)
+        config.stash[_TARGET] = target
+        config.add_cleanup(target.close)  # once per session: an ASGI app's shutdown
+    return target
 
 
 class ScenarioFailed(Exception):
@@ -49,16 +61,10 @@ class ScenarioItem(pytest.Item):
         self.strict = strict
 
     def _target(self) -> Target:
-        target = self.config.stash.get(_TARGET, None)
-        if target is None:
-            assert self.settings.target is not None
-            try:
-                target = load_target(self.settings.target, connect_timeout=self.settings.timeout)
-            except BotWebhookError as exc:
-                raise ScenarioFailed(f"botwebhook: {exc}") from exc
-            self.config.stash[_TARGET] = target
-            self.config.add_cleanup(target.close)  # once per session: an ASGI app's shutdown
-        return target
+        try:
+            return session_target(self.config, self.settings)
+        except BotWebhookError as exc:
+            raise ScenarioFailed(f"botwebhook: {exc}") from exc
 
     def runtest(self) -> None:
         exchange: Exchange = self.scenario.deliver(
