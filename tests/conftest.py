@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 from typing import Any
@@ -7,6 +8,13 @@ from typing import Any
 import pytest
 
 pytest_plugins = ["pytester"]
+
+# cryptography's compiled core keeps the classes of its first import.  pytester forgets
+# the modules a run imported, so a certificate made after an in-process run that made
+# one would meet a second copy of them ("curve must be an EllipticCurve instance").
+# Imported here first, they are never forgotten.
+with contextlib.suppress(ImportError):  # the tls extra is optional
+    from cryptography.hazmat.primitives.asymmetric import ec as _ec  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent
 #: The protocol's byte and signature vectors, shipped with the tests (a copy of
