@@ -88,6 +88,7 @@ def cmd_load(args: argparse.Namespace) -> int:
             "duration": args.duration, "seed": args.seed, "timeout": args.timeout,
             "model": model_path, "sign": sign, "passthrough": args.passthrough,
             "csv": args.csv, "html": args.html, "find_limit": args.find_limit,
+            "insecure": args.insecure,
         }  # fmt: skip
         result, interrupted = _run_child(config, secret, args)
     finally:
@@ -244,6 +245,8 @@ def register(commands: Any) -> None:
         help="force X-Hub-Signature on or off (default: https URLs and --serve)",
     )
     p.add_argument("--passthrough", action="store_true", help="URL is a passthrough endpoint")
+    p.add_argument("--insecure", action="store_true",
+                   help="do not verify TLS certificates (the platform does)")  # fmt: skip
     p.add_argument(
         "--step-users",
         type=number(int, 1, 100_000),

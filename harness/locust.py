@@ -66,7 +66,8 @@ class BotWebhookUser(FastHttpUser):
     model declared in the working folder, else the built-in catalogue);
     ``weights`` (intent name -> relative weight); ``seed``; ``timeout`` (the
     platform's 10 s); ``sign`` (None: only https, as the platform; True/False);
-    ``passthrough`` (the endpoint is a passthrough bot's)."""
+    ``passthrough`` (the endpoint is a passthrough bot's); ``insecure`` (do not
+    verify certificates; the platform does)."""
 
     abstract = True
     secret: ClassVar[str | None] = None
@@ -76,6 +77,9 @@ class BotWebhookUser(FastHttpUser):
     timeout: ClassVar[float] = DEFAULT_TIMEOUT
     sign: ClassVar[bool | None] = None
     passthrough: ClassVar[bool] = False
+    #: Certificates are verified, as the platform verifies them (a TLS failure is the
+    #: chat's fallback, BW100); set True for a self-signed staging endpoint.
+    insecure: bool = False
 
     def __init__(self, environment: Any) -> None:
         # The platform's connect and read timeouts; one attempt, no retry.

@@ -288,3 +288,17 @@ def test_the_user_class_runs_unchanged_with_processes(tmp_path: Path) -> None:
     assert int(total[2]) > 10
     assert int(total[3]) == 0
     assert verdicts == {"valid"}
+
+
+def test_certificates_are_verified_as_the_platform_does(tmp_path: Path) -> None:
+    with LiveWebhookServer(secret=SECRET, tls=True) as server:
+        common = ["load", server.url, "--users", "1", "--duration", "1s", "--secret", SECRET,
+                  "--json"]  # fmt: skip
+        untrusted = botwebhook(*common, cwd=tmp_path)
+        trusted = botwebhook(*common, "--insecure", cwd=tmp_path)
+    refused = json.loads(untrusted.stdout)
+    assert refused["failures"] == refused["requests"] > 0
+    assert set(refused["by_code"]) == {"BW100"}  # the TLS failure: the chat's fallback
+    accepted = json.loads(trusted.stdout)
+    assert accepted["requests"] > 0
+    assert accepted["failures"] == 0
