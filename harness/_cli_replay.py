@@ -130,6 +130,9 @@ def cmd_replay(args: argparse.Namespace) -> int:
     if args.verbatim and args.target is None:
         raise CliError("--verbatim sends the recorded signatures: name the TARGET that has the "
                        "original secret")  # fmt: skip
+    if args.target is not None and secret is None and not args.verbatim:
+        note = "no secret (--secret or $BOTWEBHOOK_SECRET): calls are signed with a throw-away "
+        print(f"botwebhook replay: {note}one, which a verifying handler refuses", file=sys.stderr)
     target, secret = _target(args.target, secret)
     try:
         cases = []
