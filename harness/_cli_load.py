@@ -139,7 +139,7 @@ def _serve(spec: str) -> Any:
         raise CliError(f"--serve {spec!r}: give an app (app.py:app), not a URL")
     app = target.app  # type: ignore[attr-defined]
     target.close()
-    return LiveWebhookServer(handler=app).start()
+    return LiveWebhookServer(handler=app, capture=True).start()  # its prints: not on the summary
 
 
 def _run_child(

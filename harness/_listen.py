@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from harness._cassette import CassetteEntry, CassetteWriter, intent_of
-from harness._exchange import Exchange, is_passthrough, judge
+from harness._exchange import Exchange, clip_lines, is_passthrough, judge
 from harness._signing import SIGNATURE_HEADER, Secret, SecretLike, verify
 from harness._transport import DEFAULT_TIMEOUT, Sent, Target, send_once
 
@@ -39,7 +39,10 @@ def describe_exchange(exchange: Exchange, elapsed: float) -> str:
     status = str(got.status) if got is not None else "failed"
     seen = exchange.outcome.describe()
     codes = ", ".join(f"{f.code} {f.severity}" for f in exchange.findings) or "no findings"
-    return f"{intent_of(exchange.sent.body)}: {status} in {elapsed * 1000:.0f} ms; {seen}; {codes}"
+    line = f"{intent_of(exchange.sent.body)}: {status} in {elapsed * 1000:.0f} ms; {seen}; {codes}"
+    if exchange.findings and exchange.output:  # the handler's own output, beside its finding
+        line += "\n" + "\n".join(f"  | {row}" for row in clip_lines(exchange.output, lines=12))
+    return line
 
 
 def _unchanged() -> type:

@@ -18,7 +18,7 @@ from xml.etree import ElementTree as ET
 
 from harness._answer import Outcome, outcome, read_answer
 from harness._cassette import CassetteEntry, CassetteError
-from harness._exchange import Exchange, deliver, is_passthrough, judge
+from harness._exchange import Exchange, clip_lines, deliver, is_passthrough, judge
 from harness._listen import HOP_BY_HOP
 from harness._report import xml_text
 from harness._signing import SecretLike
@@ -51,6 +51,9 @@ class ReplayCase:
             lines.append(f"  {finding.code} {finding.severity}: {finding.title}")
             lines.append(f"    {finding.evidence}")
         lines.append(f"  reproduce with:\n    {self.exchange.reproduce()}")
+        if self.exchange.output:
+            lines.append("  the handler's output:")
+            lines.extend(f"    | {row}" for row in clip_lines(self.exchange.output))
         return "\n".join(lines)
 
 

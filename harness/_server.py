@@ -32,7 +32,8 @@ _HOP_BY_HOP = frozenset(
 class LiveWebhookServer(CallLog):
     """The reference handler (or ``handler``) behind the hardened threaded server of
     ``botwebhook serve`` on ``host`` and ``port`` (0: a free one); every call is recorded
-    like the mocks' calls (and appended to the cassette ``record``, if given).
+    like the mocks' calls (and appended to the cassette ``record``, if given);
+    ``capture`` keeps what the handler prints and logs out of the terminal.
     Bodies over ``max_body`` bytes (default 1 MiB, as the reference handler) get
     413, unread."""
 
@@ -46,6 +47,7 @@ class LiveWebhookServer(CallLog):
         port: int = 0,
         max_body: int = 1024 * 1024,
         record: str | Path | CassetteWriter | None = None,
+        capture: bool = False,
     ) -> None:
         secret = Secret.of(secret)  # from here on, no traceback can show it
         super().__init__()
@@ -62,7 +64,7 @@ class LiveWebhookServer(CallLog):
         self.handler = handler
         self.recorder = recorder(record)
         self._owns_recorder = self.recorder is not None and self.recorder is not record
-        self._target = app_target(handler, capture=False)
+        self._target = app_target(handler, capture=capture)
         self.tls = tls
         self.host = host
         self.port = port

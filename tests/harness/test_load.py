@@ -302,3 +302,18 @@ def test_certificates_are_verified_as_the_platform_does(tmp_path: Path) -> None:
     accepted = json.loads(trusted.stdout)
     assert accepted["requests"] > 0
     assert accepted["failures"] == 0
+
+
+def test_a_served_apps_prints_stay_off_the_summary(tmp_path: Path) -> None:
+    (tmp_path / "noisy.py").write_text(
+        "def app(environ, start_response):\n"
+        "    print('NOISY HANDLER OUTPUT')\n"
+        "    start_response('200 OK', [('Content-Type', 'application/json')])\n"
+        "    return [b'{}']\n",
+        "utf-8",
+    )
+    run = botwebhook("load", "--serve", f"{tmp_path / 'noisy.py'}:app", "--users", "1",
+                     "--duration", "1s", cwd=tmp_path)  # fmt: skip
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "NOISY" not in run.stdout + run.stderr
+    assert "fallback  none" in run.stdout

@@ -350,3 +350,29 @@ def test_replay_as_json_and_bad_input(tmp_path: Path, capsys: pytest.CaptureFixt
     assert capsys.readouterr().err.count("\n") == 1
     assert main(["replay", str(path), "--verbatim"]) == 2
     assert "--verbatim sends the recorded signatures" in capsys.readouterr().err
+
+
+def test_the_live_line_shows_the_handlers_output_beside_its_finding() -> None:
+    from werkzeug.test import Client
+
+    from harness import load_target
+    from harness.replay import Forwarder, describe_exchange
+
+    def crashing(environ: Any, start_response: Any) -> Any:
+        print("about to read the colour")
+        raise KeyError("colour")
+
+    lines: list[str] = []
+    forwarder = Forwarder(
+        load_target(crashing, capture=True), secret=SECRET,
+        on_exchange=lambda exchange, elapsed: lines.append(describe_exchange(exchange, elapsed)),
+    )  # fmt: skip
+    body = build_payload(seed=3, intent="colour", shape="A").body
+    answer = Client(forwarder).post(
+        "/", data=body, headers=platform_headers(body, sign(body, SECRET))
+    )
+    assert answer.status_code == 500  # the platform gets the handler's answer, unchanged
+    (line,) = lines
+    assert line.startswith("colour: 500 in ")
+    assert "BW401 error" in line
+    assert "  | about to read the colour" in line
