@@ -40,6 +40,22 @@ def botwebhook(*args: str, cwd: Path, timeout: float = 120) -> subprocess.Comple
     return subprocess.run(command, capture_output=True, text=True, timeout=timeout, cwd=cwd)
 
 
+def write_locustfile(folder: Path) -> None:
+    """The user's own locustfile: a subclass of the user class, nothing else."""
+    (folder / "locustfile.py").write_text(
+        "from harness.locust import BotWebhookUser\n\n"
+        "class Bot(BotWebhookUser):\n    sign = True\n",
+        "utf-8",
+    )
+
+
+def aggregated(stats_csv: Path) -> tuple[int, int]:
+    """Requests and failures of Locust's ``Aggregated`` row."""
+    row = next(line for line in stats_csv.read_text("utf-8").splitlines() if ",Aggregated," in line)
+    fields = row.split(",")
+    return int(fields[2]), int(fields[3])
+
+
 @pytest.fixture
 def slow_app(tmp_path: Path) -> str:
     (tmp_path / "slow.py").write_text(SLOW, "utf-8")
@@ -190,12 +206,7 @@ def test_distributed_master_and_worker_aggregate_stats_and_failure_codes(
     tmp_path: Path,
 ) -> None:
     """One master and one worker on 127.0.0.1, both pointing at the user class."""
-    (tmp_path / "locustfile.py").write_text(
-        "from harness.locust import BotWebhookUser\n\n"
-        "class Bot(BotWebhookUser):\n"
-        "    sign = True\n",
-        "utf-8",
-    )
+    write_locustfile(tmp_path)
     from bw_handlers import conforming, reply
 
     def answer(payload: dict[str, object]) -> object:
@@ -225,9 +236,7 @@ def test_distributed_master_and_worker_aggregate_stats_and_failure_codes(
                 if process.poll() is None:
                     process.kill()
         served = len(server.calls)
-    stats = (tmp_path / "dist_stats.csv").read_text("utf-8").splitlines()
-    total = next(line for line in stats if ",Aggregated," in line).split(",")
-    requests, failures = int(total[2]), int(total[3])
+    requests, failures = aggregated(tmp_path / "dist_stats.csv")
     assert requests > 10
     assert 0 <= served - requests <= 4  # every call came from the worker (4 may be in flight)
     assert 0 < failures < requests
@@ -265,11 +274,7 @@ def test_an_asgi_app_is_served_for_the_run(tmp_path: Path) -> None:
 
 
 def test_the_user_class_runs_unchanged_with_processes(tmp_path: Path) -> None:
-    (tmp_path / "locustfile.py").write_text(
-        "from harness.locust import BotWebhookUser\n\n"
-        "class Bot(BotWebhookUser):\n    sign = True\n",
-        "utf-8",
-    )
+    write_locustfile(tmp_path)
     env = {**os.environ, "BOTWEBHOOK_SECRET": SECRET}
     with LiveWebhookServer(secret=SECRET) as server:
         run = subprocess.run(
@@ -280,13 +285,9 @@ def test_the_user_class_runs_unchanged_with_processes(tmp_path: Path) -> None:
         )  # fmt: skip
         verdicts = {call.verdict for call in server.calls}
     assert run.returncode == 0, run.stdout + run.stderr
-    total = next(
-        line
-        for line in (tmp_path / "procs_stats.csv").read_text().splitlines()
-        if ",Aggregated," in line
-    ).split(",")
-    assert int(total[2]) > 10
-    assert int(total[3]) == 0
+    requests, failures = aggregated(tmp_path / "procs_stats.csv")
+    assert requests > 10
+    assert failures == 0
     assert verdicts == {"valid"}
 
 
