@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
+from functools import cache
 from typing import Any
 
 from harness._cassette import CassetteEntry, CassetteWriter, intent_of
@@ -45,6 +46,7 @@ def describe_exchange(exchange: Exchange, elapsed: float) -> str:
     return line
 
 
+@cache
 def _unchanged() -> type:
     from werkzeug.wrappers import Response
 
