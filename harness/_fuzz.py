@@ -38,7 +38,15 @@ from harness._workspace import DEFAULT_DATABASE, DEFAULT_SAVE_DIR, save_file, wo
 if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy
 
-__all__ = ["DEFAULT_DATABASE", "DEFAULT_SAVE_DIR", "FuzzFailure", "FuzzReport", "fuzz", "hunt"]
+__all__ = [
+    "DEFAULT_DATABASE",
+    "DEFAULT_SAVE_DIR",
+    "FuzzFailure",
+    "FuzzReport",
+    "check_run",
+    "fuzz",
+    "hunt",
+]
 
 #: Timed-out calls a phase makes before it stops calling the target.
 MAX_TIMEOUTS = 5
@@ -223,11 +231,7 @@ def fuzz(
 
     from harness import strategies as bst
 
-    require_type("target", target, Target, "load it first: harness.load_target(app_or_url)")
-    if isinstance(examples, bool) or not isinstance(examples, int) or examples < 1:
-        raise BotWebhookValueError(
-            f"expected a positive int for examples, got {examples!r} (hint: calls per phase)"
-        )
+    check_run(target, examples, "calls per phase")
     timeout = check_timeout(timeout)
     signing = target.platform_signs if sign is None else sign
     kinds = ("passthrough",) if passthrough else ("intent",)
@@ -303,6 +307,15 @@ def fuzz(
             name = f"fuzz-{failure.code}-{number}.body"
             failure.saved = save_file(folder, name, failure.exchange.sent.body)
     return report
+
+
+def check_run(target: object, examples: object, what: str) -> None:
+    """A fuzz run's target and example count, or the error that names them."""
+    require_type("target", target, Target, "load it first: harness.load_target(app_or_url)")
+    if isinstance(examples, bool) or not isinstance(examples, int) or examples < 1:
+        raise BotWebhookValueError(
+            f"expected a positive int for examples, got {examples!r} (hint: {what})"
+        )
 
 
 def hunt(

@@ -11,9 +11,8 @@ from typing import Any
 
 from harness._botmodel import BotModel
 from harness._converse import run_conversation
-from harness._errors import BotWebhookValueError, require_type
 from harness._exchange import Exchange
-from harness._fuzz import FuzzFailure, FuzzReport, hunt
+from harness._fuzz import FuzzFailure, FuzzReport, check_run, hunt
 from harness._signing import Secret, SecretLike, redact_secret
 from harness._transport import DEFAULT_TIMEOUT, Target, check_timeout
 from harness._turn_files import to_yaml
@@ -45,11 +44,7 @@ def fuzz_conversations(
     secret = Secret.of(secret)
     from harness._chat_strategies import conversations
 
-    require_type("target", target, Target, "load it first: harness.load_target(app_or_url)")
-    if isinstance(examples, bool) or not isinstance(examples, int) or examples < 1:
-        raise BotWebhookValueError(
-            f"expected a positive int for examples, got {examples!r} (hint: conversations to run)"
-        )
+    check_run(target, examples, "conversations to run")
     timeout = check_timeout(timeout)
     if report is None:
         report = FuzzReport(target.name, redact_secret(secret) if secret else "none", seed, 0, 0.0)

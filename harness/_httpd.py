@@ -28,11 +28,40 @@ from harness._transport import DEFAULT_TIMEOUT
 
 __all__ = [
     "HANDSHAKE_TIMEOUT",
+    "HOP_BY_HOP",
     "MAX_CONNECTIONS",
     "READ_TIMEOUT",
     "HardenedServer",
     "make_hardened_server",
+    "read_body",
 ]
+
+#: Headers of one connection, not of the message: never passed on, either way.
+HOP_BY_HOP = frozenset(
+    {"connection", "keep-alive", "transfer-encoding", "te", "expect", "upgrade",
+     "proxy-connection", "content-length", "trailer"}
+)  # fmt: skip
+
+
+def read_body(request: Any, limit: int) -> tuple[bytes, Any]:
+    """A werkzeug request's body (chunked too), or the answer that refuses it: 413
+    when it is over ``limit`` bytes (not read beyond), 400 when it cannot be read (a
+    broken chunk, a body shorter than its length, a client gone)."""
+    from werkzeug.wrappers import Response
+
+    declared = request.content_length  # None when absent, chunked or not a number
+    body = b""
+    if declared is None or declared <= limit:
+        try:
+            body = request.stream.read(limit + 1)
+        except Exception:
+            unread = '{"error": "the body could not be read"}'
+            return b"", Response(unread, status=400, mimetype="application/json")
+    if (declared is not None and declared > limit) or len(body) > limit:
+        refused = f'{{"error": "body larger than {limit} bytes"}}'
+        return b"", Response(refused, status=413, mimetype="application/json")
+    return body, None
+
 
 #: Seconds a client has to finish the TLS handshake.
 HANDSHAKE_TIMEOUT = 5.0

@@ -19,16 +19,12 @@ from typing import Any
 
 from harness._cassette import CassetteEntry, CassetteWriter, intent_of
 from harness._exchange import Exchange, clip_lines, is_passthrough, judge
+from harness._httpd import HOP_BY_HOP, read_body
 from harness._signing import SIGNATURE_HEADER, Secret, SecretLike, verify
 from harness._transport import DEFAULT_TIMEOUT, Sent, Target, send_once
 
-__all__ = ["HOP_BY_HOP", "Forwarder", "describe_exchange"]
+__all__ = ["Forwarder", "describe_exchange"]
 
-#: Headers of one connection, not of the message: never passed on either way.
-HOP_BY_HOP = frozenset(
-    {"connection", "keep-alive", "transfer-encoding", "te", "expect", "upgrade",
-     "proxy-connection", "content-length", "trailer"}
-)  # fmt: skip
 #: The largest body accepted (the platform has no limit; a local tool needs one).
 MAX_BODY = 10 * 1024 * 1024
 
@@ -81,12 +77,10 @@ class Forwarder:
 
         _Unchanged = _unchanged()
         request = Request(environ)
-        declared = request.content_length
-        if declared is not None and declared > MAX_BODY:
-            return Response("body too large", status=413)(environ, start_response)
-        body = request.stream.read(MAX_BODY + 1)
-        if len(body) > MAX_BODY:
-            return Response("body too large", status=413)(environ, start_response)
+        body, refused_body = read_body(request, MAX_BODY)
+        if refused_body is not None:
+            answer: Iterable[bytes] = refused_body(environ, start_response)
+            return answer
         headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP}
         signature = headers.get(SIGNATURE_HEADER)
         if self.secret is not None and not verify(body, signature, self.secret):

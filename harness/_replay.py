@@ -19,7 +19,7 @@ from xml.etree import ElementTree as ET
 from harness._answer import Outcome, outcome, read_answer
 from harness._cassette import CassetteEntry, CassetteError
 from harness._exchange import Exchange, clip_lines, deliver, is_passthrough, judge
-from harness._listen import HOP_BY_HOP
+from harness._httpd import HOP_BY_HOP
 from harness._report import xml_text
 from harness._signing import SecretLike
 from harness._transport import DEFAULT_TIMEOUT, Sent, Target, deliver_raw

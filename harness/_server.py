@@ -16,17 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from harness._cassette import CassetteWriter, record_call, recorder
+from harness._httpd import HOP_BY_HOP, read_body
 from harness._loader import app_target
 from harness._recorder import CallLog, call_in_process, record
 from harness._signing import Secret, SecretLike
 
 __all__ = ["LiveWebhookServer"]
-
-
-#: Headers that describe one hop, not the request: never passed on to the handler.
-_HOP_BY_HOP = frozenset(
-    {"connection", "keep-alive", "transfer-encoding", "te", "expect", "upgrade", "content-length"}
-)
 
 
 class LiveWebhookServer(CallLog):
@@ -85,25 +80,13 @@ class LiveWebhookServer(CallLog):
         from werkzeug.wrappers import Request, Response
 
         request = Request(environ)
-        declared = request.content_length  # None when absent, chunked or not a number
-        body: bytes = b""
-        if declared is None or declared <= self.max_body:
-            try:
-                body = request.stream.read(self.max_body + 1)  # chunked bodies too
-            except Exception:  # a broken chunk, a body shorter than its length, a client gone
-                unread = Response('{"error": "the body could not be read"}', status=400,
-                                  mimetype="application/json")  # fmt: skip
-                return unread(environ, start_response)
-        if (declared is not None and declared > self.max_body) or len(body) > self.max_body:
-            refused = Response(
-                f'{{"error": "body larger than {self.max_body} bytes"}}',
-                status=413,
-                mimetype="application/json",
-            )
-            return refused(environ, start_response)
+        body, refused = read_body(request, self.max_body)
+        if refused is not None:
+            answer: Iterable[bytes] = refused(environ, start_response)
+            return answer
         # What the handler sees: the request's own headers, without the hop-by-hop ones
         # (the body is passed whole, with its real length).
-        headers = {k: v for k, v in request.headers.items() if k.lower() not in _HOP_BY_HOP}
+        headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP}
         url = self.url.rstrip("/") + request.full_path.rstrip("?")
         started = time.perf_counter()
         status, response_headers, data = call_in_process(
