@@ -23,7 +23,7 @@ def _read(path: str) -> tuple[list[Any], list[Any]]:
     return read_cassette(path)
 
 
-def _target(spec: str | None, secret: Any) -> tuple[Any, Any]:
+def _target(spec: str | None, secret: Any, args: argparse.Namespace) -> tuple[Any, Any]:
     from harness._loader import load_target
     from harness._signing import Secret, generate_secret
     from harness.reference import make_app
@@ -31,7 +31,17 @@ def _target(spec: str | None, secret: Any) -> tuple[Any, Any]:
     if spec is None:
         secret = secret or Secret(generate_secret())
         return load_target(make_app(secret=secret)), secret
-    return load_target(spec), secret
+    if args.ca_bundle and not Path(args.ca_bundle).is_file():
+        raise CliError(f"--ca-bundle {args.ca_bundle!r}: no such file")
+    target = load_target(spec, insecure=args.insecure, ca_bundle=args.ca_bundle,
+                         connect_timeout=args.timeout)  # fmt: skip
+    return target, secret
+
+
+def _tls_client_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--insecure", action="store_true",
+                        help="do not verify the TARGET's TLS certificate")  # fmt: skip
+    parser.add_argument("--ca-bundle", metavar="FILE", help="trust this CA bundle for TARGET")
 
 
 def cmd_listen(args: argparse.Namespace) -> int:
@@ -42,7 +52,7 @@ def cmd_listen(args: argparse.Namespace) -> int:
     secret = resolve_secret(args.secret, required=False)
     if bool(args.cert) != bool(args.key):
         raise CliError("--cert and --key go together: the certificate and its private key")
-    target, _ = _target(args.forward_to, None)
+    target, _ = _target(args.forward_to, None, args)
     writer = CassetteWriter(args.record) if args.record else None
     redactor = None
     if args.redact:
@@ -133,7 +143,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     if args.target is not None and secret is None and not args.verbatim:
         note = "no secret (--secret or $BOTWEBHOOK_SECRET): calls are signed with a throw-away "
         print(f"botwebhook replay: {note}one, which a verifying handler refuses", file=sys.stderr)
-    target, secret = _target(args.target, secret)
+    target, secret = _target(args.target, secret, args)
     try:
         cases = []
         for index, entry in enumerate(entries):
@@ -178,6 +188,7 @@ def register(commands: Any) -> None:
     add_secret_option(p)
     p.add_argument("--record", metavar="FILE", help="append each exchange to this cassette")
     p.add_argument("--redact", action="store_true", help="redact what --record writes")
+    _tls_client_options(p)
     p.add_argument("--timeout", type=SECONDS, default=10.0, metavar="S",
                    help="the platform's timeout for the forwarded call (default: 10)")  # fmt: skip
     p.set_defaults(handler=cmd_listen)
@@ -219,6 +230,7 @@ def register(commands: Any) -> None:
     y.add_argument("--strict", action="store_true", help="compare the raw answer bytes too")
     y.add_argument("--timeout", type=SECONDS, default=10.0, metavar="S",
                    help="the platform's timeout (default: 10)")  # fmt: skip
+    _tls_client_options(y)
     y.add_argument("--json", action="store_true", help="print the results as JSON")
     y.add_argument("--junit-xml", metavar="FILE", help="also write a JUnit XML report")
     y.set_defaults(handler=cmd_replay)

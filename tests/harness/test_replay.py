@@ -376,3 +376,26 @@ def test_the_live_line_shows_the_handlers_output_beside_its_finding() -> None:
     assert line.startswith("colour: 500 in ")
     assert "BW401 error" in line
     assert "  | about to read the colour" in line
+
+
+def test_replay_verifies_an_https_target_and_takes_a_ca_bundle(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    body = build_payload(seed=9, intent="colour", shape="A").body
+    from harness import deliver
+
+    got = deliver(_reference(), body, secret=SECRET).received
+    assert got is not None
+    path = tmp_path / "c.jsonl"
+    with CassetteWriter(path) as writer:
+        writer.write(CassetteEntry("POST", "u", [], body, got.status, list(got.headers.items()),
+                                   got.body))  # fmt: skip
+    with LiveWebhookServer(secret=SECRET, tls=True) as server:
+        untrusted = main(["replay", str(path), server.url, "--secret", SECRET])
+        out = capsys.readouterr().out
+        trusted = main(["replay", str(path), server.url, "--secret", SECRET,
+                        "--ca-bundle", str(server.ca_bundle)])  # fmt: skip
+    assert untrusted == 1
+    assert "status: 200 -> no answer" in out
+    assert "BW100" in out
+    assert trusted == 0, capsys.readouterr().out
