@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from harness._cassette import CassetteWriter, record_call, recorder
-from harness._httpd import HOP_BY_HOP, read_body
 from harness._loader import app_target
 from harness._recorder import CallLog, call_in_process, record
 from harness._signing import Secret, SecretLike
@@ -78,6 +77,8 @@ class LiveWebhookServer(CallLog):
 
     def _app(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         from werkzeug.wrappers import Request, Response
+
+        from harness._httpd import HOP_BY_HOP, read_body  # werkzeug's server: on first call
 
         request = Request(environ)
         body, refused = read_body(request, self.max_body)
