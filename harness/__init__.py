@@ -31,7 +31,8 @@ from harness._check import Report, run_check
 from harness._errors import BotWebhookError
 from harness._exchange import Exchange, deliver
 from harness._findings import Finding
-from harness._fuzz import FuzzReport, fuzz
+from harness._fuzz import fuzz
+from harness._fuzz_report import FuzzReport
 from harness._lazy import lazy_attributes as _lazy_attributes
 from harness._loader import load_target
 from harness._mock import WebhookMock

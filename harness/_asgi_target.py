@@ -40,7 +40,8 @@ from harness._capture import (
     done,
     running,
 )
-from harness._transport import InProcessTarget, Received, TargetError, _TransportFailure
+from harness._errors import TargetError
+from harness._transport import InProcessTarget, Received, _TransportFailure
 
 __all__ = ["AsgiTarget", "is_asgi"]
 
@@ -68,9 +69,14 @@ class AsgiTarget(InProcessTarget):
     the app prints and logs with each call."""
 
     def __init__(
-        self, app: Callable[..., Any], name: str | None = None, *, capture: bool | None = None
+        self,
+        app: Callable[..., Any],
+        name: str | None = None,
+        *,
+        capture: bool | None = None,
+        path: str | None = None,
     ) -> None:
-        super().__init__(app, name, capture)
+        super().__init__(app, name, capture, path)
         self._lifespan: _Lifespan | None = None
         self._state: dict[str, Any] = {}
         self._loop = asyncio.new_event_loop()

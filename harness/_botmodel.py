@@ -32,7 +32,7 @@ from harness._errors import BotWebhookValueError
 from harness._langdata import PLACEHOLDER
 from harness._regexgen import RegexGenerator, UnsupportedRegexError
 from harness._request import LANGUAGES
-from harness._toml import SETTINGS_KEYS
+from harness._toml import SETTINGS_KEYS, intent_names_problem
 
 __all__ = [
     "SYSTEM_ENTITIES",
@@ -356,6 +356,8 @@ class _Reader:
 
     def model(self, data: Mapping[str, Any]) -> BotModel:
         data = self.table(data, "", ("languages", "language", "intents", *SETTINGS_KEYS))
+        if problem := intent_names_problem(data):
+            raise self.fail("intent", problem)
         if "language" in data and "languages" in data:
             raise self.fail("language", "give either language or languages, not both")
         if "language" in data:

@@ -19,19 +19,27 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from harness._botmodel import BotModel
+from harness._check_result import Report, advice_for
 from harness._errors import BotWebhookValueError, require_type
-from harness._exchange import Exchange, Expect, deliver, rejected_signature
-from harness._findings import CODES, Finding
+from harness._exchange import Exchange, Expect, deliver
+from harness._findings import CODES
 from harness._payload import FEATURES, TEXT_VARIANTS, Payload
 from harness._runner import DEFAULT_WORKERS, check_workers, run_in_order
 from harness._signing import Secret, SecretLike, redact_secret
 from harness._transport import DEFAULT_TIMEOUT, Target, check_timeout
 
-__all__ = ["Report", "Scenario", "build_matrix", "run_check"]
+__all__ = [
+    "Report",
+    "Scenario",
+    "build_matrix",
+    "contract_scenarios",
+    "probe_scenarios",
+    "run_check",
+]
 
 
 @dataclass(frozen=True)
@@ -107,7 +115,22 @@ def matrix_variants(
             add(f"{name}-{text}", intent=name, shape="A", text=text)
         for language in model.languages[1:]:
             add(f"{name}-{language}", intent=name, shape="A", language=language)
+        for number, values in enumerate(_edge_rows(intent, first), 1):
+            add(f"{name}-edge_values-{number}", intent=name, shape="A", edge_values=True,
+                values=values)  # fmt: skip
     return out
+
+
+def _edge_rows(intent: Any, language: str) -> list[dict[str, str]]:
+    """The values of the ``edge_values`` scenarios of ``intent``: row k gives each
+    variable the k-th value of its pool (cycling through shorter pools), so that
+    every edge value of every variable is sent once."""
+    from harness._edge_values import edge_values
+
+    pools = {v.label: edge_values(v, language) for v in intent.variables}
+    pools = {label: pool for label, pool in pools.items() if pool}
+    rows = max((len(pool) for pool in pools.values()), default=0)
+    return [{label: pool[k % len(pool)] for label, pool in pools.items()} for k in range(rows)]
 
 
 def build_matrix(
@@ -119,17 +142,16 @@ def build_matrix(
     signature_probes: bool = True,
     robustness: bool = False,
 ) -> list[Scenario]:
-    """The scenarios of a check, in order (see the module docstring).
+    """The scenarios of a check, in order (see the module docstring): the valid
+    payloads, then the probes, built here on a fixed payload of the first intent.
+    (:func:`run_check` builds the probes on a payload the handler accepted.)
 
     ``robustness`` adds the malformed bodies once more, signed with the secret.
     """
     from harness._factory import PayloadFactory
 
     factory = PayloadFactory(model, seed=seed)
-    scenarios: list[Scenario] = []
-    for name, options in matrix_variants(factory.model, passthrough=passthrough):
-        payload = factory.build(**options)
-        scenarios.append(Scenario(f"contract[{name}]", payload.body, payload=payload))
+    scenarios = contract_scenarios(factory, passthrough=passthrough)
     if not passthrough:
         first = factory.model.languages[0]
         plain: dict[str, Any] = {**dict.fromkeys(FEATURES, False), "language": first}
@@ -137,13 +159,36 @@ def build_matrix(
                                **{**plain, "text": "escaped"})  # fmt: skip
     else:
         sample = scenarios[0].payload  # type: ignore[assignment]
-    if signature_probes:
+    return [
+        *scenarios,
+        *probe_scenarios(
+            sample, signature=signature_probes, malformed=probes, robustness=robustness
+        ),
+    ]
+
+
+def contract_scenarios(factory: Any, *, passthrough: bool = False) -> list[Scenario]:
+    """The valid payloads of the check, one scenario per variant of the matrix."""
+    out = []
+    for name, options in matrix_variants(factory.model, passthrough=passthrough):
+        payload = factory.build(**options)
+        out.append(Scenario(f"contract[{name}]", payload.body, payload=payload))
+    return out
+
+
+def probe_scenarios(
+    sample: Payload, *, signature: bool = True, malformed: bool = True, robustness: bool = False
+) -> list[Scenario]:
+    """The probes, built on ``sample``: the signature probes (correct, wrong, missing),
+    the malformed bodies sent unsigned, and with ``robustness`` the same signed."""
+    scenarios = []
+    if signature:
         body = sample.body
         scenarios.append(Scenario("signature[correct]", body, payload=sample))
         wrong = "sha256=" + ("0" * 64 if not body.startswith(b"0") else "1" * 64)
         scenarios.append(Scenario("signature[wrong]", body, "wrong-signature", sample, wrong))
         scenarios.append(Scenario("signature[missing]", body, "missing-signature", sample))
-    if probes:
+    if malformed:
         scenarios.extend(
             Scenario(f"malformed[{name}]", body, "malformed") for name, body in _malformed(sample)
         )
@@ -172,66 +217,6 @@ def _malformed(sample: Payload) -> list[tuple[str, bytes]]:
     return list(bodies.items())
 
 
-@dataclass
-class Report:
-    """What a check found: every exchange, the findings (minus ignored codes),
-    and advice when a pattern points at one cause."""
-
-    target: str
-    #: The secret as reports show it (``2fb7…(40 chars)``), or "none".
-    redacted_secret: str
-    seed: int
-    exchanges: list[Exchange]
-    ignored: frozenset[str] = frozenset()
-    elapsed: float = 0.0
-    advice: list[str] = field(default_factory=list)
-    #: Scenarios of the matrix that were not sent (an early stop or Ctrl-C).
-    not_run: int = 0
-    #: Why the run stopped early, when the target was not answering.
-    stopped: str | None = None
-    #: Ctrl-C ended the run: the report holds the scenarios done until then.
-    interrupted: bool = False
-    #: What was not checked, and why (probes skipped for want of a secret).
-    notes: list[str] = field(default_factory=list)
-    workers: int = DEFAULT_WORKERS
-
-    @property
-    def findings(self) -> list[Finding]:
-        return [f for e in self.exchanges for f in e.findings if f.code not in self.ignored]
-
-    def count(self, severity: str) -> int:
-        return sum(1 for f in self.findings if f.severity == severity)
-
-    @property
-    def errors(self) -> int:
-        return self.count("error")
-
-    @property
-    def warnings(self) -> int:
-        return self.count("warning")
-
-    def exit_code(self, *, strict: bool = False) -> int:
-        """0 when nothing fails (warnings fail only when ``strict``), else 1."""
-        return 1 if self.errors or (strict and self.warnings) else 0
-
-    def by_code(self) -> dict[str, list[Finding]]:
-        grouped: dict[str, list[Finding]] = {}
-        for finding in sorted(self.findings, key=lambda f: f.code):
-            grouped.setdefault(finding.code, []).append(finding)
-        return grouped
-
-    def assert_ok(self, *, strict: bool = False) -> None:
-        """Raise AssertionError with every failing scenario's findings, unless
-        nothing fails (errors always; warnings only when ``strict``)."""
-        __tracebackhide__ = True
-        reports = (e.failure_report(strict=strict, ignored=self.ignored) for e in self.exchanges)
-        failed = [text for text in reports if text is not None]
-        if failed:
-            head = f"{len(failed)} of {len(self.exchanges)} scenarios failed against {self.target}"
-            stopped = [f"stopped early: {self.stopped}"] if self.stopped else []
-            raise AssertionError("\n\n".join([head, *failed, *stopped, *self.advice]))
-
-
 def run_check(
     target: Target,
     *,
@@ -247,16 +232,29 @@ def run_check(
     workers: int = DEFAULT_WORKERS,
     keep_going: bool = False,
     on_exchange: Callable[[Exchange, int], None] | None = None,
+    intents: Sequence[str] | None = None,
+    probes: bool = True,
 ) -> Report:
     """Run the scenario matrix against ``target`` and return the :class:`Report`.
 
-    Security probes (wrong and missing signatures) and the ``robustness`` probe
-    run only when ``secret`` is given and requests are signed.  ``workers``
-    calls are in flight at once; the report keeps the matrix order.  When the
-    first calls all fail in transport the run stops early (``report.stopped``)
-    unless ``keep_going``.  ``on_exchange(exchange, total)`` is called as each
-    exchange arrives (for progress).
+    The valid payloads go first; then what only many calls show is judged
+    (``harness._verdicts``: no webhook at this path, an intent not served);
+    then the probes, built on a payload the handler accepted (none accepted:
+    they are not judged, and ``report.notes`` says so).  Security probes (wrong
+    and missing signatures) and the ``robustness`` probe run only when
+    ``secret`` is given and requests are signed; ``probes=False`` sends none.
+    ``intents`` limits the run to those intents of the model (the built-in
+    catalogue when there is none), and makes them *declared*: an intent the
+    handler does not serve is then an error, not a warning.  ``workers`` calls
+    are in flight at once; the report keeps the matrix order.  When the first
+    calls all fail in transport the run stops early (``report.stopped``) unless
+    ``keep_going``.  ``on_exchange(exchange, total)`` is called as each exchange
+    arrives (for progress).  Given ``scenarios`` are sent as they are.
     """
+    from harness._factory import PayloadFactory
+    from harness._model_files import describe_model, model_notes, scope_model
+    from harness._verdicts import NOT_JUDGED, accepted_payload, judge_run
+
     secret = Secret.of(secret)  # from here on, no traceback can show it
     require_type("target", target, Target, "load it first: harness.load_target(app_or_url)")
     ignored = frozenset(code.upper() for code in ignore)
@@ -268,45 +266,70 @@ def run_check(
         )
     workers = check_workers(workers)
     timeout = check_timeout(timeout)
+    model = scope_model(model, intents)
     signing = target.platform_signs if sign is None else sign
+    secured = signing and bool(secret)
     started = time.perf_counter()
+    factory = None
     if scenarios is None:
-        secured = signing and bool(secret)
-        scenarios = build_matrix(
-            model,
-            seed=seed,
-            passthrough=passthrough,
-            signature_probes=secured,
-            robustness=robustness and secured,
-        )
+        factory = PayloadFactory(model, seed=seed)
+        first = contract_scenarios(factory, passthrough=passthrough)
+        later = 3 * secured + 6 * probes + 6 * (robustness and secured)
+    else:
+        first, later = list(scenarios), 0
+    total = len(first) + later
+    report = Report(
+        target=target.name,
+        redacted_secret=redact_secret(secret) if secret else "none",
+        seed=seed,
+        exchanges=[],
+        ignored=ignored,
+        workers=workers,
+        model=describe_model(model),
+        model_notes=model_notes(model, target),
+        path=_where(target),
+    )
 
     def one(scenario: Scenario) -> Exchange:
         exchange = scenario.deliver(target, secret=secret, sign=signing, timeout=timeout)
         exchange.compact()  # a run keeps what its report needs, not every body
         return exchange
 
-    run = run_in_order(
-        scenarios,
-        one,
-        workers=workers,
-        keys=[s.payload.variant.intent or s.id if s.payload else s.id for s in scenarios],
-        failed=lambda exchange: exchange.delivery.failure,
-        keep_going=keep_going,
-        on_result=None if on_exchange is None else lambda e: on_exchange(e, len(scenarios)),
+    def phase(batch: Sequence[Scenario]) -> bool:
+        run = run_in_order(
+            batch,
+            one,
+            workers=workers,
+            keys=[s.payload.variant.intent or s.id if s.payload else s.id for s in batch],
+            failed=lambda exchange: exchange.delivery.failure,
+            keep_going=keep_going or bool(report.exchanges),
+            on_result=None if on_exchange is None else lambda e: on_exchange(e, total),
+        )
+        report.exchanges.extend(run.results)
+        report.stopped, report.interrupted = run.stopped, run.interrupted
+        return not (run.stopped or run.interrupted)
+
+    finished = phase(first)
+    where = f"POST {target.url}" if not target.in_process else f"POST {target.path}"  # type: ignore[attr-defined]
+    report.run_findings = judge_run(
+        report.exchanges, target=target, declared=model is not None, where=where
     )
-    report = Report(
-        target=target.name,
-        redacted_secret=redact_secret(secret) if secret else "none",
-        seed=seed,
-        exchanges=run.results,
-        ignored=ignored,
-        elapsed=time.perf_counter() - started,
-        not_run=run.not_run,
-        stopped=run.stopped,
-        interrupted=run.interrupted,
-        workers=workers,
-    )
-    report.advice = _advice(report, signing, secret, model is None, target)
+    planned = total
+    if finished and later:
+        pairs = zip([s.payload for s in first], report.exchanges, strict=True)
+        sample = accepted_payload(pairs)
+        if sample is None:
+            report.notes.append(NOT_JUDGED)
+            planned = len(first)
+        else:
+            batch = probe_scenarios(
+                sample, signature=secured, malformed=probes, robustness=robustness and secured
+            )
+            planned = len(first) + len(batch)
+            phase(batch)
+    report.not_run = planned - len(report.exchanges)
+    report.elapsed = time.perf_counter() - started
+    report.advice = advice_for(report, signing, secret, model is None, target)
     if not signing:
         report.notes.append(
             "requests were not signed (the platform signs only https endpoints), so the "
@@ -320,54 +343,10 @@ def run_check(
     return report
 
 
-def _advice(
-    report: Report, signing: bool, secret: Secret | None, builtin: bool, target: Target
-) -> list[str]:
-    contract = [e for e in report.exchanges if e.expect == "contract"]
-    if not contract:
-        return []
-    advice = []
-    if report.stopped:
-        first = contract[0].delivery.failure
-        if any(e.delivery.timed_out for e in contract):
-            why = "each call is abandoned at the read timeout, as the platform gives up on it"
-        elif not target.in_process:
-            why = f"no request reached {target.name} ({first}): check that it is running"
-        else:
-            why = f"every call failed ({first})"
-        return [f"{why}; pass --keep-going (keep_going=True) to send every scenario anyway"]
-    answered = [e for e in contract if e.delivery.failure is None]
-    rejected = [e for e in contract if e.received is not None and rejected_signature(e.received)]
-    if signing and len(rejected) == len(contract):
-        how = (
-            "pass the bot's secret with --secret S or $BOTWEBHOOK_SECRET"
-            if secret is None
-            else "check that --secret is the secret this handler verifies with, and that it "
-            "computes the HMAC over the raw body bytes (re-serialized JSON differs)"
-        )
-        advice.append(
-            f"every signed request was rejected ({rejected[0].received.status}): the secret "  # type: ignore[union-attr]
-            f"is probably wrong; {how}"
-        )
-    elif not signing and len(rejected) == len(contract):
-        advice.append(
-            "every request was refused, and none was signed: the platform sends no "
-            "X-Hub-Signature to http:// endpoints, so a handler there must accept unsigned "
-            "calls; serve it over https, or check it as if it were with --sign always"
-        )
-    elif builtin and answered and all(not e.ok for e in contract):
-        advice.append(
-            "the handler failed on every payload of the built-in catalogue: it is probably "
-            "written for its own intents; declare them in pyproject.toml [tool.botwebhook] "
-            "or botwebhook.toml and pass --model FILE (see the README's 'Declare your bot')"
-        )
-    if target.in_process is False and not answered:
-        advice.append(f"no request reached {target.name}: {contract[0].delivery.failure}")
-    timed_out = [e for e in contract if e.delivery.timed_out]
-    if timed_out and report.workers > 1 and len(timed_out) < len(contract):
-        advice.append(
-            f"{len(timed_out)} calls passed the read timeout while up to {report.workers} "
-            "calls were in flight; a server that handles one request at a time queues them, "
-            "so confirm with --workers 1 (workers=1) before blaming the handler"
-        )
-    return advice
+def _where(target: Target) -> str:
+    """Where an in-process app is called, and how that path was found."""
+    path = getattr(target, "path", None)
+    if path is None:
+        return ""
+    note = getattr(target, "path_note", None)
+    return f"{path} ({note})" if note else path

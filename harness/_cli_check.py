@@ -7,8 +7,13 @@ from pathlib import Path
 from typing import Any
 
 from harness._cli_common import CliError, number
-from harness._cli_protocol import load_bot_model
-from harness._cli_targets import TARGET_HELP, opened_target, sign_mode, target_options
+from harness._cli_targets import (
+    TARGET_HELP,
+    chosen_model,
+    opened_target,
+    sign_mode,
+    target_options,
+)
 from harness._findings import CODES
 
 __all__ = ["register"]
@@ -28,7 +33,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from harness._report import render_json, render_junit, render_text
 
     ignore = parse_ignore(args.ignore)
-    model = load_bot_model(args.model)
+    model = chosen_model(args)
     with (
         opened_target(args) as (target, secret),
         progress("scenarios", enabled=not args.json) as on_exchange,

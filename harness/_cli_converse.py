@@ -8,8 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from harness._cli_common import SECONDS, CliError, number
-from harness._cli_protocol import load_bot_model
-from harness._cli_targets import opened_target, sign_mode, target_options
+from harness._cli_targets import chosen_model, opened_target, sign_mode, target_options
 
 __all__ = ["register"]
 
@@ -20,7 +19,7 @@ def cmd_converse(args: argparse.Namespace) -> int:
     from harness._progress import progress
     from harness._turn_files import load_conversations
 
-    model = load_bot_model(args.model)
+    model = chosen_model(args)
     specs = []
     for name in args.files:
         path = Path(name)

@@ -9,8 +9,13 @@ from pathlib import Path
 from typing import Any
 
 from harness._cli_common import CliError, number
-from harness._cli_protocol import load_bot_model
-from harness._cli_targets import TARGET_HELP, opened_target, sign_mode, target_options
+from harness._cli_targets import (
+    TARGET_HELP,
+    chosen_model,
+    opened_target,
+    sign_mode,
+    target_options,
+)
 
 __all__ = ["register"]
 
@@ -28,7 +33,7 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
             "--conversations with --passthrough: a passthrough bot has no intents to converse "
             "through (every turn is one call, which the single-call phases already fuzz)"
         )
-    model = load_bot_model(args.model)
+    model = chosen_model(args)
     with (
         _hypothesis_storage(args.no_database),
         opened_target(args) as (target, secret),

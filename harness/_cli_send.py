@@ -72,7 +72,7 @@ def register(commands: Any) -> None:
         "and the platform's outcome.",
     )
     p.add_argument("target", nargs="?", metavar="TARGET", help=TARGET_HELP)
-    target_options(p)
+    target_options(p, intents=False)
     p.add_argument("--fixture", metavar="NAME", help="send a canonical request fixture")
     p.add_argument("--intent", metavar="NAME", help="the intent (default: any)")
     p.add_argument("--var", action="append", metavar="LABEL=VALUE", help="a variable's value")

@@ -13,7 +13,7 @@ from harness._cli_common import SECONDS, CliError, add_secret_option, number, re
 from harness._signing import Secret
 from harness._transport import DEFAULT_TIMEOUT, MAX_ANSWER
 
-__all__ = ["TARGET_HELP", "opened_target", "sign_mode", "target_options"]
+__all__ = ["TARGET_HELP", "chosen_model", "opened_target", "sign_mode", "target_options"]
 
 TARGET_HELP = (
     "a WSGI import string (package.module:app, path/app.py:app) or an http(s):// URL; "
@@ -48,7 +48,7 @@ def _load(args: argparse.Namespace, secret: Secret | None) -> tuple[Any, Secret 
         secret = secret or Secret(generate_secret())
         app = make_app(secret=secret, passthrough=getattr(args, "passthrough", False))
         name = "the embedded reference handler (harness.reference)"
-        return WsgiTarget(app, name, capture=capture), secret
+        return WsgiTarget(app, name, capture=capture, path=args.path), secret
     target = load_target(
         args.target,
         insecure=args.insecure,
@@ -56,6 +56,7 @@ def _load(args: argparse.Namespace, secret: Secret | None) -> tuple[Any, Secret 
         connect_timeout=args.timeout,
         capture=capture,
         max_answer=args.max_answer,
+        path=args.path,
     )
     return target, secret
 
@@ -64,9 +65,21 @@ def sign_mode(args: argparse.Namespace) -> bool | None:
     return {None: None, "always": True, "never": False}[args.sign]
 
 
-def target_options(p: argparse.ArgumentParser, *, seed: str = "0") -> None:
+def target_options(p: argparse.ArgumentParser, *, seed: str = "0", intents: bool = True) -> None:
     add_secret_option(p)
     p.add_argument("--model", metavar="FILE", help="bot model: botwebhook.toml or pyproject.toml")
+    p.add_argument(
+        "--path", metavar="/PATH",
+        help="where an in-process app takes its webhook, e.g. /getWeather (default: / when it "
+        "takes a POST, else the one route of a Flask, Starlette, FastAPI or Django app that "
+        "does); a URL carries its own path",
+    )  # fmt: skip
+    if intents:
+        p.add_argument(
+            "--intent", action="append", dest="intents", metavar="NAME",
+            help="only this intent of the model (or of the built-in catalogue); repeatable.  "
+            "Named intents are the webhook's own: one it does not serve is an error",
+        )  # fmt: skip
     p.add_argument(
         "--seed", type=int, default=0 if seed == "0" else None, metavar="N",
         help=f"random seed (default: {seed})",
@@ -94,3 +107,12 @@ def target_options(p: argparse.ArgumentParser, *, seed: str = "0") -> None:
         help="let an in-process handler's prints and logs through live (default: captured "
         "and shown with its findings)",
     )  # fmt: skip
+
+
+def chosen_model(args: argparse.Namespace) -> Any:
+    """The bot model ``--model`` (or the current folder) declares, limited to the
+    ``--intent`` names; None for the built-in catalogue with no intent named."""
+    from harness._cli_protocol import load_bot_model
+    from harness._model_files import scope_model
+
+    return scope_model(load_bot_model(args.model), getattr(args, "intents", None))

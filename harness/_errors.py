@@ -29,6 +29,10 @@ class InvalidSecretError(BotWebhookValueError):
     """A webhook secret was empty or otherwise unusable."""
 
 
+class TargetError(BotWebhookValueError):
+    """A target that cannot be loaded: a bad import string, file, URL or path."""
+
+
 class ProtocolError(BotWebhookValueError):
     """JSON that does not fit the protocol's model.
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from harness._answer import FAILED_DESERIALIZE, Answer, AnswerFinding, Outcome, outcome, read_answer
+from harness._call_findings import call_findings
 from harness._errors import require_type
 from harness._findings import Finding, shell_quote
 from harness._headers import platform_headers
@@ -49,7 +50,7 @@ __all__ = [
 #: the secret, and it never sends a malformed body), or the opt-in ``robustness``
 #: probe: a malformed body signed with the secret, which cannot happen in production.
 Expect = Literal["contract", "wrong-signature", "missing-signature", "malformed", "robustness"]
-_WSGI_URL = '"${BOTWEBHOOK_URL:-http://127.0.0.1:8080/}"'
+_LOCAL_BASE = "http://127.0.0.1:8080"
 
 
 @dataclass
@@ -67,7 +68,13 @@ class Exchange:
     signed: bool = False
     secret_known: bool = False
     in_process: bool = False
+    #: Whether the platform signs calls to this target (https, in-process, --sign always):
+    #: where it does not, nothing tells its calls from junk, and BW402 is a warning.
+    target_signed: bool = True
     findings: list[Finding] = field(default_factory=list)
+    #: The run-level finding that speaks for this call's own (``BW108`` or ``BW110``):
+    #: its findings about the status were taken into that one.
+    covered_by: str | None = None
     _outcome: Outcome | None = field(default=None, repr=False)
 
     @property
@@ -158,7 +165,13 @@ def clip_lines(text: str, *, lines: int = 40, width: int = 300) -> list[str]:
 
 def curl_command(sent: Sent, in_process: bool = False) -> str:
     """``curl`` with the exact headers and body bytes (never the secret)."""
-    url = _WSGI_URL if in_process else shell_quote(sent.url.encode())
+    if in_process:  # where the user serves it; the path and query are the app's own
+        rest = sent.url.split("://", 1)[-1]
+        local = _LOCAL_BASE + rest[rest.find("/") :] if "/" in rest else _LOCAL_BASE + "/"
+        escaped = "".join("\\" + c if c in '"$`\\' else c for c in local)
+        url = f'"${{BOTWEBHOOK_URL:-{escaped}}}"'
+    else:
+        url = shell_quote(sent.url.encode())
     parts = ["curl -sS -i -X", sent.method, url]
     for name, value in sent.headers.items():
         if name.lower() != "content-length":
@@ -214,6 +227,7 @@ def deliver(
         variant=variant,
         secret_known=secret is not None,
         in_process=target.in_process,
+        target_signed=signing,
     )
 
 
@@ -226,9 +240,11 @@ def judge(
     variant: str = "",
     secret_known: bool = False,
     in_process: bool = False,
+    target_signed: bool = True,
 ) -> Exchange:
     """What the platform makes of ``delivery`` (one call's request and answer, however
-    it was sent): the answer read as the platform reads it, and the findings."""
+    it was sent): the answer read as the platform reads it, and the findings.
+    ``target_signed``: whether the platform signs calls to this target."""
     sent = delivery.sent
     received = delivery.received
     answer = None
@@ -264,6 +280,7 @@ def judge(
         signed=SIGNATURE_HEADER in sent.headers,
         secret_known=secret_known,
         in_process=in_process,
+        target_signed=target_signed,
     )
     exchange.findings = check_exchange(exchange)
     return exchange
@@ -287,88 +304,20 @@ def is_passthrough(body: bytes) -> bool:
 
 def check_exchange(exchange: Exchange) -> list[Finding]:
     """The findings for one exchange, given what it was for (``expect``)."""
-    out: list[tuple[str, str]] = []
-    delivery, received = exchange.delivery, exchange.received
-    expect = exchange.expect
-    if delivery.failure is not None:
-        code = "BW107" if delivery.hung else "BW105" if delivery.timed_out else "BW100"
-        out.append((code, f"WebHook Execution Failed - {delivery.failure}"))
-    for hop in delivery.hops:
-        if not hop.startswith("307"):
-            out.append(("BW106", f"redirect {hop}"))
-    if delivery.refused_redirect:
-        out.append(("BW106", f"redirect {delivery.refused_redirect}"))
-    if received is not None and delivery.failure is None:
-        status = received.status
-        if expect == "contract":
-            out.extend(_contract_status(exchange, received))
-        elif expect in ("wrong-signature", "missing-signature") and status == 200:
-            code = "BW301" if expect == "wrong-signature" else "BW302"
-            what = "a wrong signature" if expect == "wrong-signature" else "no signature"
-            out.append((code, f"answered 200 to a request with {what}"))
-        elif status >= 500:
-            raised = f": {received.exception}" if received.exception else ""
-            code = "BW403" if expect == "robustness" else "BW402"
-            out.append((code, f"answered {status} to {_probe_words(exchange)}{raised}"))
+    found = call_findings(
+        exchange.delivery,
+        exchange.answer,
+        json_object(exchange.sent.body),
+        expect=exchange.expect,
+        signed=exchange.signed,
+        secret_known=exchange.secret_known,
+        target_signed=exchange.target_signed,
+        variant=exchange.variant,
+    )
     output = exchange.delivery.output
+    reproduce = exchange.reproduce() if found else ""
+    scenario, variant = exchange.scenario, exchange.variant
     return [
-        Finding(code, evidence, exchange.scenario, exchange.variant, exchange.reproduce(), output)
-        for code, evidence in out
+        Finding(f.code, f.evidence, scenario, variant, reproduce, output, f.level, f.hint)
+        for f in found
     ]
-
-
-def _contract_status(exchange: Exchange, received: Received) -> list[tuple[str, str]]:
-    status = received.status
-    snippet = received.exception or received.body[:120].decode("utf-8", "replace")
-    if status >= 500:
-        return [("BW401", f"answered {status} to a valid {exchange.variant} payload: {snippet}")]
-    if exchange.signed and exchange.secret_known and rejected_signature(received):
-        return [("BW303", f"answered {status} to a correctly signed request: {snippet}")]
-    if status != 200:
-        delivery = exchange.delivery
-        if delivery.refused_redirect:
-            return []  # BW106 says it better
-        if delivery.hops:
-            return [("BW101", f"answered {status} after {_hops(delivery.hops)}: {snippet}")]
-        return [("BW101", f"answered {status}, not 200: {snippet}")]
-    if received.over_cap:
-        return [
-            ("BW208", f"the answer is {_megabytes(received.size)}, larger than "
-             f"{_megabytes(len(received.body))}, the harness's cap; the platform has no limit "
-             "and reads all of it into memory while the user waits; checked no further")
-        ]  # fmt: skip
-    answer = exchange.answer
-    if answer is None:
-        return []
-    return [(finding.code, str(finding)) for finding in answer.findings]
-
-
-def _megabytes(size: int) -> str:
-    return f"{size / (1024 * 1024):.4g} MB"
-
-
-def _hops(hops: list[str]) -> str:
-    shown = "; ".join(hop.split(":", 1)[0] for hop in hops[:3])
-    more = f" and {len(hops) - 3} more" if len(hops) > 3 else ""
-    return f"{len(hops)} redirect{'s' * (len(hops) != 1)} ({shown}{more})"
-
-
-def rejected_signature(received: Received) -> bool:
-    """Whether a response reads as a refused signature: 401 or 403, or a 400 whose
-    body talks about the signature (as the public example handler answers)."""
-    if received.status in (401, 403):
-        return True
-    return received.status == 400 and b"signature" in received.body[:500].lower()
-
-
-def _probe_words(exchange: Exchange) -> str:
-    if exchange.expect == "robustness":
-        return "malformed input signed with the secret"
-    if exchange.expect == "malformed":
-        how = (
-            f"with the invalid signature {exchange.sent.headers['X-Hub-Signature'][:15]}…"
-            if exchange.signed
-            else "with no signature"
-        )
-        return f"malformed input sent {how}, as anyone could send it"
-    return f"a request with {'a wrong' if exchange.expect == 'wrong-signature' else 'no'} signature"

@@ -52,6 +52,7 @@ _P_FEATURE = {
     "chained": 0.1,
     "trigger": 0.1,
     "sys_any_command": 0.5,
+    "edge_values": 0.2,
 }
 _P_PLAIN = 0.6
 
@@ -203,6 +204,7 @@ class PayloadFactory:
         chained: bool | None = None,
         trigger: bool | None = None,
         sys_any_command: bool | None = None,
+        edge_values: bool | None = None,
     ) -> Payload:
         """One payload.  Every option left as None is mixed at random:
 
@@ -215,7 +217,9 @@ class PayloadFactory:
         - features: ``unfilled_optional`` (an optional variable without value),
           ``facebook`` (no ``clientVariables``), ``config``, ``chained``
           (``chatResult.intents``), ``trigger`` (trigger-intent path) and
-          ``sys_any_command`` (the sys.any-command path).
+          ``sys_any_command`` (the sys.any-command path), ``edge_values`` (values at
+          the edges of what users type: "two", "2,5", "4000000", "St. John's", every
+          value of a LIST entity).
         """
         rng = self._rng
         if language is None:
@@ -243,6 +247,7 @@ class PayloadFactory:
             "sys_any_command": sys_any_command,
             "config": config,
             "chained": chained,
+            "edge_values": edge_values,
         }
         values = dict(values or {})
         spec, chosen_shape = self._choose(intent, shape, needs, frozenset(values))
@@ -255,7 +260,9 @@ class PayloadFactory:
             require_type(f"values[{label!r}]", value, str, "variable values are strings")
         fake = self.provider(language)
         if spec is None:
-            return self._passthrough(fake, language, text_kind, facebook, config, chained)
+            return self._passthrough(
+                fake, language, text_kind, facebook, config, chained, edge_values
+            )
         draws = Draws(
             self._rng, self._aiid, self.model, self._feature, self._common, self.timestamp_ms
         )
@@ -266,6 +273,7 @@ class PayloadFactory:
             chained=chained,
             trigger=trigger,
             sys_any_command=sys_any_command,
+            edge_values=edge_values,
         )
 
     def _common(self, fake: BotWebhookProvider, facebook: bool, config: bool) -> dict[str, Any]:
@@ -295,8 +303,9 @@ class PayloadFactory:
         facebook: bool | None,
         config: bool | None,
         chained: bool | None,
+        edge_values: bool | None = None,
     ) -> Payload:
-        for name, asked in (("config", config), ("chained", chained)):
+        for name, asked in (("config", config), ("chained", chained), ("edge_values", edge_values)):
             if asked:
                 raise PayloadOptionError(
                     f"{name}=True is not possible here: a passthrough call never carries it"
@@ -334,7 +343,7 @@ def intent_fits(intent: IntentSpec, shape: str | None, needs: Mapping[str, bool 
         return False
     if needs["unfilled_optional"] and not intent.optional:
         return False
-    if needs["trigger"] and not intent.variables:
+    if (needs["trigger"] or needs.get("edge_values")) and not intent.variables:
         return False  # config and chained fit every intent; they only rule out passthrough
     return not (
         needs["sys_any_command"] and not any(v.entity == "sys.any" for v in intent.variables)

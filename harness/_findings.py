@@ -4,6 +4,12 @@ A code never changes meaning; new problems get new codes.  Each finding has a
 severity, a one-line title, the evidence, a hint, the payload variant that
 triggered it and a ``curl`` command that reproduces the request exactly
 (the signature is printed, the secret never).
+
+A code's severity and hint are the usual ones; a finding may carry its own when
+its situation says more: ``BW402`` on a plain-http endpoint, which the platform
+never signs, is a warning; ``BW110`` for an intent of the built-in catalogue,
+which the user never declared, is a warning; a ``BW401`` whose traceback names
+the missing key gets the hint about that key.
 """
 
 from __future__ import annotations
@@ -51,7 +57,17 @@ CODES: dict[str, Code] = {
         Code("BW107", "error", "the answer never ends: the chat request hangs",
              "send the whole answer at once, with its Content-Length; the platform's read "
              "timeout is per read, so an answer that trickles or never ends holds the chat"),
-        Code("BW201", "warning", "flat context map: silently ignored",
+        Code("BW108", "error", "no webhook at this path: every valid payload got 404 or 405",
+             "call the path your app serves the webhook at: --path /hook (ini botwebhook_path, "
+             "[tool.botwebhook] path, path= in Python), or the whole URL the bot calls"),
+        Code("BW109", "error", "a crash report answered with 200: the chat user gets nothing",
+             "answer a failure with a status other than 200 (the platform then shows the "
+             "intent's own response), or catch the error and answer {\"text\": ...}; the "
+             "platform reads this body as an answer with no text"),
+        Code("BW110", "error", "an intent is not served by this handler",
+             "the platform calls the webhook only for the intents it is attached to: route "
+             "this intent in the handler, or leave it out of --intent and the bot model"),
+        Code("BW201", "error", "flat context map: silently ignored",
              'use the nested form {"context": {"variables": {"name": {"value": "..."}}}}'),
         Code("BW202", "warning", "text over 640 characters: cut on Facebook",
              "keep each text under 640 characters, or split it over facebook_multi nodes"),
@@ -91,7 +107,7 @@ CODES: dict[str, Code] = {
 
 @dataclass(frozen=True, slots=True)
 class Finding:
-    """One problem found in one exchange."""
+    """One problem found in one exchange (or, for ``BW108`` and ``BW110``, in a run)."""
 
     code: str
     evidence: str
@@ -100,10 +116,14 @@ class Finding:
     reproduce: str = ""
     #: What an in-process handler printed and logged during the call.
     output: str = ""
+    #: This finding's severity, when it differs from its code's usual one.
+    level: Severity | None = None
+    #: A hint written for this finding, when one says more than its code's usual one.
+    specific_hint: str = ""
 
     @property
     def severity(self) -> Severity:
-        return CODES[self.code].severity
+        return self.level or CODES[self.code].severity
 
     @property
     def title(self) -> str:
@@ -111,7 +131,7 @@ class Finding:
 
     @property
     def hint(self) -> str:
-        return CODES[self.code].hint
+        return self.specific_hint or CODES[self.code].hint
 
     def as_dict(self) -> dict[str, str]:
         return {

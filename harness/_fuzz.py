@@ -19,24 +19,27 @@ handler cannot make a run last ``timeout`` x examples.
 
 from __future__ import annotations
 
-import json
 import time
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from harness._botmodel import BotModel
 from harness._errors import BotWebhookValueError, require_type
-from harness._exchange import Exchange, clip_lines, deliver
-from harness._request import Shape
-from harness._signing import SIGNATURE_HEADER, Secret, SecretLike, redact_secret
+from harness._exchange import Exchange, deliver
+from harness._fuzz_report import MAX_TIMEOUTS, FuzzFailure, FuzzReport
+from harness._payload import Payload
+from harness._signing import Secret, SecretLike, redact_secret
 from harness._transport import DEFAULT_TIMEOUT, Target, check_timeout
+from harness._verdicts import NOT_JUDGED
 from harness._workspace import DEFAULT_DATABASE, DEFAULT_SAVE_DIR, save_file, workspace
 
 if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy
+
+#: Accepted payloads kept for the signature probes.
+_KEPT_ACCEPTED = 64
 
 __all__ = [
     "DEFAULT_DATABASE",
@@ -47,11 +50,6 @@ __all__ = [
     "fuzz",
     "hunt",
 ]
-
-#: Timed-out calls a phase makes before it stops calling the target.
-MAX_TIMEOUTS = 5
-_PRINTED_LINES = 30
-_PRINTED_CHARS = 2000
 
 
 class _CallFailed(Exception):
@@ -81,127 +79,6 @@ def failure_key(exchange: Exchange) -> tuple[str, ...]:
     return (*codes, kind, where)
 
 
-@dataclass
-class FuzzFailure:
-    """One distinct failure: the shrunk exchange, its phase, and the saved body."""
-
-    exchange: Exchange
-    phase: str
-    saved: Path | None = None
-    #: For a failing conversation: the shortest one, as a conversation file document,
-    #: and its transcript up to the failing turn.
-    conversation: str | None = None
-    transcript: str | None = None
-
-    @property
-    def code(self) -> str:
-        return next(f.code for f in self.exchange.findings if f.severity == "error")
-
-
-@dataclass
-class FuzzReport:
-    """The result of a fuzz run: every distinct failure, shrunk."""
-
-    target: str
-    #: The secret as reports show it (``2fb7…(40 chars)``), or "none".
-    redacted_secret: str
-    seed: int | None
-    examples: int
-    elapsed: float
-    failures: list[FuzzFailure] = field(default_factory=list)
-    #: Calls made in each phase.
-    phases: dict[str, int] = field(default_factory=dict)
-    #: Phases that stopped calling the target after too many timeouts.
-    gave_up: list[str] = field(default_factory=list)
-
-    @property
-    def first_failure(self) -> FuzzFailure | None:
-        """The first failure (valid-payload failures come first), or None."""
-        return self.failures[0] if self.failures else None
-
-    @property
-    def ok(self) -> bool:
-        return not self.failures
-
-    def exit_code(self) -> int:
-        return 0 if self.ok else 1
-
-    def render(self) -> str:
-        seed = self.seed if self.seed is not None else "random"
-        phases = ", ".join(f"{count} {name}" for name, count in self.phases.items())
-        head = (
-            f"botwebhook fuzz: {self.target} (secret {self.redacted_secret}, seed {seed}): "
-            f"{self.examples} examples ({phases}) in {self.elapsed:.2f}s"
-        )
-        lines = [head]
-        for phase in self.gave_up:
-            lines.append(
-                f"the {phase} phase stopped calling the target after {MAX_TIMEOUTS} timed-out "
-                "calls: the handler is too slow for the platform"
-            )
-        if not self.failures:
-            lines.append("no failure: every call was answered as the platform expects")
-            return "\n".join(lines)
-        count = len(self.failures)
-        lines.append(
-            f"{count} distinct failure{'s' * (count != 1)}, each shrunk to its simplest call"
-        )
-        for number, failure in enumerate(self.failures, 1):
-            lines += ["", *self._failure(number, failure)]
-        return "\n".join(lines)
-
-    def _failure(self, number: int, failure: FuzzFailure) -> list[str]:
-        exchange = failure.exchange
-        lines = [f"{number}. FAILED in the {failure.phase} phase ({exchange.scenario}):"]
-        if failure.transcript:
-            lines.append("  the conversation, shrunk to the shortest that fails:")
-            lines.extend(f"  {line}" for line in failure.transcript.splitlines())
-        for finding in exchange.findings:
-            if finding.severity == "error":
-                lines.append(f"  {finding.code} error: {finding.title}")
-                lines.append(f"    {finding.evidence}")
-                lines.append(f"    hint: {finding.hint}")
-        signature = exchange.sent.headers.get(SIGNATURE_HEADER)
-        lines.append(f"  signature: {signature or 'none'}")
-        lines.append(f"  payload ({len(exchange.sent.body)} bytes):")
-        lines.extend(f"    {line}" for line in printed_body(exchange.sent.body))
-        if failure.conversation:
-            lines.append("  as a conversation file document (ready to save):")
-            lines.extend(f"    {line}" for line in failure.conversation.splitlines())
-        if failure.saved is not None:
-            what = "the conversation" if failure.conversation else "the exact body"
-            lines.append(f"  saved {what} to {failure.saved}")
-        lines.append(f"  reproduce with:\n    {_clip(exchange.reproduce(), 4 * _PRINTED_CHARS)}")
-        if exchange.output:
-            lines.append("  the handler's output:")
-            lines.extend(f"    | {line}" for line in clip_lines(exchange.output, lines=20))
-        return lines
-
-    def assert_ok(self) -> None:
-        """Raise AssertionError with every shrunk failure, if there is one."""
-        __tracebackhide__ = True
-        if self.failures:
-            raise AssertionError(self.render())
-
-
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else f"{text[:limit]}… ({len(text) - limit} more characters)"
-
-
-def printed_body(body: bytes) -> list[str]:
-    """A body as at most 30 readable lines and 2,000 characters: pretty JSON when it
-    parses, else its repr; what is cut is said (the saved file has the exact bytes)."""
-    try:
-        text = json.dumps(json.loads(body), ensure_ascii=False, indent=2)
-    except (ValueError, RecursionError):
-        text = repr(body[:_PRINTED_CHARS])
-    rows = [_clip(row, 200) for row in _clip(text, _PRINTED_CHARS).splitlines()]
-    if len(rows) > _PRINTED_LINES:
-        cut = len(rows) - _PRINTED_LINES
-        rows = [*rows[:_PRINTED_LINES], f"... ({cut} more lines)"]
-    return rows
-
-
 def fuzz(
     target: Target,
     *,
@@ -216,8 +93,15 @@ def fuzz(
     sign: bool | None = None,
     on_exchange: Callable[[Exchange, None], None] | None = None,
     seeds: Sequence[bytes] = (),
+    intents: Sequence[str] | None = None,
 ) -> FuzzReport:
     """Fuzz ``target`` with ``examples`` calls per phase; see the module docstring.
+
+    A survey comes first (``harness._survey``): an intent the handler does not serve
+    is reported once (``BW110``) and left out, and a target with no webhook at its
+    path (``BW108``) is not fuzzed.  The signature probes are built on payloads the
+    handler accepted; when it accepted none, the attacker phase is not judged.
+    ``intents`` limits the run to those intents, as for :func:`harness.run_check`.
 
     ``seed`` makes the run reproducible; ``database`` None keeps nothing between
     runs; ``save_dir`` writes each failing body there as ``fuzz-<code>-<n>.body``;
@@ -230,45 +114,55 @@ def fuzz(
     from hypothesis import strategies as st
 
     from harness import strategies as bst
+    from harness._model_files import describe_model, model_notes, scope_model
 
     check_run(target, examples, "calls per phase")
     timeout = check_timeout(timeout)
+    model = scope_model(model, intents)
     signing = target.platform_signs if sign is None else sign
-    kinds = ("passthrough",) if passthrough else ("intent",)
-    valid: Any = bst.payloads(model=model, kinds=kinds, shapes=("A", "B")).map(
-        lambda p: ("contract", p, None)
-    )
-    if seeds:
-        valid = bst.mutated(seeds).map(lambda b: ("contract", b, None)) | valid
-    attacks: list[Any] = []
-    wrong = bst.signatures(valid=False).filter(lambda s: s is not None)
-    if secret and signing:
-        # The signature properties need real payloads, not new ones each time: a few
-        # built once make these calls cheap.
-        from harness._factory import PayloadFactory
-
-        factory = PayloadFactory(model, seed=seed or 0)
-        shape: Shape | None = "P" if passthrough else None
-        sample = st.sampled_from([factory.build(shape=shape) for _ in range(16)])
-        attacks.append(st.tuples(st.just("wrong-signature"), sample, wrong))
-        attacks.append(st.tuples(st.just("missing-signature"), sample, st.none()))
-    # Malformed bodies as an attacker sends them: unsigned, or with a signature that
-    # cannot be right; on an unsigned target, as they are.
-    attacker_signature = st.none() | wrong if signing else st.none()
-    attacks.append(st.tuples(st.just("malformed"), bst.malformed_bodies(), attacker_signature))
-    plan = [("valid", valid), ("attacker", st.one_of(attacks))]
-    digest = f"{target.name}|{model.source if model else 'catalogue'}|{passthrough}"
-    db = Path(database) if database is not None else None
-    if db is not None:
-        workspace(db)
     report = FuzzReport(
         target=target.name,
         redacted_secret=redact_secret(secret) if secret else "none",
         seed=seed,
         examples=0,
         elapsed=0.0,
+        model=describe_model(model),
+        model_notes=model_notes(model, target),
+        path=getattr(target, "path", None) or "",
     )
     started = time.perf_counter()
+    accepted: list[Payload] = []
+    if not passthrough:
+        go, model = _surveyed(report, target, model, secret, signing, timeout, seed, accepted)
+        if not go:
+            report.elapsed = time.perf_counter() - started
+            return report
+    kinds = ("passthrough",) if passthrough else ("intent",)
+    valid: Any = bst.payloads(model=model, kinds=kinds, shapes=("A", "B")).map(
+        lambda p: ("contract", p, None)
+    )
+    if seeds:
+        valid = bst.mutated(seeds).map(lambda b: ("contract", b, None)) | valid
+    wrong = bst.signatures(valid=False).filter(lambda s: s is not None)
+
+    def attacks() -> Any:
+        """The attacker phase, built after the valid one: the signature probes take
+        payloads the handler accepted."""
+        out: list[Any] = []
+        if secret and signing:
+            sample = st.sampled_from(accepted[:16])
+            out.append(st.tuples(st.just("wrong-signature"), sample, wrong))
+            out.append(st.tuples(st.just("missing-signature"), sample, st.none()))
+        # Malformed bodies as an attacker sends them: unsigned, or with a signature that
+        # cannot be right; on an unsigned target, as they are.
+        attacker_signature = st.none() | wrong if signing else st.none()
+        out.append(st.tuples(st.just("malformed"), bst.malformed_bodies(), attacker_signature))
+        return st.one_of(out)
+
+    digest = f"{target.name}|{model.source if model else 'catalogue'}|{passthrough}"
+    db = Path(database) if database is not None else None
+    if db is not None:
+        workspace(db)
 
     def send(kind: Any, body: Any, signature: str | None) -> Exchange:
         exchange = deliver(
@@ -283,9 +177,19 @@ def fuzz(
         )
         if on_exchange is not None:
             on_exchange(exchange, None)
+        got = exchange.received
+        took = kind == "contract" and got is not None and got.status == 200
+        if took and isinstance(body, Payload) and len(accepted) < _KEPT_ACCEPTED:
+            accepted.append(body)
         return exchange
 
-    for phase, strategy in plan:
+    for phase in ("valid", "attacker"):
+        if phase == "attacker" and not accepted:
+            report.notes.append(
+                NOT_JUDGED.replace("were not judged", "(the attacker phase) were not judged")
+            )
+            break
+        strategy = valid if phase == "valid" else attacks()
         found, calls, gave_up = hunt(
             strategy,
             send,
@@ -307,6 +211,40 @@ def fuzz(
             name = f"fuzz-{failure.code}-{number}.body"
             failure.saved = save_file(folder, name, failure.exchange.sent.body)
     return report
+
+
+def _surveyed(
+    report: FuzzReport,
+    target: Target,
+    model: BotModel | None,
+    secret: Secret | None,
+    signing: bool,
+    timeout: float,
+    seed: int | None,
+    accepted: list[Payload],
+) -> tuple[bool, BotModel | None]:
+    """Whether to fuzz at all (not when there is no webhook at the path), and the model
+    to fuzz with, after a survey of the target: without the intents it does not serve."""
+    from harness._catalogue import builtin_model
+    from harness._survey import survey
+
+    looked = survey(target, model, secret=secret, sign=signing, timeout=timeout, seed=seed or 0)
+    report.run_findings.extend(looked.findings)
+    calls = len(looked.report.exchanges) if looked.report else 0
+    report.phases["survey"] = calls
+    report.examples += calls
+    if looked.accepted is not None:
+        accepted.append(looked.accepted)
+    if looked.no_webhook:
+        report.notes.append("nothing was fuzzed: there is no webhook at this path")
+        return False, model
+    if looked.not_served:
+        count = len(looked.not_served)
+        report.notes.append(
+            f"the {count} intent{'s' * (count != 1)} not served (BW110) were not fuzzed"
+        )
+        return True, looked.served(model or builtin_model())
+    return True, model
 
 
 def check_run(target: object, examples: object, what: str) -> None:

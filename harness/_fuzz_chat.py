@@ -12,7 +12,8 @@ from typing import Any
 from harness._botmodel import BotModel
 from harness._converse import run_conversation
 from harness._exchange import Exchange
-from harness._fuzz import FuzzFailure, FuzzReport, check_run, hunt
+from harness._fuzz import check_run, hunt
+from harness._fuzz_report import FuzzFailure, FuzzReport
 from harness._signing import Secret, SecretLike, redact_secret
 from harness._transport import DEFAULT_TIMEOUT, Target, check_timeout
 from harness._turn_files import to_yaml

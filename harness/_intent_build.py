@@ -154,9 +154,14 @@ class IntentBuild:
             "the trigger-intent path needs shape A and an intent with variables, "
             "and excludes the sys.any-command path",
         )
+        features["edge_values"] = f(
+            "edge_values", asked["edge_values"], bool(spec.variables),
+            f"intent {spec.name!r} has no variables",
+        )  # fmt: skip
         unfilled = {pick(rng, unfillable).label} if features["unfilled_optional"] else set()
+        draw = self._edge_value if features["edge_values"] else self._value
         captured = {
-            v.label: self.values.get(v.label) or value_for(self.fake, v, self.language)
+            v.label: self.values.get(v.label) or draw(v)
             for v in spec.variables
             if v.label not in unfilled
         }
@@ -177,6 +182,15 @@ class IntentBuild:
         variant = Variant(spec.name, self.shape, self.language, self.text, on)
         chat = body["chatResult"]
         return Payload(dumps_fast(body, (chat["score"], chat["elapsedTime"])), variant)
+
+    def _value(self, variable: VariableSpec) -> str:
+        return value_for(self.fake, variable, self.language)
+
+    def _edge_value(self, variable: VariableSpec) -> str:
+        from harness._edge_values import edge_values
+
+        pool = edge_values(variable, self.language)
+        return pick(self.rng, pool) if pool else self._value(variable)
 
     def _prompted(self) -> list[str]:
         """Labels of the mandatory variables prompted for, the answered one last."""

@@ -40,16 +40,26 @@ def load_target(
     connect_timeout: float = DEFAULT_TIMEOUT,
     capture: bool | None = None,
     max_answer: int = MAX_ANSWER,
+    path: str | None = None,
 ) -> Target:
     """A :class:`Target` from a WSGI or ASGI app, an ``http(s)://`` URL, or an import
     string ``package.module:attr`` / ``path/to/file.py:attr`` (``attr()`` calls
     a factory; the file's folder goes on ``sys.path``).  ``capture`` is
     :class:`WsgiTarget`'s (keep an in-process handler's output with each call);
-    ``max_answer`` is :class:`UrlTarget`'s (bytes of an answer read at most)."""
+    ``max_answer`` is :class:`UrlTarget`'s (bytes of an answer read at most).
+
+    ``path`` is where an app takes its webhook (``/getWeather``); without it the
+    app's route table decides (``/``, or the one route that takes a POST).  A URL
+    carries its own path, so ``path`` with a URL is refused."""
     if isinstance(spec, Target):
+        if path is not None and getattr(spec, "path", None) != path:
+            raise TargetError(
+                f"path={path!r} for a target that is already loaded (at "
+                f"{getattr(spec, 'path', spec.url)!r}): pass path= when loading it"
+            )
         return spec
     if callable(spec):
-        return app_target(spec, capture=capture)
+        return app_target(spec, capture=capture, path=path)
     if not isinstance(spec, str) or not spec.strip():
         raise TargetError(
             f"expected a WSGI app, a URL or an import string for target, got {describe(spec)} "
@@ -57,6 +67,11 @@ def load_target(
         )
     scheme = spec.split("://", 1)[0].lower() if "://" in spec else ""
     if scheme in ("http", "https"):
+        if path is not None:
+            raise TargetError(
+                f"path {path!r} with the URL {spec!r}: a URL carries its own path (hint: "
+                f"give the whole URL the bot calls, e.g. {spec.rstrip('/')}{path})"
+            )
         _check_url(spec)
         return UrlTarget(
             spec,
@@ -67,16 +82,22 @@ def load_target(
         )
     if "://" in spec:
         raise TargetError(f"unsupported scheme {scheme!r} in target {spec!r} (hint: http or https)")
-    return app_target(_import_app(spec), spec, capture=capture)
+    app, source = _import_app(spec)
+    target = app_target(app, spec, capture=capture, path=path)
+    target.source_file = source  # type: ignore[attr-defined]
+    return target
 
 
-def app_target(app: Any, name: str | None = None, *, capture: bool | None = None) -> Target:
+def app_target(
+    app: Any, name: str | None = None, *, capture: bool | None = None, path: str | None = None
+) -> Target:
     """An in-process target for ``app``: an :class:`AsgiTarget` for an ASGI app (one
     called with ``async def``), else a :class:`WsgiTarget` (which refuses anything
-    that cannot be called as ``app(environ, start_response)``)."""
+    that cannot be called as ``app(environ, start_response)``); ``path`` as in
+    :func:`load_target`."""
     if is_asgi(app):
-        return AsgiTarget(app, name, capture=capture)
-    return WsgiTarget(app, name, capture=capture)
+        return AsgiTarget(app, name, capture=capture, path=path)
+    return WsgiTarget(app, name, capture=capture, path=path)
 
 
 def _check_url(spec: str) -> None:
@@ -126,7 +147,8 @@ def _loading(what: str, spec: str, call: Callable[[], Any], module: str = "") ->
         ) from exc
 
 
-def _import_app(spec: str) -> Any:
+def _import_app(spec: str) -> tuple[Any, str | None]:
+    """The object an import string names, and the file of its module."""
     module_part, sep, attr = spec.rpartition(":")
     if not sep or not module_part or not attr:
         raise TargetError(
@@ -156,7 +178,7 @@ def _import_app(spec: str) -> Any:
         obj = getattr(obj, part)
     if call:
         obj = _loading(f"calling the factory {attr}()", spec, obj)
-    return obj
+    return obj, getattr(module, "__file__", None)
 
 
 def _import_file(path: Path, spec: str) -> Any:

@@ -3,12 +3,24 @@ table of ``pyproject.toml``, named or found in a folder."""
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Sequence
 from pathlib import Path
 
 from harness._botmodel import BotModel, BotModelError
 from harness._toml import toml_module
 
-__all__ = ["find_model", "load_model"]
+__all__ = [
+    "describe_model",
+    "find_model",
+    "load_model",
+    "model_notes",
+    "nearby_models",
+    "scope_model",
+]
+
+#: How far up from a folder a bot model file is looked for, to say that one is there.
+_UP = 6
 
 
 def load_model(path: str | Path) -> BotModel:
@@ -58,3 +70,95 @@ def find_model(directory: str | Path = ".") -> BotModel | None:
         if "intents" in data.get("tool", {}).get("botwebhook", {}):
             return load_model(pyproject)
     return None
+
+
+def scope_model(model: BotModel | None, intents: Sequence[str] | None) -> BotModel | None:
+    """``model`` (the built-in catalogue when None) limited to ``intents``, in the
+    model's order; ``model`` itself when ``intents`` is empty.  The result is a
+    declared model: the user said these are the webhook's intents."""
+    if not intents:
+        return model
+    from harness._catalogue import builtin_model
+
+    base = model or builtin_model()
+    names = list(dict.fromkeys(intents))
+    known = [i.name for i in base.intents]
+    for name in names:
+        if not isinstance(name, str) or name not in known:
+            close = difflib.get_close_matches(str(name), known, n=1)
+            hint = f"did you mean {close[0]!r}?" if close else "known: " + ", ".join(known)
+            declare = (
+                "; an intent of your own bot is declared in a model file (see the README's "
+                "'Declare your bot')"
+                if model is None
+                else ""
+            )
+            raise BotModelError(
+                f"unknown intent {name!r} for intents: {base.source} has no such intent "
+                f"({hint}){declare}"
+            )
+    chosen = tuple(i for i in base.intents if i.name in names)
+    return BotModel(chosen, base.languages, f"{base.source}, intents {', '.join(names)}")
+
+
+def describe_model(model: BotModel | None) -> str:
+    """The model as a report's header names it: ``the built-in catalogue (12 intents)``,
+    or its source and size."""
+    from harness._catalogue import builtin_model
+
+    model = model or builtin_model()
+    count = len(model.intents)
+    return f"{model.source} ({count} intent{'s' * (count != 1)})"
+
+
+def nearby_models(*folders: str | Path) -> list[Path]:
+    """Bot model files in ``folders`` or their parents (a few levels up, not past a
+    repository's root): ``botwebhook.toml``, or a ``pyproject.toml`` that declares
+    intents; nearest first, each once."""
+    found: list[Path] = []
+    for start in folders:
+        folder = Path(start).resolve()
+        for _ in range(_UP):
+            for candidate in (folder / "botwebhook.toml", folder / "pyproject.toml"):
+                if candidate in found or not candidate.is_file():
+                    continue
+                if candidate.name == "botwebhook.toml" or _declares_intents(candidate):
+                    found.append(candidate)
+            if (folder / ".git").exists() or folder.parent == folder:
+                break
+            folder = folder.parent
+    return found
+
+
+def _declares_intents(pyproject: Path) -> bool:
+    from harness._toml import tool_table
+
+    return "intents" in tool_table(pyproject)
+
+
+def model_notes(model: BotModel | None, target: object = None) -> list[str]:
+    """What a report's header says about the model: when the built-in catalogue is
+    used while a model file sits in the current folder, beside the target's file,
+    or in a parent of either, it names that file."""
+    if model is not None:
+        return []
+    folders: list[Path] = [Path.cwd()]
+    source = getattr(target, "source_file", None)
+    if source:
+        folders.append(Path(source).parent)
+    found = nearby_models(*folders)
+    if not found:
+        return []
+    shown = [_shown_path(f) for f in found[:3]]
+    return [
+        f"the built-in catalogue is in use, but {' and '.join(shown)} "
+        f"{'declares' if len(shown) == 1 else 'declare'} a bot model: pass --model {shown[0]} "
+        "(ini botwebhook_model) to check your own intents"
+    ]
+
+
+def _shown_path(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)

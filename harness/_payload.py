@@ -12,9 +12,16 @@ from harness._signing import sign
 __all__ = ["FEATURES", "TEXT_VARIANTS", "Feature", "Payload", "TextVariant", "Variant"]
 
 Feature = Literal[
-    "unfilled_optional", "facebook", "config", "chained", "trigger", "sys_any_command"
+    "unfilled_optional",
+    "facebook",
+    "config",
+    "chained",
+    "trigger",
+    "sys_any_command",
+    "edge_values",
 ]
 #: The payload features the factory can switch on, as used in :attr:`Variant.features`.
+#: ``edge_values``: variable values at the edges of what users type (``harness._edge_values``).
 FEATURES: tuple[Feature, ...] = (
     "unfilled_optional",
     "facebook",
@@ -22,6 +29,7 @@ FEATURES: tuple[Feature, ...] = (
     "chained",
     "trigger",
     "sys_any_command",
+    "edge_values",
 )
 TextVariant = Literal["plain", "escaped", "non_ascii", "emoji", "max_length"]
 #: Kinds of user text: characters Gson HTML-escapes, non-ASCII letters, emoji,

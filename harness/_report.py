@@ -7,9 +7,9 @@ import re
 from typing import Any
 from xml.etree import ElementTree as ET
 
-from harness._check import Report
+from harness._check_result import Report
 from harness._exchange import clip_lines
-from harness._findings import CODES
+from harness._findings import CODES, Finding
 
 __all__ = ["render_json", "render_junit", "render_text", "summary_line"]
 
@@ -30,19 +30,19 @@ def render_text(report: Report, *, verbose: bool = False) -> str:
     """Findings grouped by code, each with evidence, hint and a reproduce command."""
     lines = [
         f"botwebhook check: {report.target} (secret {report.redacted_secret}, seed {report.seed})",
+        *header_lines(report.path, report.model, report.model_notes),
         "",
     ]
     if report.stopped:
         lines += [f"stopped early: {report.stopped}", ""]
     if report.interrupted:
         lines += [f"interrupted: {report.not_run} scenarios were not sent (Ctrl-C)", ""]
-    for code, findings in report.by_code().items():
+    for (code, severity), findings in _grouped(report).items():
         info = CODES[code]
         scenarios = sorted({f.scenario for f in findings})
-        lines.append(
-            f"{code} {info.severity}: {info.title} "
-            f"({len(scenarios)} scenario{'s' * (len(scenarios) != 1)})"
-        )
+        unit = "intent" if code == "BW110" else "scenario"
+        many = "s" * (len(scenarios) != 1)
+        lines.append(f"{code} {severity}: {info.title} ({len(scenarios)} {unit}{many})")
         shown = findings if verbose else findings[:_SHOWN_PER_CODE]
         for number, finding in enumerate(shown):
             lines.append(f"  {finding.scenario}: {finding.evidence}")
@@ -54,7 +54,7 @@ def render_text(report: Report, *, verbose: bool = False) -> str:
             rest = sorted({f.scenario for f in findings[len(shown) :]})
             more = ", ".join(rest[:6]) + (", ..." if len(rest) > 6 else "")
             lines.append(f"  ... and {len(findings) - len(shown)} more: {more}")
-        lines.append(f"  hint: {info.hint}")
+        lines.extend(f"  hint: {hint}" for hint in dict.fromkeys(f.hint for f in shown))
         lines.append(f"  reproduce {findings[0].scenario} with:")
         lines.append(f"    {findings[0].reproduce}")
         lines.append("")
@@ -72,6 +72,41 @@ def render_text(report: Report, *, verbose: bool = False) -> str:
         )
     lines.append(summary_line(report))
     return "\n".join(lines)
+
+
+def header_lines(path: str, model: str, notes: list[str]) -> list[str]:
+    """The lines under a report's first: where an app was called, and the bot model in
+    use, with what the user should know about it."""
+    lines = [f"  at POST {path}"] if path else []
+    if model:
+        lines.append(f"  model: {model}")
+    lines.extend(f"  note: {note}" for note in notes)
+    return lines
+
+
+def run_finding_lines(findings: list[Finding]) -> list[str]:
+    """Run-level findings (``BW108``, ``BW110``) in a few lines: by code and severity,
+    each finding's evidence on its own line, the hint once."""
+    groups: dict[tuple[str, str], list[Finding]] = {}
+    for finding in sorted(findings, key=lambda f: (f.severity != "error", f.code)):
+        groups.setdefault((finding.code, finding.severity), []).append(finding)
+    lines = []
+    for (code, severity), found in groups.items():
+        unit = "intent" if code == "BW110" else "target"
+        many = "s" * (len(found) != 1)
+        lines.append(f"{code} {severity}: {CODES[code].title} ({len(found)} {unit}{many})")
+        lines.extend(f"  {f.evidence}" for f in found)
+        lines.extend(f"  hint: {hint}" for hint in dict.fromkeys(f.hint for f in found))
+    return lines
+
+
+def _grouped(report: Report) -> dict[tuple[str, str], list[Finding]]:
+    """Findings by code and severity (a code's findings can differ in severity: BW402
+    over plain http is a warning), errors first."""
+    grouped: dict[tuple[str, str], list[Finding]] = {}
+    for finding in sorted(report.findings, key=lambda f: (f.severity != "error", f.code)):
+        grouped.setdefault((finding.code, finding.severity), []).append(finding)
+    return grouped
 
 
 def render_json(report: Report) -> str:

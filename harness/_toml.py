@@ -7,10 +7,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-__all__ = ["SETTINGS_KEYS", "toml_module", "tool_table"]
+__all__ = ["SETTINGS_KEYS", "intent_names_problem", "toml_module", "tool_table"]
 
 #: Keys of ``[tool.botwebhook]`` that configure the pytest plugin, not the bot model.
-SETTINGS_KEYS = ("target", "secret", "seed", "timeout")
+SETTINGS_KEYS = ("target", "secret", "seed", "timeout", "path", "intent")
 
 
 def toml_module() -> Any:
@@ -32,3 +32,19 @@ def tool_table(pyproject: str | Path) -> dict[str, Any]:
         return {}
     table = data.get("tool", {}).get("botwebhook", {})
     return table if isinstance(table, dict) else {}
+
+
+def intent_names_problem(table: Any) -> str | None:
+    """What is wrong with the ``intent`` setting (the intents a run checks: a name or a
+    list of names), or None; a list of tables there is the model's ``[[intents]]``
+    misspelt."""
+    value = table.get("intent") if isinstance(table, dict) else None
+    names = [value] if isinstance(value, str) else value
+    if value is None or (
+        isinstance(names, list) and names and all(isinstance(n, str) and n for n in names)
+    ):
+        return None
+    return (
+        f"expected an intent name or a non-empty list of names (the intents to check), got "
+        f"{value!r} (did you mean intents, the model's [[intents]] tables?)"
+    )

@@ -17,7 +17,8 @@ from urllib.parse import urljoin, urlsplit
 
 from harness._capture import Caller, CallTimedOut, WsgiErrors, install_routers, under_pytest
 from harness._capture import describe_exception as _describe_exception
-from harness._errors import BotWebhookValueError, describe
+from harness._errors import BotWebhookValueError, TargetError, describe
+from harness._routes import split_url
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -41,11 +42,7 @@ MAX_ANSWER = 10 * 1024 * 1024
 DEADLINE_FACTOR = 2.0
 _CHUNK = 256 * 1024
 _MAX_HOPS = 20
-_IN_PROCESS_URL = "https://localhost/"
-
-
-class TargetError(BotWebhookValueError):
-    """A target that cannot be loaded: a bad import string, file or URL."""
+_IN_PROCESS_BASE = "https://localhost"
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,13 +129,31 @@ class InProcessTarget(Target):
     """An app called in-process, with no socket: a WSGI or an ASGI app.  It stands for
     an https endpoint (so calls are signed), and ``capture`` keeps what the app
     prints and logs with each call (default: on, except inside a pytest test, where
-    pytest captures output itself)."""
+    pytest captures output itself).
 
-    def __init__(self, app: Callable[..., Any], name: str | None, capture: bool | None) -> None:
+    Calls go to ``path``; when none is given, the app's own route table picks it
+    (``harness._routes.choose_path``): ``/`` when it takes a POST, else the one
+    route that does.  ``path_note`` says how a path was found, and ``routes`` lists
+    the app's routes (None when its framework's table cannot be read)."""
+
+    def __init__(
+        self,
+        app: Callable[..., Any],
+        name: str | None,
+        capture: bool | None,
+        path: str | None = None,
+    ) -> None:
+        from harness._routes import check_path, choose_path
+
         self.app = app
         self.name = name or _describe_app(app)
-        self.url = _IN_PROCESS_URL
+        chosen, self.path_note, self.routes = choose_path(app, self.name, check_path(path))
+        self.path = chosen
+        self.url = _IN_PROCESS_BASE + chosen
+        self._parts = split_url(self.url)
         self.in_process = True
+        #: The file the app was imported from, when it was loaded from an import string.
+        self.source_file: str | None = None
         self.capture = not under_pytest() if capture is None else capture
         install_routers(streams=self.capture)
 
@@ -160,12 +175,17 @@ class WsgiTarget(InProcessTarget):
     """
 
     def __init__(
-        self, app: Callable[..., Any], name: str | None = None, *, capture: bool | None = None
+        self,
+        app: Callable[..., Any],
+        name: str | None = None,
+        *,
+        capture: bool | None = None,
+        path: str | None = None,
     ) -> None:
         from werkzeug.test import Client
 
         _require_wsgi(app, name)
-        super().__init__(app, name, capture)
+        super().__init__(app, name, capture, path)
         self._client = Client(app, use_cookies=False)
         self._caller = Caller(capture=self.capture)
         self._errors = WsgiErrors()
@@ -174,11 +194,7 @@ class WsgiTarget(InProcessTarget):
         self, method: str, url: str, headers: dict[str, str], body: bytes, timeout: float
     ) -> Received:
         self.check_headers(headers)
-        if url == _IN_PROCESS_URL:
-            path, base, query = "/", _IN_PROCESS_URL, ""
-        else:
-            parts = urlsplit(url)
-            path, base, query = parts.path or "/", f"{parts.scheme}://{parts.netloc}", parts.query
+        path, base, query = self._parts if url == self.url else split_url(url)
 
         def call() -> tuple[int, dict[str, str], bytes]:
             response = self._client.open(

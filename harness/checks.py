@@ -11,22 +11,27 @@ The data flow: a :class:`Scenario` (or a payload) is signed and delivered to a
 from __future__ import annotations
 
 from harness._asgi_target import AsgiTarget
-from harness._check import Report, Scenario, build_matrix, matrix_variants, run_check
+from harness._check import (
+    Report,
+    Scenario,
+    build_matrix,
+    contract_scenarios,
+    matrix_variants,
+    probe_scenarios,
+    run_check,
+)
 from harness._exchange import Exchange, Expect, check_exchange, curl_command, deliver, judge
 from harness._findings import CODES, Code, Finding, Severity
-from harness._fuzz import (
-    DEFAULT_DATABASE,
-    DEFAULT_SAVE_DIR,
-    MAX_TIMEOUTS,
-    FuzzFailure,
-    FuzzReport,
-    fuzz,
-)
+from harness._fuzz import DEFAULT_DATABASE, DEFAULT_SAVE_DIR, fuzz
+from harness._fuzz_report import MAX_TIMEOUTS, FuzzFailure, FuzzReport
 from harness._loader import load_target
 from harness._report import render_json, render_junit, render_text
+from harness._routes import Route, check_path, routes_of
 from harness._runner import DEFAULT_WORKERS
+from harness._survey import Survey, survey
 from harness._transport import Delivery, Received, Sent, Target, WsgiTarget
 from harness._url_target import UrlTarget
+from harness._verdicts import NOT_JUDGED
 
 __all__ = [
     "CODES",
@@ -34,6 +39,7 @@ __all__ = [
     "DEFAULT_SAVE_DIR",
     "DEFAULT_WORKERS",
     "MAX_TIMEOUTS",
+    "NOT_JUDGED",
     "AsgiTarget",
     "Code",
     "Delivery",
@@ -44,22 +50,29 @@ __all__ = [
     "FuzzReport",
     "Received",
     "Report",
+    "Route",
     "Scenario",
     "Sent",
     "Severity",
+    "Survey",
     "Target",
     "UrlTarget",
     "WsgiTarget",
     "build_matrix",
     "check_exchange",
+    "check_path",
+    "contract_scenarios",
     "curl_command",
     "deliver",
     "fuzz",
     "judge",
     "load_target",
     "matrix_variants",
+    "probe_scenarios",
     "render_json",
     "render_junit",
     "render_text",
+    "routes_of",
     "run_check",
+    "survey",
 ]

@@ -21,12 +21,12 @@ from harness._errors import (
     PayloadOptionError,
     ProtocolError,
     SerializationError,
+    TargetError,
     UnknownFixtureError,
 )
 from harness._mock import UnmatchedCallError
 from harness._regexgen import UnsupportedRegexError
 from harness._tls import TlsUnavailableError
-from harness._transport import TargetError
 
 __all__ = [
     "BotModelError",

@@ -12,12 +12,20 @@ from typing import TYPE_CHECKING
 
 from harness._botmodel import SYSTEM_ENTITIES, BotModel, IntentSpec, VariableSpec
 from harness._lazy import lazy_attributes
-from harness._model_files import find_model, load_model
+from harness._model_files import (
+    describe_model,
+    find_model,
+    load_model,
+    model_notes,
+    nearby_models,
+    scope_model,
+)
 from harness._payload import FEATURES, TEXT_VARIANTS, Feature, Payload, TextVariant, Variant
 from harness._toml import SETTINGS_KEYS, tool_table
 
 if TYPE_CHECKING:
     from harness._catalogue import builtin_model
+    from harness._edge_values import edge_values
     from harness._factory import PayloadFactory, build_payload, make_faker
     from harness._langdata import EMOJI, LOCALES
     from harness._provider import BotWebhookProvider
@@ -29,6 +37,7 @@ _LAZY = {
     "PayloadFactory": "harness._factory",
     "build_payload": "harness._factory",
     "builtin_model": "harness._catalogue",
+    "edge_values": "harness._edge_values",
     "make_faker": "harness._factory",
 }
 __getattr__ = lazy_attributes(globals(), _LAZY)
@@ -51,8 +60,13 @@ __all__ = [
     "Variant",
     "build_payload",
     "builtin_model",
+    "describe_model",
+    "edge_values",
     "find_model",
     "load_model",
     "make_faker",
+    "model_notes",
+    "nearby_models",
+    "scope_model",
     "tool_table",
 ]

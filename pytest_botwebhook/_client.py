@@ -88,8 +88,10 @@ class BotWebhookClient:
         payloads: PayloadBuilder,
         timeout: float = DEFAULT_TIMEOUT,
         seed: int = 0,
+        path: str | None = None,
     ) -> None:
         self._target_spec = target
+        self.path = path
         self._target: Target | None = None
         self.secret = secret
         self.payloads = payloads
@@ -101,7 +103,9 @@ class BotWebhookClient:
     def target(self) -> Target:
         """The loaded target (import strings and URLs are loaded on first use)."""
         if self._target is None:
-            self._target = load_target(self._target_spec, connect_timeout=self.timeout)
+            self._target = load_target(
+                self._target_spec, connect_timeout=self.timeout, path=self.path
+            )
         return self._target
 
     def payload(self, intent: str | None = None, **options: Any) -> Payload:

@@ -21,7 +21,11 @@ OPTIONS = (
     ("seed", "seed for generated payloads (default: derived from each test's id)"),
     ("model", "bot model file: botwebhook.toml or pyproject.toml (default: found in rootdir)"),
     ("timeout", "connect and read timeout in seconds (default: 10, as the platform)"),
-)
+    ("path", "where an in-process app takes its webhook, e.g. /getWeather (default: / when it "
+     "takes a POST, else the one route that does)"),
+    ("intent", "the webhook's intents, comma- or space-separated: only these are checked, and "
+     "one the handler does not serve is an error"),
+)  # fmt: skip
 
 
 @dataclass(frozen=True, repr=False)
@@ -34,13 +38,21 @@ class Settings:
     model: str | None
     timeout: float
     sources: dict[str, str]
+    path: str | None = None
+    intents: tuple[str, ...] = ()
+
+    @property
+    def default_secret(self) -> bool:
+        """No secret was configured: calls are signed with ``TEST_SECRET``."""
+        return self.sources.get("secret") == "default"
 
     def __repr__(self) -> str:  # the secret never appears in full, even in tracebacks
         from harness.protocol import redact_secret
 
         return (
             f"Settings(target={self.target!r}, secret={redact_secret(self.secret)!r}, "
-            f"seed={self.seed!r}, model={self.model!r}, timeout={self.timeout!r})"
+            f"seed={self.seed!r}, model={self.model!r}, timeout={self.timeout!r}, "
+            f"path={self.path!r}, intents={self.intents!r})"
         )
 
 
@@ -64,8 +76,16 @@ def resolve(config: pytest.Config) -> Settings:
             values[name], sources[name] = table[name], "[tool.botwebhook]"
         else:
             sources[name] = "default"
+    from harness import BotWebhookError
+    from harness.checks import check_path
     from harness.platform import DEFAULT_TIMEOUT
     from pytest_botwebhook._suite import TEST_SECRET
+
+    path = _text(values.get("path"), "path", sources)
+    try:
+        check_path(path)
+    except BotWebhookError as exc:
+        raise pytest.UsageError(f"botwebhook: path from {sources['path']}: {exc}") from None
 
     return Settings(
         target=_text(values.get("target"), "target", sources),
@@ -74,7 +94,27 @@ def resolve(config: pytest.Config) -> Settings:
         model=_text(values.get("model"), "model", sources),
         timeout=_number(values.get("timeout"), "timeout", sources, float) or DEFAULT_TIMEOUT,
         sources=sources,
+        path=path,
+        intents=_names(values.get("intent"), sources),
     )
+
+
+def _names(value: Any, sources: dict[str, str]) -> tuple[str, ...]:
+    """Intent names from a string (comma- or space-separated) or a TOML list."""
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        names = value.replace(",", " ").split()
+    elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+        names = list(value)
+    else:
+        names = []
+    if not names:
+        raise pytest.UsageError(
+            f"botwebhook: intent from {sources['intent']} must be intent names (a string, or "
+            f"a list of strings in [tool.botwebhook]), got {value!r}"
+        )
+    return tuple(dict.fromkeys(names))
 
 
 def _text(value: Any, name: str, sources: dict[str, str]) -> str | None:

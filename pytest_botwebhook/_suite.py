@@ -30,9 +30,26 @@ def contract_suite(*, passthrough: bool = False, strict: bool = False) -> Callab
     """
 
     @pytest.mark.botwebhook_suite(passthrough=passthrough, strict=strict)
-    def test_contract(botwebhook_scenario: Any, botwebhook: Any) -> None:
+    def test_contract(
+        botwebhook_scenario: Any, botwebhook: Any, request: pytest.FixtureRequest
+    ) -> None:
         __tracebackhide__ = True
-        botwebhook.run_scenario(botwebhook_scenario).assert_ok(strict=strict)
+        from pytest_botwebhook._suite_items import ScenarioFailed, judge_scenario
+
+        try:
+            judge_scenario(
+                request.config,
+                botwebhook.target,
+                botwebhook_scenario,
+                secret=botwebhook.secret,
+                timeout=botwebhook.timeout,
+                model=botwebhook.payloads.declared_model,
+                strict=strict or bool(request.config.getoption("botwebhook_strict")),
+                default_secret=botwebhook.secret == TEST_SECRET,
+                passthrough=passthrough,
+            )
+        except ScenarioFailed as failed:
+            pytest.fail(str(failed), pytrace=False)
 
     marked: Callable[..., None] = test_contract
     return marked

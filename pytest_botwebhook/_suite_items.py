@@ -1,4 +1,14 @@
-"""Scenario parametrization and the items of ``pytest --botwebhook-suite``."""
+"""Scenario parametrization, the items of ``pytest --botwebhook-suite``, and how a
+suite's scenario is judged (the same for ``contract_suite()``'s items).
+
+Items run one by one, in any order, on several workers, so what a check sees
+only across calls comes from a *survey* of the target (``harness.checks.survey``,
+once per session and target): an intent the handler does not serve is reported
+by its first item and its other items are skipped (a warning for the built-in
+catalogue, an error for declared intents); a target with no webhook at its path
+is reported once; the probes are built on a payload the handler accepted, and
+skipped as not judged when it accepted none.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +17,24 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from harness import BotModel, BotWebhookError, Exchange, Target, load_target
-from harness.checks import Scenario, build_matrix
+from harness.checks import NOT_JUDGED, Finding, Scenario, Survey, build_matrix, probe_scenarios
+from harness.checks import survey as take_survey
 
 if TYPE_CHECKING:
     from pytest_botwebhook._settings import Settings
 
-__all__ = ["ScenarioItem", "scenarios_for", "session_target", "suite_items"]
+__all__ = [
+    "ScenarioFailed",
+    "ScenarioItem",
+    "judge_scenario",
+    "scenarios_for",
+    "session_target",
+    "suite_items",
+]
 
 _TARGET = pytest.StashKey[Target]()
+_SURVEYS = pytest.StashKey[dict[tuple[str, ...], Survey]]()
+_REPORTED = pytest.StashKey[dict[str, str]]()
 
 
 _MATRICES: dict[tuple[int, int, bool], tuple[BotModel | None, list[Scenario]]] = {}
@@ -36,7 +56,7 @@ def session_target(config: pytest.Config, settings: Settings) -> Target:
     target = config.stash.get(_TARGET, None)
     if target is None:
         assert settings.target is not None
-        target = load_target(settings.target, connect_timeout=settings.timeout)
+        target = load_target(settings.target, connect_timeout=settings.timeout, path=settings.path)
         config.stash[_TARGET] = target
         config.add_cleanup(target.close)  # once per session: an ASGI app's shutdown
     return target
@@ -44,6 +64,91 @@ def session_target(config: pytest.Config, settings: Settings) -> Target:
 
 class ScenarioFailed(Exception):
     """A scenario's findings; shown as they are, without a traceback."""
+
+
+def judge_scenario(
+    config: pytest.Config,
+    target: Target,
+    scenario: Scenario,
+    *,
+    secret: str,
+    timeout: float,
+    model: BotModel | None,
+    strict: bool,
+    default_secret: bool = False,
+    passthrough: bool = False,
+) -> Exchange | None:
+    """Deliver ``scenario`` as the suite judges it, raising :class:`ScenarioFailed`
+    with the failure text, or skipping it (see the module docstring); the exchange
+    when it passes (None when nothing was sent: a run-level verdict stood for it)."""
+    __tracebackhide__ = True
+    if passthrough:  # one endpoint for every turn: no intents to survey
+        return _deliver(scenario, target, secret, timeout, strict, default_secret)
+    looked = _survey(config, target, secret, timeout, model)
+    if scenario.expect == "contract":
+        intent = scenario.payload.variant.intent if scenario.payload else None
+        for finding in looked.findings:
+            if finding.code == "BW108" or finding.variant == intent:
+                _once(config, finding, strict, scenario.id)
+                return None
+    elif looked.accepted is None:
+        pytest.skip(f"botwebhook: {NOT_JUDGED}")
+    else:
+        rebuilt = {s.id: s for s in probe_scenarios(looked.accepted, robustness=True)}
+        scenario = rebuilt.get(scenario.id, scenario)
+    return _deliver(scenario, target, secret, timeout, strict, default_secret)
+
+
+def _deliver(
+    scenario: Scenario,
+    target: Target,
+    secret: str,
+    timeout: float,
+    strict: bool,
+    default_secret: bool,
+) -> Exchange:
+    __tracebackhide__ = True
+    exchange = scenario.deliver(target, secret=secret, timeout=timeout)
+    report = exchange.failure_report(strict=strict)
+    if report is not None:
+        if default_secret and any(f.code == "BW303" for f in exchange.findings):
+            report += "\n" + DEFAULT_SECRET_NOTE
+        raise ScenarioFailed(report)
+    return exchange
+
+
+#: What a failing test says when it was signed with the default test secret.
+DEFAULT_SECRET_NOTE = (
+    "note: no secret was configured, so this call was signed with the default test secret "
+    "(pytest_botwebhook.TEST_SECRET), which your handler does not know; set the one it "
+    "verifies with: --botwebhook-secret, the ini option botwebhook_secret, "
+    "$BOTWEBHOOK_SECRET, or a botwebhook_secret fixture that returns it"
+)
+
+
+def _survey(
+    config: pytest.Config, target: Target, secret: str, timeout: float, model: BotModel | None
+) -> Survey:
+    cache = config.stash.setdefault(_SURVEYS, {})
+    key = (target.name, target.url, model.source if model else "", secret)
+    found = cache.get(key)
+    if found is None:
+        found = cache[key] = take_survey(target, model, secret=secret, timeout=timeout)
+    return found
+
+
+def _once(config: pytest.Config, finding: Finding, strict: bool, scenario: str) -> None:
+    """Fail the first item a run-level finding stands for (when it fails), and skip
+    the others, pointing at that first one."""
+    __tracebackhide__ = True
+    reported = config.stash.setdefault(_REPORTED, {})
+    key = f"{finding.code} {finding.scenario}"
+    what = f"{key} {finding.severity}: {finding.title}"
+    if key in reported or not (strict or finding.severity == "error"):
+        where = f", failed by {reported[key]}" if key in reported else ""
+        pytest.skip(f"botwebhook: {what}{where}: {finding.evidence}")
+    reported[key] = scenario
+    raise ScenarioFailed(f"{what}\n  {finding.evidence}\n  hint: {finding.hint}")
 
 
 class _SuiteFile(pytest.File):
@@ -54,11 +159,22 @@ class _SuiteFile(pytest.File):
 class ScenarioItem(pytest.Item):
     """One scenario of the contract suite, named after it (``contract[colour-shapeA]``)."""
 
-    def __init__(self, *, scenario: Scenario, settings: Settings, strict: bool, **kw: Any) -> None:
+    def __init__(
+        self,
+        *,
+        scenario: Scenario,
+        settings: Settings,
+        strict: bool,
+        model: BotModel | None = None,
+        passthrough: bool = False,
+        **kw: Any,
+    ) -> None:
         super().__init__(**kw)
         self.scenario = scenario
         self.settings = settings
         self.strict = strict
+        self.model = model
+        self.passthrough = passthrough
 
     def _target(self) -> Target:
         try:
@@ -67,15 +183,20 @@ class ScenarioItem(pytest.Item):
             raise ScenarioFailed(f"botwebhook: {exc}") from exc
 
     def runtest(self) -> None:
-        exchange: Exchange = self.scenario.deliver(
-            self._target(), secret=self.settings.secret, timeout=self.settings.timeout
+        exchange = judge_scenario(
+            self.config,
+            self._target(),
+            self.scenario,
+            secret=self.settings.secret,
+            timeout=self.settings.timeout,
+            model=self.model,
+            strict=self.strict,
+            default_secret=self.settings.default_secret,
+            passthrough=self.passthrough,
         )
-        report = exchange.failure_report(strict=self.strict)
-        for finding in exchange.findings:
-            if finding.severity == "warning" and not self.strict:
+        for finding in exchange.findings if exchange is not None else ():
+            if finding.severity == "warning":
                 self.add_report_section("call", "botwebhook warnings", finding.evidence)
-        if report is not None:
-            raise ScenarioFailed(report)
 
     def repr_failure(self, excinfo: Any, style: Any = None) -> str:
         if isinstance(excinfo.value, ScenarioFailed):
@@ -101,6 +222,8 @@ def suite_items(session: pytest.Session, settings: Settings, model: BotModel | N
             scenario=scenario,
             settings=settings,
             strict=strict,
+            model=model,
+            passthrough=passthrough,
         )
         for scenario in scenarios_for(model, settings.seed or 0, passthrough)
     ]

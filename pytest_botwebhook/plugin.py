@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from pytest_botwebhook._client import BotWebhookClient, PayloadBuilder
     from pytest_botwebhook._settings import Settings
 
-_MARKER_KEYS = ("target", "secret", "model")
+_MARKER_KEYS = ("target", "secret", "model", "path")
 _SETTINGS = pytest.StashKey["Settings"]()
 _MODELS = pytest.StashKey[dict[str, Any]]()
 
@@ -62,8 +62,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "botwebhook(target=None, secret=None, model=None): override the webhook target, "
-        "secret or bot model (a path or harness.BotModel) for a test or module",
+        "botwebhook(target=None, secret=None, model=None, path=None): override the webhook "
+        "target, secret, bot model (a path or harness.BotModel) or the app's webhook path for "
+        "a test or module",
     )
     config.addinivalue_line(
         "markers",
@@ -86,19 +87,27 @@ def _settings(config: pytest.Config) -> Settings:
     return settings
 
 
-def pytest_report_header(config: pytest.Config) -> str | None:
-    """Target and seed, so any failure can be reproduced (only when configured)."""
+def pytest_report_header(config: pytest.Config) -> list[str] | None:
+    """Target, seed and model, so any failure can be reproduced (only when configured)."""
     if not (config.getoption("botwebhook_suite") or _any_setting(config)):
         return None
     settings = _settings(config)
+    from harness.model import describe_model, model_notes
     from harness.protocol import redact_secret
 
     seed = settings.seed if settings.seed is not None else "per test (from the test id)"
-    return (
-        f"botwebhook: target={settings.target or '(botwebhook_target fixture)'}, "
-        f"secret={redact_secret(settings.secret)} ({settings.sources['secret']}), "
-        f"seed={seed}, model={settings.model or '(auto)'}"
-    )
+    source = settings.sources["secret"]
+    if settings.default_secret:
+        source = "default: the test secret, as none was configured"
+    model = _load_model(config, settings.model, fail=False)
+    lines = [
+        f"botwebhook: target={settings.target or '(botwebhook_target fixture)'}"
+        + (f", path={settings.path}" if settings.path else "")
+        + f", secret={redact_secret(settings.secret)} ({source}), seed={seed}",
+        f"botwebhook: model={describe_model(model)}",
+    ]
+    lines.extend(f"botwebhook: note: {note}" for note in model_notes(model))
+    return lines
 
 
 def _any_setting(config: pytest.Config) -> bool:
@@ -133,23 +142,29 @@ def _overrides(node: pytest.Item | pytest.Function | Any) -> dict[str, Any]:
     return out
 
 
-def _load_model(config: pytest.Config, spec: Any) -> BotModel | None:
-    """A model from a marker value, the settings, or the rootdir; cached per session."""
+def _load_model(config: pytest.Config, spec: Any, *, fail: bool = True) -> BotModel | None:
+    """A model from a marker value, the settings, or the rootdir, limited to the
+    configured intents (``botwebhook_intent``); cached per session.  None: the
+    built-in catalogue, with no intent named."""
     from harness import BotModel, BotWebhookError, load_model
-    from harness.model import find_model
+    from harness.model import find_model, scope_model
 
-    if isinstance(spec, BotModel):
-        return spec
+    intents = _settings(config).intents
     cache = config.stash.setdefault(_MODELS, {})
-    key = str(spec)
+    key = f"{id(spec) if isinstance(spec, BotModel) else spec}|{intents}"
     if key not in cache:
         try:
-            if spec is None:
-                cache[key] = find_model(config.rootpath)
+            if isinstance(spec, BotModel):
+                found: BotModel | None = spec
+            elif spec is None:
+                found = find_model(config.rootpath)
             else:
                 path = config.rootpath / str(spec)
-                cache[key] = load_model(path if path.exists() else str(spec))
+                found = load_model(path if path.exists() else str(spec))
+            cache[key] = scope_model(found, intents)
         except BotWebhookError as exc:
+            if not fail:
+                return None
             pytest.fail(f"botwebhook: {exc}", pytrace=False)
     model: BotModel | None = cache[key]
     return model
@@ -255,6 +270,7 @@ def botwebhook(
         payloads=botwebhook_payload,
         timeout=botwebhook_settings.timeout,
         seed=botwebhook_payload.seed,
+        path=overrides.get("path", botwebhook_settings.path),
     )
     try:
         client.target  # noqa: B018 - load now, so a bad target fails setup readably

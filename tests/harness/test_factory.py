@@ -14,7 +14,14 @@ import pytest
 
 from harness import BotModel, Payload, PayloadFactory, build_payload
 from harness.errors import PayloadOptionError
-from harness.model import FEATURES, TEXT_VARIANTS, IntentSpec, VariableSpec
+from harness.model import (
+    FEATURES,
+    TEXT_VARIANTS,
+    IntentSpec,
+    VariableSpec,
+    builtin_model,
+    edge_values,
+)
 from harness.protocol import LANGUAGES, WebhookRequest, load_schema
 
 VALIDATOR = jsonschema.Draft202012Validator(load_schema("request"))
@@ -46,7 +53,7 @@ def features_seen(body: dict[str, Any]) -> set[str]:
     return seen
 
 
-def check_payload(payload: Payload) -> None:
+def check_payload(payload: Payload, model: BotModel | None = None) -> None:
     body = json.loads(payload.body)
     assert not list(VALIDATOR.iter_errors(body)), payload
     request = WebhookRequest.from_bytes(payload.body)
@@ -78,6 +85,16 @@ def check_payload(payload: Payload) -> None:
         for v in body["memoryVariables"]:
             assert context.get(v["label"]) == v.get("value")
     seen = features_seen(body)
+    if "edge_values" in variant.features:
+        # Every value drawn is one of its variable's edge values (the bytes alone cannot
+        # tell: a LIST entity's edge values are all its values).
+        intent = (model or builtin_model()).intent(variant.intent or "")
+        for v in body["memoryVariables"]:
+            if "value" in v and not {"trigger", "sys_any_command"} & variant.features:
+                pool = edge_values(intent.variable(v["label"]), variant.language)
+                # sys.any is free text: the text variant shows in it too.
+                assert not pool or any(v["value"].startswith(e) for e in pool), (v, pool)
+        seen.add("edge_values")
     if seen ^ set(variant.features) == {"trigger", "sys_any_command"}:
         # One sys.any variable whose value is the whole query: the two paths send
         # identical bytes, so either name is right.
@@ -261,7 +278,7 @@ def test_user_model_with_regex_and_no_examples() -> None:
     factory = PayloadFactory(model, seed=2)
     for _ in range(40):
         payload = factory.build()
-        check_payload(payload)
+        check_payload(payload, model)
         assert payload.variant.language == "NL"
         if payload.variant.shape != "P":
             code = payload.request.variables["code"].value

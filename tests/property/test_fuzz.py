@@ -42,8 +42,9 @@ def shrunk(report: Any) -> Any:
 def test_reference_handler_survives() -> None:
     report = run(make_app(secret=SECRET), examples=300, seed=7)
     assert report.ok, report.render()
-    assert report.phases == {"valid": 300, "attacker": 300}
-    assert report.examples == 600
+    # A survey first: two valid payloads of each of the catalogue's 12 intents.
+    assert report.phases == {"survey": 24, "valid": 300, "attacker": 300}
+    assert report.examples == 624
     report.assert_ok()
 
 
@@ -105,7 +106,8 @@ def test_database_replays_a_found_failure_first(tmp_path: Path) -> None:
     assert again.first_failure is not None
     assert again.first_failure.exchange.sent.body == found.first_failure.exchange.sent.body
     # replayed before any new example: the very first call of the run
-    assert received[0] == json.dumps(json.loads(found.first_failure.exchange.sent.body)).encode()
+    first = received[again.phases["survey"]]  # the first call after the survey
+    assert first == json.dumps(json.loads(found.first_failure.exchange.sent.body)).encode()
 
 
 def test_signature_and_malformed_properties() -> None:
