@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness._gson_reader import read
+from harness._gson_reader import not_an_object, read
 
 __all__ = [
     "FACEBOOK_TEXT_LIMIT",
@@ -240,15 +240,19 @@ def read_answer(body: bytes, content_type: str | None = None, *, passthrough: bo
         return Answer(
             failure=FAILED_DESERIALIZE, findings=[AnswerFinding("BW102", "$", "empty body")]
         )
+    not_object = not_an_object(text)
+    if not_object is not None:
+        problem = f"not a JSON object; Gson reports: {not_object}"
+        return Answer(failure=FAILED_DESERIALIZE, findings=[AnswerFinding("BW103", "$", problem)])
     result = read(text)
     if result.error is not None:
-        problem = f"not JSON the platform can read: {result.error}"
+        problem = f"not JSON the platform can read; Gson reports: {result.error}"
         return Answer(failure=FAILED_DESERIALIZE, findings=[AnswerFinding("BW103", "$", problem)])
     if result.value is None:
         return Answer(
             failure=FAILED_DESERIALIZE, findings=[AnswerFinding("BW102", "$", "the body is null")]
         )
-    if not isinstance(result.value, dict):
+    if not isinstance(result.value, dict):  # pragma: no cover - not_an_object said it
         problem = f"the body is {_kind(result.value)}, not an object"
         return Answer(failure=FAILED_DESERIALIZE, findings=[AnswerFinding("BW103", "$", problem)])
     findings = [

@@ -18,16 +18,29 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["LenientResult", "read"]
+__all__ = ["LenientResult", "not_an_object", "read"]
 
 _LITERAL_STOP = frozenset("/\\;#={}[]:, \t\f\r\n")
 _NON_EXECUTE = ")]}'\n"
 
 
 class _Syntax(ValueError):
-    def __init__(self, message: str, offset: int) -> None:
-        super().__init__(f"{message} at offset {offset}")
+    """A syntax error in Gson's words (``Unterminated object``), where it was found."""
+
+    def __init__(self, message: str, offset: int, path: str = "$") -> None:
+        super().__init__(message)
+        self.message = message
         self.offset = offset
+        self.path = path
+
+    def gson(self, text: str) -> str:
+        """The message as Gson's ``MalformedJsonException`` words it: ``Unterminated
+        object at line 1 column 14 path $.text``."""
+        if self.message.endswith("."):  # Gson's own sentence, with no position
+            return self.message
+        line = text.count("\n", 0, self.offset) + 1
+        column = self.offset - (text.rfind("\n", 0, self.offset) + 1) + 1
+        return f"{self.message} at line {line} column {column} path {self.path}"
 
 
 @dataclass
@@ -73,10 +86,41 @@ def read(text: str) -> LenientResult:
     try:
         value = reader.document()
     except _Syntax as exc:
-        return LenientResult(error=str(exc), lenient=reader.notes)
+        return LenientResult(error=exc.gson(text), lenient=reader.notes)
     except RecursionError:
         return LenientResult(error="nested too deeply", lenient=reader.notes)
     return LenientResult(value, None, reader.notes, reader.duplicates)
+
+
+def not_an_object(text: str) -> str | None:
+    """Gson's message when a body does not start with an object, as the platform's
+    binding to its response class reports it before reading any further (``Expected
+    BEGIN_OBJECT but was BEGIN_ARRAY at line 1 column 2 path $``); None when it starts
+    with an object, or is ``null``."""
+    reader = _Reader(text)
+    if text.startswith("\ufeff"):
+        reader.pos = 1
+    if text.startswith(_NON_EXECUTE, reader.pos):
+        reader.pos += len(_NON_EXECUTE)
+    try:
+        c = reader._peek()
+    except _Syntax:
+        return None  # an unterminated comment: the reader says it
+    rest = text[reader.pos : reader.pos + 5].lower()
+    if c in ("", "{") or (rest.startswith("null") and not rest[4:].strip("\t\n\r ,]}")):
+        return None
+    if c == "[":
+        kind, step = "BEGIN_ARRAY", 1
+    elif c in "\"'":
+        kind, step = "STRING", 1
+    elif c in "-0123456789":
+        kind, step = "NUMBER", 0
+    elif rest.startswith(("true", "false")):
+        kind, step = "BOOLEAN", 0
+    else:
+        kind, step = "STRING", 0  # an unquoted string, read leniently
+    where = _Syntax("", reader.pos + step).gson(text).removeprefix(" at ")
+    return f"Expected BEGIN_OBJECT but was {kind} at {where}"
 
 
 class _Reader:
@@ -98,10 +142,10 @@ class _Reader:
             self.pos += len(_NON_EXECUTE)
             self.note("non-execute prefix )]}'")
         if self._peek() == "":
-            raise _Syntax("empty document", self.pos)
+            raise _Syntax("End of input", self.pos)
         value = self.value("$")
         if self._peek() != "":
-            raise _Syntax("JSON document was not fully consumed: trailing content", self.pos)
+            raise _Syntax("JSON document was not fully consumed.", self.pos)
         return value
 
     # -- scanning ---------------------------------------------------------------------
@@ -120,7 +164,7 @@ class _Reader:
                 self.note("comment")
                 end = text.find("*/", self.pos + 2)
                 if end < 0:
-                    raise _Syntax("unterminated comment", self.pos)
+                    raise _Syntax("Unterminated comment", self.pos)
                 self.pos = end + 2
             else:
                 return
@@ -129,10 +173,12 @@ class _Reader:
         self._skip()
         return self.text[self.pos] if self.pos < len(self.text) else ""
 
-    def _expect_any(self, options: str, what: str) -> str:
+    def _expect_any(self, options: str, what: str, path: str = "$") -> str:
+        """The next character, one of ``options``; else Gson's ``what`` (``Unterminated
+        object``), or ``End of input`` at the end."""
         c = self._peek()
         if c == "" or c not in options:
-            raise _Syntax(f"expected {what}, found {c or 'end of input'!r}", self.pos)
+            raise _Syntax("End of input" if c == "" else what, self.pos, path)
         self.pos += 1
         return c
 
@@ -141,7 +187,7 @@ class _Reader:
     def value(self, path: str) -> Any:
         c = self._peek()
         if c == "":
-            raise _Syntax("unexpected end of input", self.pos)
+            raise _Syntax("End of input", self.pos, path)
         if c == "{":
             return self.obj(path)
         if c == "[":
@@ -149,8 +195,8 @@ class _Reader:
         if c in "\"'":
             if c == "'":
                 self.note("single-quoted string")
-            return self.string(c)
-        return self.literal()
+            return self.string(c, path)
+        return self.literal(path)
 
     def obj(self, path: str) -> dict[str, Any]:
         self.pos += 1
@@ -160,16 +206,18 @@ class _Reader:
             return out
         while True:
             c = self._peek()
-            if c in ("", "}"):
-                raise _Syntax("expected a name", self.pos)
+            if c == "":
+                raise _Syntax("End of input", self.pos, path)
+            if c == "}":
+                raise _Syntax("Expected name", self.pos, path)
             if c in "\"'":
                 if c == "'":
                     self.note("single-quoted string")
-                key = self.string(c)
+                key = self.string(c, path)
             else:
                 self.note("unquoted name")
-                key = self._literal_text()
-            sep = self._expect_any(":=", "':' after a name")
+                key = self._literal_text(path, "Expected name")
+            sep = self._expect_any(":=", "Expected ':'", f"{path}.{key}")
             if sep == "=":
                 self.note("'=' between name and value")
                 if self.text.startswith(">", self.pos):
@@ -178,7 +226,7 @@ class _Reader:
                 self.duplicates.append(f"{path}.{key}")
                 self.note("duplicate key")
             out[key] = self.value(f"{path}.{key}")
-            end = self._expect_any(",;}", "',' or '}'")
+            end = self._expect_any(",;}", "Unterminated object", f"{path}.{key}")
             if end == ";":
                 self.note("';' between members")
             if end == "}":
@@ -192,13 +240,13 @@ class _Reader:
             return out
         while True:
             out.append(self.value(f"{path}[{len(out)}]"))
-            end = self._expect_any(",;]", "',' or ']'")
+            end = self._expect_any(",;]", "Unterminated array", f"{path}[{len(out)}]")
             if end == ";":
                 self.note("';' between elements")
             if end == "]":
                 return out
 
-    def string(self, quote: str) -> str:
+    def string(self, quote: str, path: str = "$") -> str:
         text, n = self.text, len(self.text)
         self.pos += 1
         parts: list[str] = []
@@ -211,22 +259,22 @@ class _Reader:
                 return "".join(parts)
             if c == "\\":
                 parts.append(text[start : self.pos])
-                parts.append(self._escape())
+                parts.append(self._escape(path))
                 start = self.pos
             else:
                 self.pos += 1
-        raise _Syntax("unterminated string", start - 1)
+        raise _Syntax("Unterminated string", n, path)
 
-    def _escape(self) -> str:
+    def _escape(self, path: str) -> str:
         self.pos += 1
         if self.pos >= len(self.text):
-            raise _Syntax("unterminated escape", self.pos)
+            raise _Syntax("Unterminated escape sequence", self.pos, path)
         c = self.text[self.pos]
         self.pos += 1
         if c == "u":
             digits = self.text[self.pos : self.pos + 4]
             if len(digits) < 4 or any(d not in "0123456789abcdefABCDEF" for d in digits):
-                raise _Syntax("malformed \\u escape", self.pos)
+                raise _Syntax("Malformed Unicode escape \\u" + digits, self.pos, path)
             self.pos += 4
             return chr(int(digits, 16))
         simple = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f"}
@@ -234,20 +282,20 @@ class _Reader:
             return simple[c]
         if c in "\"'\\/\n":
             return c
-        raise _Syntax(f"invalid escape \\{c}", self.pos - 1)
+        raise _Syntax("Invalid escape sequence", self.pos, path)
 
-    def _literal_text(self) -> str:
+    def _literal_text(self, path: str = "$", what: str = "Expected value") -> str:
         start = self.pos
         text, n = self.text, len(self.text)
         while self.pos < n and text[self.pos] not in _LITERAL_STOP:
             self.pos += 1
         if self.pos == start:
-            raise _Syntax(f"unexpected character {text[start]!r}", start)
+            raise _Syntax(what, start + 1, path)
         return text[start : self.pos]
 
-    def literal(self) -> Any:
+    def literal(self, path: str = "$") -> Any:
         start = self.pos
-        word = self._literal_text()
+        word = self._literal_text(path)
         lowered = word.lower()
         if lowered in ("true", "false", "null") and word in (lowered, word.upper()):
             if word != lowered:
@@ -261,5 +309,5 @@ class _Reader:
             return number
         self.note("unquoted string")
         if word.lower() in ("nan", "infinity", "-infinity"):
-            raise _Syntax(f"{word} is not allowed", start)
+            raise _Syntax(f"JSON forbids NaN and infinities: {word}", start, path)
         return word
