@@ -49,7 +49,18 @@ def cmd_converse(args: argparse.Namespace) -> int:
             Path(args.junit_xml).write_text(render_junit(results), "utf-8")
         except OSError as exc:
             raise CliError(f"cannot write --junit-xml {args.junit_xml!r}: {exc.strerror}") from exc
-    print(render_json(results) if args.json else render_text(results, verbose=args.verbose))
+    from harness._model_files import describe_model
+
+    header = {
+        "target": target.name,
+        "path": getattr(target, "path", None) or "",
+        "model": describe_model(model),
+    }
+    print(
+        render_json(results, header=header)
+        if args.json
+        else render_text(results, verbose=args.verbose, header=header)
+    )
     if interrupted:
         left = len(specs) - len(results)
         print(f"interrupted: {left} of {len(specs)} conversation(s) not run", file=sys.stderr)

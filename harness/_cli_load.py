@@ -72,30 +72,52 @@ def cmd_load(args: argparse.Namespace) -> int:
                        "--find-limit")  # fmt: skip
     steps = _steps(args)
     model_path = _model_path(args.model)
+    model = _scoped(model_path, args.intents)
     secret = resolve_secret(args.secret, required=False)
+    if args.path is not None and args.serve is None:
+        raise CliError("--path is for an app served with --serve; a URL carries its own path")
     server = None
     try:
         if args.serve is not None:
-            server = _serve(args.serve)
-            url = server.url
+            server, path = _serve(args.serve, args.path)
+            url = server.url.rstrip("/") + path
         else:
             url = _checked_url(args.url)
         sign = {None: None, "always": True, "never": False}[args.sign]
         if args.serve is not None and sign is None:
             sign = True  # a served app stands for the real https endpoint: signed calls
+        looked = None
+        if not args.passthrough:
+            looked = _survey(url, model, secret, sign, args)
+            if looked.no_webhook:
+                from harness._report import run_finding_lines
+
+                print("\n".join([f"botwebhook load: {url}", *run_finding_lines(looked.findings)]))
+                return 1
+        intents = list(args.intents or ())
+        if looked is not None and looked.not_served:
+            from harness._catalogue import builtin_model
+
+            served = looked.served(model or builtin_model())
+            intents = [i.name for i in served.intents] if served is not None else intents
         config = {
             "url": url, "steps": steps, "spawn_rate": args.spawn_rate,
             "duration": args.duration, "seed": args.seed, "timeout": args.timeout,
             "model": model_path, "sign": sign, "passthrough": args.passthrough,
             "csv": args.csv, "html": args.html, "find_limit": args.find_limit,
-            "insecure": args.insecure,
+            "insecure": args.insecure, "intents": intents or None,
         }  # fmt: skip
         result, interrupted = _run_child(config, secret, args)
     finally:
         if server is not None:
             server.stop()
+    from harness._model_files import describe_model, model_notes
+
     result["secret"] = redact_secret(secret) if secret else "none"
     result["seed"] = args.seed
+    result["model"] = describe_model(model)
+    result["notes"] = [*model_notes(model), *(looked.notes() if looked is not None else [])]
+    result["survey_calls"] = len(looked.report.exchanges) if looked and looked.report else 0
     broken = crossed(result, args.max_p99, args.max_failures)
     render = render_json if args.json else render_text
     print(render(result, budget=args.timeout, thresholds=broken))
@@ -117,6 +139,27 @@ def _model_path(given: str | None) -> str | None:
     return None
 
 
+def _scoped(model_path: str | None, intents: list[str] | None) -> Any:
+    """The model the run uses (None: the built-in catalogue), limited to ``--intent``."""
+    from harness._model_files import find_model, load_model, scope_model
+
+    model = load_model(model_path) if model_path else find_model(".")
+    return scope_model(model, intents)
+
+
+def _survey(url: str, model: Any, secret: Any, sign: bool | None, args: argparse.Namespace) -> Any:
+    """Two valid payloads per intent before the run: intents the handler does not serve
+    are left out of the load (and said once), a target with no webhook is not loaded."""
+    from harness._loader import load_target
+    from harness._survey import survey
+
+    target = load_target(url, insecure=args.insecure)
+    try:
+        return survey(target, model, secret=secret, sign=sign, timeout=args.timeout, seed=args.seed)
+    finally:
+        target.close()
+
+
 def _checked_url(url: str) -> str:
     from harness._loader import load_target
 
@@ -129,17 +172,21 @@ def _checked_url(url: str) -> str:
     return url
 
 
-def _serve(spec: str) -> Any:
+def _serve(spec: str, path: str | None) -> tuple[Any, str]:
+    """The app served for the run, and the path its webhook is at (``--path``, else
+    found from its route table, as for an in-process check)."""
     from harness._loader import load_target
     from harness._server import LiveWebhookServer
 
-    target = load_target(spec)
+    target = load_target(spec, path=path) if "://" not in spec else load_target(spec)
     if not target.in_process:
         target.close()
         raise CliError(f"--serve {spec!r}: give an app (app.py:app), not a URL")
     app = target.app  # type: ignore[attr-defined]
+    chosen: str = target.path  # type: ignore[attr-defined]
     target.close()
-    return LiveWebhookServer(handler=app, capture=True).start()  # its prints: not on the summary
+    server = LiveWebhookServer(handler=app, capture=True).start()  # its prints: off the summary
+    return server, chosen
 
 
 def _run_child(
@@ -224,6 +271,15 @@ def register(commands: Any) -> None:
                    "on 127.0.0.1 for the run, and load it")  # fmt: skip
     add_secret_option(p)
     p.add_argument("--model", metavar="FILE", help="bot model: botwebhook.toml or pyproject.toml")
+    p.add_argument(
+        "--path", metavar="/PATH",
+        help="with --serve: where the app takes its webhook (default: / when it takes a POST, "
+        "else the one route that does)",
+    )  # fmt: skip
+    p.add_argument(
+        "--intent", action="append", dest="intents", metavar="NAME",
+        help="only this intent of the model (or of the built-in catalogue); repeatable",
+    )  # fmt: skip
     p.add_argument("--users", type=number(int, 1, 100_000), default=10, metavar="N",
                    help="concurrent chats at most (default: 10)")  # fmt: skip
     p.add_argument("--spawn-rate", type=number(float, 0, 10_000), default=10.0, metavar="R",

@@ -34,7 +34,7 @@ def _target(spec: str | None, secret: Any, args: argparse.Namespace) -> tuple[An
     if args.ca_bundle and not Path(args.ca_bundle).is_file():
         raise CliError(f"--ca-bundle {args.ca_bundle!r}: no such file")
     target = load_target(spec, insecure=args.insecure, ca_bundle=args.ca_bundle,
-                         connect_timeout=args.timeout)  # fmt: skip
+                         connect_timeout=args.timeout, path=getattr(args, "path", None))  # fmt: skip
     return target, secret
 
 
@@ -221,6 +221,11 @@ def register(commands: Any) -> None:
     )
     y.add_argument("file", metavar="FILE", help="the cassette (JSON Lines)")
     y.add_argument("target", nargs="?", metavar="TARGET", help=TARGET_HELP)
+    y.add_argument(
+        "--path", metavar="/PATH",
+        help="where an in-process app takes its webhook (default: / when it takes a POST, "
+        "else the one route that does)",
+    )  # fmt: skip
     add_secret_option(y)
     y.add_argument(
         "--verbatim",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import time
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from xml.etree import ElementTree as ET
@@ -123,9 +123,21 @@ def run_conversation(
     return result
 
 
-def render_text(results: Sequence[ConversationResult], *, verbose: bool = False) -> str:
-    """Each conversation's transcript (a failing one with what failed), then a count."""
+def render_text(
+    results: Sequence[ConversationResult],
+    *,
+    verbose: bool = False,
+    header: Mapping[str, str] | None = None,
+) -> str:
+    """Each conversation's transcript (a failing one with what failed), then a count;
+    ``header`` (target, path, model) first, when given."""
     blocks = []
+    if header:
+        from harness._report import header_lines
+
+        lines = [f"botwebhook converse: {header.get('target', '')}"]
+        lines += header_lines(header.get("path", ""), header.get("model", ""), [])
+        blocks.append("\n".join(lines))
     for result in results:
         turns = len(result.chat.turns)
         head = f"{'ok  ' if result.ok else 'FAIL'} {result.spec.name} ({result.spec.path}:" \
@@ -145,9 +157,13 @@ def render_text(results: Sequence[ConversationResult], *, verbose: bool = False)
     return "\n\n".join(blocks)
 
 
-def render_json(results: Sequence[ConversationResult]) -> str:
-    """The results as JSON: counts, then each conversation's turns and failure."""
+def render_json(
+    results: Sequence[ConversationResult], *, header: Mapping[str, str] | None = None
+) -> str:
+    """The results as JSON: the ``header`` (target, path, model), counts, then each
+    conversation's turns and failure."""
     data = {
+        **dict(header or {}),
         "conversations": len(results),
         "failed": sum(not r.ok for r in results),
         "results": [r.as_dict() for r in results],

@@ -75,6 +75,9 @@ class Exchange:
     #: The run-level finding that speaks for this call's own (``BW108`` or ``BW110``):
     #: its findings about the status were taken into that one.
     covered_by: str | None = None
+    #: What the caller knows about this call that its findings cannot (shown with them):
+    #: the pytest plugin notes here that it signed with its default test secret.
+    notes: list[str] = field(default_factory=list)
     _outcome: Outcome | None = field(default=None, repr=False)
 
     @property
@@ -123,6 +126,7 @@ class Exchange:
             lines.append(f"    hint: {finding.hint}")
         if self.expect == "contract":
             lines.append(f"  {self.outcome.describe()}")
+        lines.extend(f"  note: {note}" for note in self.notes)
         lines.append(f"  reproduce with:\n    {self.reproduce()}")
         if self.output:
             lines.append("  the handler's output:")

@@ -49,6 +49,15 @@ def fuzz_conversations(
     timeout = check_timeout(timeout)
     if report is None:
         report = FuzzReport(target.name, redact_secret(secret) if secret else "none", seed, 0, 0.0)
+    if any(f.code == "BW108" for f in report.run_findings):
+        return report  # no webhook at this path: the survey said it, nothing to converse with
+    left_out = {f.variant for f in report.run_findings if f.code == "BW110"}
+    if left_out:  # the intents the handler does not serve, as the single-call phases did
+        from harness._catalogue import builtin_model
+
+        base = model or builtin_model()
+        kept = tuple(i for i in base.intents if i.name not in left_out)
+        model = BotModel(kept, base.languages, base.source) if kept else model
     started = time.perf_counter()
     documents: dict[int, tuple[str, str]] = {}
 

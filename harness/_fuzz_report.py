@@ -132,10 +132,12 @@ class FuzzReport:
             lines.extend(f"    | {line}" for line in clip_lines(exchange.output, lines=20))
         return lines
 
-    def assert_ok(self) -> None:
-        """Raise AssertionError with every shrunk failure, if there is one."""
+    def assert_ok(self, *, strict: bool = False) -> None:
+        """Raise AssertionError with every shrunk failure, if there is one, and for the
+        survey's error findings (its warnings too when ``strict``)."""
         __tracebackhide__ = True
-        if self.failures:
+        warned = strict and any(f.severity == "warning" for f in self.run_findings)
+        if not self.ok or warned:
             raise AssertionError(self.render())
 
 

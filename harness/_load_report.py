@@ -45,6 +45,8 @@ def render_text(result: Mapping[str, Any], *, budget: float, thresholds: list[st
     lines = [
         f"botwebhook load: {result['url']} (secret {result['secret']}, seed {result['seed']})"
         + (" - interrupted, the summary so far" if result["interrupted"] else ""),
+        *([f"  model: {result['model']}"] if result.get("model") else []),
+        *(f"  note: {note}" for note in result.get("notes", ())),
         f"requests  {result['requests']} in {result['elapsed']:.1f} s ({result['rps']:.1f}/s)",
         f"latency   p50 {_ms(result['p50'])} · p95 {_ms(result['p95'])} · "
         f"p99 {_ms(result['p99'])} · max {_ms(result['max'])}  (budget {budget:g} s: p99 "

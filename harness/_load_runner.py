@@ -45,7 +45,7 @@ def run(config: dict[str, Any]) -> dict[str, Any]:
         "host": config["url"], "model": config.get("model"), "seed": config["seed"],
         "timeout": config["timeout"], "sign": config.get("sign"),
         "passthrough": config.get("passthrough", False), "abstract": False,
-        "insecure": bool(config.get("insecure")),
+        "insecure": bool(config.get("insecure")), "intents": config.get("intents"),
     }  # fmt: skip
     user = type("BotWebhookLoad", (BotWebhookUser,), attributes)
     env = Environment(user_classes=[user])

@@ -114,6 +114,9 @@ def render_json(report: Report) -> str:
     entry per scenario (status, failure, outcome, codes and the handler's output)."""
     data: dict[str, Any] = {
         "target": report.target,
+        "path": report.path or None,
+        "model": report.model,
+        "model_notes": report.model_notes,
         "secret": report.redacted_secret,
         "seed": report.seed,
         "summary": {
@@ -138,6 +141,7 @@ def render_json(report: Report) -> str:
                 "failure": e.delivery.failure,
                 "outcome": e.outcome.describe(),
                 "codes": [f.code for f in e.findings if f.code not in report.ignored],
+                "covered_by": e.covered_by,
                 "output": e.output,
             }
             for e in report.exchanges
@@ -156,15 +160,42 @@ def xml_text(text: str) -> str:
 
 
 def render_junit(report: Report, *, strict: bool = False) -> str:
-    """One test case per scenario; errors (and warnings with ``strict``) fail it."""
+    """One test case per scenario, and one per run-level finding (``BW108``, ``BW110``)
+    whose covered scenarios are skipped; errors (and warnings with ``strict``) fail a
+    case.  The suite's properties name the target, path, model and seed."""
     suite = ET.Element(
         "testsuite",
         name="botwebhook",
-        tests=str(len(report.exchanges)),
+        tests=str(len(report.exchanges) + len(report.run_findings)),
         failures="0",
         time=f"{report.elapsed:.3f}",
     )
+    properties = ET.SubElement(suite, "properties")
+    for name, value in (
+        ("target", report.target),
+        ("path", report.path),
+        ("model", report.model),
+        ("seed", str(report.seed)),
+        ("secret", report.redacted_secret),
+        *(("model_note", note) for note in report.model_notes),
+    ):
+        if value:
+            ET.SubElement(properties, "property", name=name, value=xml_text(value))
     failures = 0
+    for finding in report.run_findings:
+        case = ET.SubElement(
+            suite, "testcase", classname=f"botwebhook.{report.target}", name=finding.scenario
+        )
+        if finding.code in report.ignored:
+            continue
+        text = xml_text(f"{finding.code} {finding.title}\n{finding.evidence}\nhint: {finding.hint}")
+        if finding.severity == "error" or strict:
+            failures += 1
+            failed = ET.SubElement(case, "failure", message=xml_text(finding.title),
+                                   type=finding.code)  # fmt: skip
+            failed.text = text
+        else:
+            ET.SubElement(case, "system-out").text = text
     for exchange in report.exchanges:
         case = ET.SubElement(
             suite,
@@ -173,6 +204,9 @@ def render_junit(report: Report, *, strict: bool = False) -> str:
             name=exchange.scenario,
             time=f"{exchange.delivery.elapsed:.4f}",
         )
+        if exchange.covered_by and not exchange.findings:
+            ET.SubElement(case, "skipped", message=xml_text(f"covered by {exchange.covered_by}"))
+            continue
         findings = [f for f in exchange.findings if f.code not in report.ignored]
         failing = [f for f in findings if f.severity == "error" or strict]
         if failing:

@@ -53,8 +53,18 @@ class Survey:
         return BotModel(kept, model.languages, model.source)
 
     def notes(self) -> list[str]:
-        """One line per finding, for a report's header or notes."""
-        return [f"{f.code} {f.severity}: {f.evidence}" for f in self.findings]
+        """What the survey found, in a line or two, for a report's header or notes."""
+        out = [f"{f.code} {f.severity}: {f.evidence}" for f in self.findings if f.code != "BW110"]
+        served = [f for f in self.findings if f.code == "BW110"]
+        if served:
+            severity = "error" if any(f.severity == "error" for f in served) else "warning"
+            names = ", ".join(f.variant for f in served)
+            count = len(served)
+            out.append(
+                f"BW110 {severity}: {count} intent{'s' * (count != 1)} not served by this "
+                f"handler, left out of the run: {names}"
+            )
+        return out
 
 
 def survey(

@@ -38,7 +38,7 @@ import itertools
 import os
 import random
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from locust import FastHttpUser, task
@@ -67,7 +67,8 @@ class BotWebhookUser(FastHttpUser):
     ``weights`` (intent name -> relative weight); ``seed``; ``timeout`` (the
     platform's 10 s); ``sign`` (None: only https, as the platform; True/False);
     ``passthrough`` (the endpoint is a passthrough bot's); ``insecure`` (do not
-    verify certificates; the platform does)."""
+    verify certificates; the platform does); ``intents`` (only these intents of the
+    model, as ``--intent`` does)."""
 
     abstract = True
     secret: ClassVar[str | None] = None
@@ -77,6 +78,7 @@ class BotWebhookUser(FastHttpUser):
     timeout: ClassVar[float] = DEFAULT_TIMEOUT
     sign: ClassVar[bool | None] = None
     passthrough: ClassVar[bool] = False
+    intents: ClassVar[Sequence[str] | None] = None
     #: Certificates are verified, as the platform verifies them (a TLS failure is the
     #: chat's fallback, BW100); set True for a self-signed staging endpoint.
     insecure: bool = False
@@ -162,6 +164,10 @@ def _model(cls: type[BotWebhookUser]) -> BotModel:
             model = load_model(str(given))
         else:
             model = find_model(".") or builtin_model()
+        if cls.intents:
+            from harness._model_files import scope_model
+
+            model = scope_model(model, cls.intents) or model
         _MODELS[cls] = model
     return model
 

@@ -129,7 +129,7 @@ class BotWebhookClient:
                 f"send() got a payload and payload options {sorted(payload_options)}: "
                 "pass one or the other"
             )
-        return deliver(
+        exchange = deliver(
             self.target,
             payload,
             secret=self.secret,
@@ -137,10 +137,20 @@ class BotWebhookClient:
             signature=signature,
             timeout=self.timeout,
         )
+        return self._noted(exchange)
+
+    def _noted(self, exchange: Exchange) -> Exchange:
+        """Say on a refused signature that the default test secret was used."""
+        from pytest_botwebhook._suite import TEST_SECRET, note_default_secret
+
+        if self.secret == TEST_SECRET:
+            note_default_secret(exchange)
+        return exchange
 
     def run_scenario(self, scenario: Scenario) -> Exchange:
         """Deliver one scenario of the check matrix."""
-        return scenario.deliver(self.target, secret=self.secret, timeout=self.timeout)
+        exchange = scenario.deliver(self.target, secret=self.secret, timeout=self.timeout)
+        return self._noted(exchange)
 
     def check(
         self,
@@ -152,7 +162,9 @@ class BotWebhookClient:
     ) -> Report:
         """Run the full scenario matrix (as ``botwebhook check``) and return the report;
         ``workers`` calls are in flight at once (1 for a handler that is not thread-safe)."""
-        return run_check(
+        from pytest_botwebhook._suite import DEFAULT_SECRET_NOTE, TEST_SECRET
+
+        report = run_check(
             self.target,
             secret=self.secret,
             model=self.payloads.declared_model,
@@ -162,6 +174,9 @@ class BotWebhookClient:
             passthrough=passthrough,
             workers=workers,
         )
+        if self.secret == TEST_SECRET and any(f.code == "BW303" for f in report.findings):
+            report.advice.append(DEFAULT_SECRET_NOTE)
+        return report
 
     def conforms(self, payload: Payload | bytes) -> Exchange:
         """Send one payload and fail (``assert_ok``) unless the answer conforms: for use

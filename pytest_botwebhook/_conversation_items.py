@@ -56,7 +56,12 @@ def _test_for(spec: ConversationSpec) -> Callable[..., None]:
                 "call", "botwebhook warnings", f"{finding.code} {finding.title}: {finding.evidence}"
             )
         if result.failure is not None:
-            raise ConversationFailed(result.failure)
+            from pytest_botwebhook._suite import DEFAULT_SECRET_NOTE, TEST_SECRET
+
+            text = result.failure
+            if botwebhook.secret == TEST_SECRET and "BW303" in text:
+                text += f"\nnote: {DEFAULT_SECRET_NOTE}"
+            raise ConversationFailed(text)
 
     return test_conversation
 

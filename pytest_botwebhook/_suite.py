@@ -7,10 +7,35 @@ from typing import Any
 
 import pytest
 
-__all__ = ["TEST_SECRET", "contract_suite", "fuzz_suite", "replay_suite"]
+__all__ = [
+    "DEFAULT_SECRET_NOTE",
+    "TEST_SECRET",
+    "contract_suite",
+    "fuzz_suite",
+    "note_default_secret",
+    "replay_suite",
+]
 
 #: The secret used when none is configured: clearly a test value, 40 characters.
 TEST_SECRET = "botwebhook-test-secret-not-for-productio"
+
+#: What a failing call says when it was signed with the default test secret and the
+#: handler refused the signature (``BW303``).
+DEFAULT_SECRET_NOTE = (
+    "no secret was configured, so this call was signed with the default test secret "
+    "(pytest_botwebhook.TEST_SECRET), which your handler does not know; set the one it "
+    "verifies with: --botwebhook-secret, the ini option botwebhook_secret, "
+    "$BOTWEBHOOK_SECRET, or a botwebhook_secret fixture that returns it"
+)
+
+
+def note_default_secret(exchange: Any) -> None:
+    """Add :data:`DEFAULT_SECRET_NOTE` to an exchange the handler refused as wrongly
+    signed (``BW303``) when it was signed with the default test secret."""
+    if any(f.code == "BW303" for f in exchange.findings) and DEFAULT_SECRET_NOTE not in (
+        exchange.notes
+    ):
+        exchange.notes.append(DEFAULT_SECRET_NOTE)
 
 
 def contract_suite(*, passthrough: bool = False, strict: bool = False) -> Callable[..., None]:
@@ -61,6 +86,7 @@ def fuzz_suite(
     seed: int | None = None,
     passthrough: bool = False,
     conversations: int = 0,
+    strict: bool = False,
 ) -> Callable[..., None]:
     """A test that fuzzes the configured target with Hypothesis::
 
@@ -69,13 +95,15 @@ def fuzz_suite(
     A failure shows the shrunk call, its findings and a curl command; Hypothesis'
     example database replays it first on the next run.  ``conversations=N`` adds N
     whole generated chats, each failure shrunk to the shortest conversation.
+    ``strict=True`` (or ``--botwebhook-strict``) also fails on the survey's warnings
+    (an intent of the built-in catalogue the handler does not serve).
     """
 
-    def test_fuzz(botwebhook: Any) -> None:
+    def test_fuzz(botwebhook: Any, request: pytest.FixtureRequest) -> None:
         __tracebackhide__ = True
         botwebhook.fuzz(
             examples=examples, seed=seed, passthrough=passthrough, conversations=conversations
-        ).assert_ok()
+        ).assert_ok(strict=strict or bool(request.config.getoption("botwebhook_strict")))
 
     marked: Callable[..., None] = test_fuzz
     return marked

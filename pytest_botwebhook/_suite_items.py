@@ -19,6 +19,7 @@ import pytest
 from harness import BotModel, BotWebhookError, Exchange, Target, load_target
 from harness.checks import NOT_JUDGED, Finding, Scenario, Survey, build_matrix, probe_scenarios
 from harness.checks import survey as take_survey
+from pytest_botwebhook._suite import note_default_secret
 
 if TYPE_CHECKING:
     from pytest_botwebhook._settings import Settings
@@ -109,21 +110,12 @@ def _deliver(
 ) -> Exchange:
     __tracebackhide__ = True
     exchange = scenario.deliver(target, secret=secret, timeout=timeout)
+    if default_secret:
+        note_default_secret(exchange)
     report = exchange.failure_report(strict=strict)
     if report is not None:
-        if default_secret and any(f.code == "BW303" for f in exchange.findings):
-            report += "\n" + DEFAULT_SECRET_NOTE
         raise ScenarioFailed(report)
     return exchange
-
-
-#: What a failing test says when it was signed with the default test secret.
-DEFAULT_SECRET_NOTE = (
-    "note: no secret was configured, so this call was signed with the default test secret "
-    "(pytest_botwebhook.TEST_SECRET), which your handler does not know; set the one it "
-    "verifies with: --botwebhook-secret, the ini option botwebhook_secret, "
-    "$BOTWEBHOOK_SECRET, or a botwebhook_secret fixture that returns it"
-)
 
 
 def _survey(

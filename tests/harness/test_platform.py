@@ -49,15 +49,15 @@ def test_lenient_reader_accepts_what_gson_accepts(
 @pytest.mark.parametrize(
     ("text", "error"),
     [
-        ('{"text":"ok"} trailing', "not fully consumed"),
-        ('{"text":"ok"}{}', "not fully consumed"),
-        ('{"a":', "unexpected end of input"),
-        ('{"a":"open', "unterminated string"),
-        ('{"a":"\\x"}', "invalid escape"),
-        ("{,}", "unexpected character ','"),
-        ('{"a":1,}', "expected a name"),
-        ("", "empty document"),
-        ('{"a":1 /* open', "unterminated comment"),
+        ('{"text":"ok"} trailing', "JSON document was not fully consumed."),
+        ('{"text":"ok"}{}', "JSON document was not fully consumed."),
+        ('{"a":', "End of input at line 1 column 6 path $.a"),
+        ('{"a":"open', "Unterminated string at line 1 column 11 path $.a"),
+        ('{"a":"\\x"}', "Invalid escape sequence at line 1 column 9 path $.a"),
+        ("{,}", "Expected name at line 1 column 3 path $"),
+        ('{"a":1,}', "Expected name at line 1 column 8 path $"),
+        ("", "End of input at line 1 column 1 path $"),
+        ('{"a":1 /* open', "Unterminated comment at line 1 column 8 path $"),
     ],
 )
 def test_lenient_reader_refuses_what_gson_refuses(text: str, error: str) -> None:
