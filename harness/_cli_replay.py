@@ -33,8 +33,9 @@ def _target(spec: str | None, secret: Any, args: argparse.Namespace) -> tuple[An
         return load_target(make_app(secret=secret)), secret
     if args.ca_bundle and not Path(args.ca_bundle).is_file():
         raise CliError(f"--ca-bundle {args.ca_bundle!r}: no such file")
+    path = getattr(args, "path", None)  # listen forwards to a URL: it has no --path
     target = load_target(spec, insecure=args.insecure, ca_bundle=args.ca_bundle,
-                         connect_timeout=args.timeout, path=getattr(args, "path", None))  # fmt: skip
+                         connect_timeout=args.timeout, path=path)  # fmt: skip
     return target, secret
 
 
