@@ -40,7 +40,7 @@ def render_text(report: Report, *, verbose: bool = False) -> str:
     for (code, severity), findings in _grouped(report).items():
         info = CODES[code]
         scenarios = sorted({f.scenario for f in findings})
-        unit = "intent" if code == "BW110" else "scenario"
+        unit = {"BW110": "intent", "BW108": "target"}.get(code, "scenario")
         many = "s" * (len(scenarios) != 1)
         lines.append(f"{code} {severity}: {info.title} ({len(scenarios)} {unit}{many})")
         shown = findings if verbose else findings[:_SHOWN_PER_CODE]
@@ -55,8 +55,9 @@ def render_text(report: Report, *, verbose: bool = False) -> str:
             more = ", ".join(rest[:6]) + (", ..." if len(rest) > 6 else "")
             lines.append(f"  ... and {len(findings) - len(shown)} more: {more}")
         lines.extend(f"  hint: {hint}" for hint in dict.fromkeys(f.hint for f in shown))
-        lines.append(f"  reproduce {findings[0].scenario} with:")
-        lines.append(f"    {findings[0].reproduce}")
+        if findings[0].reproduce:
+            lines.append(f"  reproduce {findings[0].scenario} with:")
+            lines.append(f"    {findings[0].reproduce}")
         lines.append("")
     for advice in report.advice:
         lines.append(f"advice: {advice}")

@@ -30,6 +30,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from harness._crash_reports import crash_report
 from harness._exchange import Exchange, json_object
 from harness._findings import Finding
 from harness._payload import Payload
@@ -46,18 +47,22 @@ NOT_JUDGED = (
     "the signature and malformed-input probes were not judged: no valid payload was "
     "accepted (answered 200), and a probe is only meaningful on a payload the handler takes"
 )
-_COVERED = frozenset({"BW101", "BW303", "BW401"})
+_COVERED = frozenset({"BW101", "BW109", "BW303", "BW401"})
 _DIGITS = re.compile(r"\d+")
 
 
 def failure_signature(exchange: Exchange) -> str | None:
     """How a valid payload's call failed, the same text for the same failure: the
     status, and for a server error the exception and where it was raised (else the
-    first line of the body, numbers masked).  None when the handler took the call
-    (200), or when there is no answer (a timeout, a transport failure)."""
+    first line of the body, numbers masked); for a crash report behind a 200, that
+    report.  None when the handler took the call (200), or when there is no answer
+    (a timeout, a transport failure)."""
     received = exchange.received
-    if exchange.delivery.failure is not None or received is None or received.status == 200:
+    if exchange.delivery.failure is not None or received is None:
         return None
+    if received.status == 200:
+        crashed = crash_report(received.body)
+        return f"200 ({crashed})" if crashed else None
     if received.exception:
         return f"{received.status} ({received.exception})"
     first = received.body[:200].decode("utf-8", "replace").strip().splitlines()
@@ -79,12 +84,10 @@ def judge_run(
 
 
 def accepted_payload(pairs: Iterable[tuple[Payload | None, Exchange]]) -> Payload | None:
-    """The payload to build probes on: one that was answered 200, preferring one with
-    characters Gson escapes (a handler that verifies over re-serialized JSON then
-    refuses the correct signature), else the first."""
-    accepted = [
-        p for p, e in pairs if p is not None and e.received is not None and e.received.status == 200
-    ]
+    """The payload to build probes on: one the handler took (200, not a crash report),
+    preferring one with characters Gson escapes (a handler that verifies over
+    re-serialized JSON then refuses the correct signature), else the first."""
+    accepted = [p for p, e in pairs if p is not None and _took(e)]
     escaped = [p for p in accepted if p.variant.text == "escaped"]
     chosen = escaped or accepted
     return chosen[0] if chosen else None
@@ -114,6 +117,7 @@ def _no_webhook(contract: Sequence[Exchange], target: Any, where: str) -> Findin
         f"{where} answered {' or '.join(counts)} to every valid payload ({len(statuses)} "
         f"calls): there is no webhook at this path; {have}",
         scenario="target",
+        reproduce=contract[0].reproduce(),
     )
     _cover(contract, finding)
     return finding
@@ -125,11 +129,7 @@ def _not_served(contract: Sequence[Exchange], declared: bool) -> list[Finding]:
         intent = _intent_of(exchange)
         if intent is not None:
             by_intent.setdefault(intent, []).append(exchange)
-    served = [
-        name
-        for name, calls in by_intent.items()
-        if any(e.received is not None and e.received.status == 200 for e in calls)
-    ]
+    served = [name for name, calls in by_intent.items() if any(_took(e) for e in calls)]
     if not served:
         return []
     # A failure that served intents show too is a bug in a variant, not an intent
@@ -166,6 +166,12 @@ def _not_served(contract: Sequence[Exchange], declared: bool) -> list[Finding]:
         _cover(calls, finding)
         out.append(finding)
     return out
+
+
+def _took(exchange: Exchange) -> bool:
+    """The handler took the call: 200, and not a crash report."""
+    got = exchange.received
+    return got is not None and got.status == 200 and failure_signature(exchange) is None
 
 
 def _intent_of(exchange: Exchange) -> str | None:

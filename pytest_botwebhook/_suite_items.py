@@ -135,10 +135,10 @@ def _once(config: pytest.Config, finding: Finding, strict: bool, scenario: str) 
     __tracebackhide__ = True
     reported = config.stash.setdefault(_REPORTED, {})
     key = f"{finding.code} {finding.scenario}"
-    what = f"{key} {finding.severity}: {finding.title}"
+    what = f"{finding.code} {finding.severity}: {finding.title}"
     if key in reported or not (strict or finding.severity == "error"):
-        where = f", failed by {reported[key]}" if key in reported else ""
-        pytest.skip(f"botwebhook: {what}{where}: {finding.evidence}")
+        where = f" (failed by {reported[key]})" if key in reported else ""
+        pytest.skip(f"botwebhook: {finding.code} {finding.severity}{where}: {finding.evidence}")
     reported[key] = scenario
     raise ScenarioFailed(f"{what}\n  {finding.evidence}\n  hint: {finding.hint}")
 

@@ -111,10 +111,19 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
 
 
 def _any_setting(config: pytest.Config) -> bool:
-    return any(
+    """Whether the plugin is configured: a flag, an ini key, or a ``[tool.botwebhook]``
+    table (read only when the file names it: nothing else is loaded for a project
+    that does not use the plugin)."""
+    if any(
         config.getoption(f"botwebhook_{name}") or config.getini(f"botwebhook_{name}")
         for name, _ in OPTIONS
-    )
+    ):
+        return True
+    try:
+        text = (config.rootpath / "pyproject.toml").read_text("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    return "[tool.botwebhook]" in text
 
 
 # -- markers -------------------------------------------------------------------------

@@ -82,8 +82,19 @@ def test_json_and_junit_reports(capsys: pytest.CaptureFixture[str], tmp_path: Pa
     assert {s["id"] for s in data["scenarios"]} >= {"contract[colour-shapeA]", "signature[wrong]"}
     suite = ET.parse(junit).getroot()
     assert suite.tag == "testsuite"
-    assert suite.get("failures") == "0"
+    assert suite.get("failures") == str(len(flat))
     assert int(suite.get("tests", "0")) == data["summary"]["requests"]
+    assert suite.find("testcase/failure").get("type") == "BW201"
+
+
+def test_junit_shows_warnings_and_fails_them_with_strict(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    target = f"{HELPERS / 'bw_handlers.py'}:LONG_TEXT"
+    junit = tmp_path / "report.xml"
+    run(capsys, "check", target, "--secret", SECRET, "--junit-xml", str(junit))
+    suite = ET.parse(junit).getroot()
+    assert suite.get("failures") == "0"
     assert suite.find("testcase/system-out") is not None
     run(capsys, "check", target, "--secret", SECRET, "--strict", "--junit-xml", str(junit))
     assert ET.parse(junit).getroot().get("failures") != "0"

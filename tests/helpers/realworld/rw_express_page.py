@@ -1,6 +1,6 @@
 """A handler behind a proxy that answers a crash with 200 and Express's default
-error page (as some function hosts do); it serves ``colour`` and crashes on the
-unfilled case."""
+error page (as some function hosts do); it serves ``colour`` and reads the
+client's plan from ``clientVariables``, which Facebook chats do not have."""
 
 from __future__ import annotations
 
@@ -28,7 +28,9 @@ def app(environ, start_response):
         if data.get("intentName") != "colour":
             body = b"{}"
         else:
-            body = json.dumps({"text": "Nice: " + data["variablesMap"]["colour"]["value"]}).encode()
+            plan = data["clientVariables"].get("plan", "free")
+            colour = data["variablesMap"]["colour"]["value"]
+            body = json.dumps({"text": f"Nice: {colour} ({plan})"}).encode()
         kind = "application/json"
     except Exception as exc:
         trace = "".join(traceback.format_exception(exc)).replace("\n", "<br>")
