@@ -44,18 +44,20 @@ def cmd_converse(args: argparse.Namespace) -> int:
                     advance(result, len(specs))
         except KeyboardInterrupt:
             interrupted = True
-    if args.junit_xml:
-        try:
-            Path(args.junit_xml).write_text(render_junit(results), "utf-8")
-        except OSError as exc:
-            raise CliError(f"cannot write --junit-xml {args.junit_xml!r}: {exc.strerror}") from exc
-    from harness._model_files import describe_model
+    from harness._model_files import describe_model, model_notes
 
     header = {
         "target": target.name,
         "path": getattr(target, "path", None) or "",
         "model": describe_model(model),
+        "model_note": "; ".join(model_notes(model, target)),
     }
+    if args.junit_xml:
+        try:
+            Path(args.junit_xml).write_text(render_junit(results, header=header), "utf-8")
+        except OSError as exc:
+            raise CliError(f"cannot write --junit-xml {args.junit_xml!r}: {exc.strerror}") from exc
+
     print(
         render_json(results, header=header)
         if args.json

@@ -136,7 +136,8 @@ def render_text(
         from harness._report import header_lines
 
         lines = [f"botwebhook converse: {header.get('target', '')}"]
-        lines += header_lines(header.get("path", ""), header.get("model", ""), [])
+        notes = [header["model_note"]] if header.get("model_note") else []
+        lines += header_lines(header.get("path", ""), header.get("model", ""), notes)
         blocks.append("\n".join(lines))
     for result in results:
         turns = len(result.chat.turns)
@@ -171,8 +172,11 @@ def render_json(
     return json.dumps(data, ensure_ascii=False, indent=2)
 
 
-def render_junit(results: Sequence[ConversationResult]) -> str:
-    """One test case per conversation."""
+def render_junit(
+    results: Sequence[ConversationResult], *, header: Mapping[str, str] | None = None
+) -> str:
+    """One test case per conversation; the ``header`` (target, path, model) as the
+    suite's properties."""
     suite = ET.Element(
         "testsuite",
         name="botwebhook.converse",
@@ -180,6 +184,11 @@ def render_junit(results: Sequence[ConversationResult]) -> str:
         failures=str(sum(not r.ok for r in results)),
         time=f"{sum(r.elapsed for r in results):.3f}",
     )
+    if header:
+        properties = ET.SubElement(suite, "properties")
+        for name, value in header.items():
+            if value:
+                ET.SubElement(properties, "property", name=name, value=xml_text(value))
     for result in results:
         case = ET.SubElement(
             suite,

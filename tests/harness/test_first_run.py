@@ -487,6 +487,11 @@ def test_converse_over_plain_http_gives_the_same_advice_as_check(
     assert "the platform sends no X-Hub-Signature to http:// endpoints" in out
     assert "201, 202 and 204" not in out
     assert "model: the built-in catalogue (12 intents)" in out
+    junit = tmp_path / "c.xml"
+    with serving(harness.reference.make_app(secret=SECRET)) as (url, _):
+        cli(capsys, "converse", url, str(conversation), "--junit-xml", str(junit))
+    properties = {p.get("name"): p.get("value") for p in ET.parse(junit).getroot().iter("property")}
+    assert properties["model"] == "the built-in catalogue (12 intents)"
 
 
 # -- 5. a crash behind a 200 -------------------------------------------------------------
@@ -508,6 +513,18 @@ def test_a_crash_report_behind_a_200_is_an_error(name: str, envelope: str) -> No
     assert any(envelope in f.evidence for f in crashed), [f.evidence for f in crashed]
     assert "BW206" not in codes(report)  # not "unknown key errorMessage": the crash says it
     assert report.exit_code() == 1
+
+
+def test_google_cloud_functions_error_answer_behind_a_200_is_a_crash_report() -> None:
+    from harness.checks import deliver
+
+    def crashed(environ: Any, start_response: Any) -> Any:
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"Error: could not handle the request\n"]
+
+    exchange = deliver(harness.load_target(crashed), harness.build_payload(), secret=SECRET)
+    assert [f.code for f in exchange.findings] == ["BW109"]
+    assert "Google Cloud Functions' error answer" in exchange.findings[0].evidence
 
 
 def test_an_answer_with_an_error_key_but_no_trace_is_no_crash_report() -> None:

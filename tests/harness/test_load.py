@@ -321,3 +321,36 @@ def test_a_served_apps_prints_stay_off_the_summary(tmp_path: Path) -> None:
     assert run.returncode == 0, run.stdout + run.stderr
     assert "NOISY" not in run.stdout + run.stderr
     assert "fallback  none" in run.stdout
+
+
+def test_a_single_intent_webhook_on_a_sub_route_is_loaded_with_its_intent_only(
+    tmp_path: Path,
+) -> None:
+    """The first run with no configuration: the path from the route table, and the
+    catalogue's intents the handler does not serve left out (said once)."""
+    app = ROOT / "tests" / "helpers" / "realworld" / "rw_weather_restful.py"
+    run = botwebhook(
+        "load", "--serve", f"{app}:app", "--users", "2", "--spawn-rate", "20",
+        "--duration", "1s", "--timeout", "2s", "--secret", SECRET, "--json",
+        cwd=tmp_path,
+    )  # fmt: skip
+    result = json.loads(run.stdout)
+    assert result["url"].endswith("/getWeather"), result["url"]
+    assert result["model"] == "the built-in catalogue (12 intents)"
+    assert any(n.startswith("BW110 warning: 11 intents not served") for n in result["notes"])
+    assert result["requests"] > 0
+    assert "BW401" not in result["by_code"]  # only weather was loaded
+    assert "BW101" not in result["by_code"]
+    text = botwebhook(
+        "load", "--serve", f"{app}:app", "--users", "1", "--duration", "0.5s",
+        "--timeout", "2s", "--intent", "weather", "--path", "/getWeather",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert "model: the built-in catalogue, intents weather (1 intent)" in text.stdout
+    assert "BW110" not in text.stdout
+
+
+def test_load_refuses_a_path_with_a_url(tmp_path: Path) -> None:
+    run = botwebhook("load", "http://127.0.0.1:9/", "--path", "/x", cwd=tmp_path)
+    assert run.returncode == 2
+    assert "--path is for an app served with --serve" in run.stderr
