@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from harness._request import Shape, WebhookRequest
 from harness._signing import sign
@@ -22,15 +22,7 @@ Feature = Literal[
 ]
 #: The payload features the factory can switch on, as used in :attr:`Variant.features`.
 #: ``edge_values``: variable values at the edges of what users type (``harness._edge_values``).
-FEATURES: tuple[Feature, ...] = (
-    "unfilled_optional",
-    "facebook",
-    "config",
-    "chained",
-    "trigger",
-    "sys_any_command",
-    "edge_values",
-)
+FEATURES: tuple[Feature, ...] = get_args(Feature)
 TextVariant = Literal["plain", "escaped", "non_ascii", "emoji", "max_length"]
 #: Kinds of user text: characters Gson HTML-escapes, non-ASCII letters, emoji,
 #: and a query of the platform's maximum length (1024 characters).

@@ -9,22 +9,13 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import pytest
+from bw_cli import run
 from bw_servers import refused_url, serving
 
 from harness.checks import build_matrix
-from harness.cli import main
 
 HELPERS = Path(__file__).resolve().parents[1] / "helpers"
 SECRET = "2fb71ab6057e6f3d652c7e1131db962af27fda4f"
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    try:
-        code = main(list(argv))
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_check_with_no_target_reports_nothing(capsys: pytest.CaptureFixture[str]) -> None:

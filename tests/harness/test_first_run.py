@@ -22,25 +22,16 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 import pytest
+from bw_cli import run as cli
 from bw_servers import serving
 
 import harness
 from harness.checks import routes_of, survey
-from harness.cli import main
 from harness.errors import BotModelError, TargetError
 from harness.model import builtin_model, edge_values, scope_model
 
 REAL = Path(__file__).resolve().parents[1] / "helpers" / "realworld"
 SECRET = "2fb71ab6057e6f3d652c7e1131db962af27fda4f"
-
-
-def cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    try:
-        code = main(list(argv))
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def handler(name: str, attr: str = "app") -> str:
