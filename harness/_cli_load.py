@@ -70,6 +70,7 @@ def cmd_load(args: argparse.Namespace) -> int:
     if args.plot and not (args.step_users or args.find_limit):
         raise CliError("--plot draws latency against concurrency: add --step-users N or "
                        "--find-limit")  # fmt: skip
+    _check_outputs(args)
     steps = _steps(args)
     model_path = _model_path(args.model)
     model = _scoped(model_path, args.intents)
@@ -79,7 +80,7 @@ def cmd_load(args: argparse.Namespace) -> int:
     server = None
     try:
         if args.serve is not None:
-            server, path = _serve(args.serve, args.path)
+            server, path = _serve(args.serve, args.path, max(steps))
             url = server.url.rstrip("/") + path
         else:
             url = _checked_url(args.url)
@@ -106,11 +107,14 @@ def cmd_load(args: argparse.Namespace) -> int:
             "model": model_path, "sign": sign, "passthrough": args.passthrough,
             "csv": args.csv, "html": args.html, "find_limit": args.find_limit,
             "insecure": args.insecure, "intents": intents or None,
+            "allowed": args.max_failures or {},
         }  # fmt: skip
         result, interrupted = _run_child(config, secret, args)
     finally:
         if server is not None:
             server.stop()
+    if server is not None:
+        result["served"] = server.summary()
     from harness._model_files import describe_model, model_notes
 
     result["secret"] = redact_secret(secret) if secret else "none"
@@ -118,7 +122,12 @@ def cmd_load(args: argparse.Namespace) -> int:
     result["model"] = describe_model(model)
     result["notes"] = [*model_notes(model), *(looked.notes() if looked is not None else [])]
     result["survey_calls"] = len(looked.report.exchanges) if looked and looked.report else 0
+    result["allowed"] = args.max_failures or {}
     broken = crossed(result, args.max_p99, args.max_failures)
+    if looked is not None:  # a declared intent not served fails the run, as in check
+        broken += [
+            f"{f.code} error: {f.evidence}" for f in looked.findings if f.severity == "error"
+        ]
     render = render_json if args.json else render_text
     print(render(result, budget=args.timeout, thresholds=broken))
     if args.plot:
@@ -126,6 +135,47 @@ def cmd_load(args: argparse.Namespace) -> int:
     if interrupted or result["interrupted"]:
         return 130
     return 1 if broken else 0
+
+
+def failures_allowed(text: str) -> dict[str, float]:
+    """``--max-failures``: a number of chats (``5``) or a share of them (``5%``)."""
+    raw = text.strip()
+    try:
+        if raw.endswith("%"):
+            share = float(raw[:-1]) / 100
+            if not 0 <= share <= 1:
+                raise ValueError
+            return {"share": share}
+        count = int(raw)
+        if count < 0:
+            raise ValueError
+        return {"count": count}
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a number of chats (e.g. 0, 20) or a share of them (e.g. 5%)"
+        ) from None
+
+
+def _check_outputs(args: argparse.Namespace) -> None:
+    """Every file the run writes, refused before it starts when it cannot be written:
+    a folder that is missing or not writable, or a folder given for a file."""
+    for option, path, what in (
+        ("--html", args.html, "file"),
+        ("--plot", args.plot, "file"),
+        ("--csv", args.csv, "prefix"),
+    ):
+        if path is None:
+            continue
+        target = Path(path)
+        if what == "file" and target.is_dir():
+            raise CliError(
+                f"{option} {path!r} is a folder: give a file name, e.g. {path}/load.html"
+            )
+        folder = target.parent if str(target.parent) else Path(".")
+        if not folder.is_dir():
+            raise CliError(f"{option} {path!r}: the folder {str(folder)!r} does not exist")
+        if not os.access(folder, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
+            raise CliError(f"{option} {path!r}: not writable")
 
 
 def _model_path(given: str | None) -> str | None:
@@ -172,11 +222,12 @@ def _checked_url(url: str) -> str:
     return url
 
 
-def _serve(spec: str, path: str | None) -> tuple[Any, str]:
-    """The app served for the run, and the path its webhook is at (``--path``, else
-    found from its route table, as for an in-process check)."""
+def _serve(spec: str, path: str | None, users: int) -> tuple[Any, str]:
+    """The app served for the run, behind a production server sized for ``users``
+    (``harness._load_server``), and the path its webhook is at (``--path``, else found
+    from its route table, as for an in-process check)."""
+    from harness._load_server import ServedApp
     from harness._loader import load_target
-    from harness._server import LiveWebhookServer
 
     target = load_target(spec, path=path) if "://" not in spec else load_target(spec)
     if not target.in_process:
@@ -185,8 +236,10 @@ def _serve(spec: str, path: str | None) -> tuple[Any, str]:
     app = target.app  # type: ignore[attr-defined]
     chosen: str = target.path  # type: ignore[attr-defined]
     target.close()
-    server = LiveWebhookServer(handler=app, capture=True).start()  # its prints: off the summary
-    return server, chosen
+    missing = [m for m in ("waitress", "uvicorn") if importlib.util.find_spec(m) is None]
+    if missing:
+        raise CliError(f"--serve needs {' and '.join(missing)}, in the load extra: {EXTRA}")
+    return ServedApp(app, users=users).start(), chosen
 
 
 def _run_child(
@@ -200,8 +253,10 @@ def _run_child(
             revealed = secret.reveal()
             env[SECRET_ENV] = revealed if isinstance(revealed, str) else revealed.decode()
         command = [sys.executable, "-m", "harness._load_runner", str(config_file), str(result_file)]
-        child = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
-                                 stderr=subprocess.PIPE)  # fmt: skip
+        # Its standard input is a pipe from here: when this process ends, however it ends,
+        # the pipe closes and the child stops (and on Linux the kernel tells it too).
+        child = subprocess.Popen(command, env=env, stdin=subprocess.PIPE,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
         spawn = max(config["steps"]) / config["spawn_rate"]
         expected = len(config["steps"]) * (config["duration"] + spawn)
         deadline = time.monotonic() + expected + 2 * config["timeout"] + 60
@@ -231,10 +286,11 @@ def _run_child(
 
 
 class _bar:
-    """tqdm over the run's expected seconds, on a terminal only."""
+    """tqdm over the run's expected seconds, in whole seconds, on a terminal only."""
 
     def __init__(self, total: float, *, enabled: bool) -> None:
         self.bar: Any = None
+        self.elapsed = 0.0
         if enabled and sys.stderr is not None and sys.stderr.isatty():
             from tqdm import tqdm
 
@@ -242,8 +298,11 @@ class _bar:
 
     def __enter__(self) -> Any:
         def tick(step: float) -> None:
-            if self.bar is not None and self.bar.n + step <= self.bar.total:
-                self.bar.update(step)
+            self.elapsed += step
+            if self.bar is not None:
+                whole = min(int(self.elapsed), self.bar.total)
+                if whole > self.bar.n:
+                    self.bar.update(whole - self.bar.n)
 
         return tick
 
@@ -320,9 +379,11 @@ def register(commands: Any) -> None:
     )
     p.add_argument(
         "--max-failures",
-        type=number(int, 0, 10**12),
-        metavar="N",
-        help="exit 1 when more than N calls fail, e.g. 0",
+        type=failures_allowed,
+        metavar="N|N%",
+        help="chats allowed to get the fallback (5xx, timeout, an unreadable answer), as a "
+        "number or a share (5%%); default none: any fallback fails the run (exit 1), as "
+        "Locust fails a run with failures.  A step is within budget only within it",
     )
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.add_argument("--csv", metavar="PREFIX", help="Locust's CSV files (PREFIX_stats.csv, ...)")

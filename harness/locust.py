@@ -58,6 +58,16 @@ REDIRECT_FAILURE = "redirect not followed under load (botwebhook check judges re
 _USERS = itertools.count()
 
 
+class Calls:
+    """The calls in flight, and a pause between the steps of a run: ``botwebhook load``
+    lets the calls of a step finish (or time out) before it counts the step, so that
+    no chat goes uncounted.  Shared by every user of the process (one greenlet at a
+    time runs, so plain integers suffice)."""
+
+    in_flight = 0
+    paused = False
+
+
 class BotWebhookUser(FastHttpUser):
     """A chat platform calling the webhook at ``host``; see the module docstring.
 
@@ -103,6 +113,20 @@ class BotWebhookUser(FastHttpUser):
     @task
     def call(self) -> None:
         """One webhook call of a random variant, judged as the platform judges it."""
+        while Calls.paused:  # between two steps of botwebhook load
+            self.wait_time_pause()
+        Calls.in_flight += 1
+        try:
+            self._call()
+        finally:
+            Calls.in_flight -= 1
+
+    def wait_time_pause(self) -> None:
+        import gevent
+
+        gevent.sleep(0.02)
+
+    def _call(self) -> None:
         options = self.rng.choices(self.variants, cum_weights=self.cumulative)[0]
         payload = self.factory.build(**options)
         body = payload.body
