@@ -318,16 +318,20 @@ def register(commands: Any) -> None:
         description=(
             "Run Locust headless against URL (or an app served for the run with --serve): "
             "users each send realistic signed payloads of every variant, as the platform "
-            "does for concurrent chats.  The summary gives requests, rate, latency against the "
-            "budget (--timeout, the platform's 10 s) and how many chats would have got the "
+            "does for concurrent chats.  The summary gives the calls and rates (attempted and "
+            "answered), latency over every call against the budget (--timeout, the platform's "
+            "10 s; a timeout counts at the budget) and how many chats would have got the "
             "fallback, by finding code.  --step-users/--find-limit raise the load step by step "
-            "and report the concurrency at which the budget first breaks.  Exit 0, 1 when a "
-            f"threshold is crossed, 2 for usage problems, 130 on Ctrl-C.  Needs: {EXTRA}"
+            "and report the highest concurrency within budget: p99 under it and fallbacks "
+            "within --max-failures.  Exit codes follow Locust's: 0 when no chat got the "
+            "fallback (or no more than --max-failures allows) and no threshold is crossed, 1 "
+            f"otherwise, 2 for usage problems, 130 on Ctrl-C.  Needs: {EXTRA}"
         ),
     )
     p.add_argument("url", nargs="?", metavar="URL", help="the webhook URL (http or https)")
     p.add_argument("--serve", metavar="APP", help="serve this WSGI or ASGI app (app.py:app) "
-                   "on 127.0.0.1 for the run, and load it")  # fmt: skip
+                   "on 127.0.0.1 for the run, behind waitress or uvicorn sized for it, and load "
+                   "it")  # fmt: skip
     add_secret_option(p)
     p.add_argument("--model", metavar="FILE", help="bot model: botwebhook.toml or pyproject.toml")
     p.add_argument(
