@@ -13,6 +13,17 @@ a crash loses at most the call in flight::
 The signature header is kept (it is what the platform sent); the secret is never
 written.  ``response`` is null when the call failed in transport (``failure``
 says why).  ``redacted`` lists the fields ``botwebhook redact`` replaced.
+
+Cassettes hold chat text, and users commit them:
+
+- a cassette is created ``0600``, never written through a symbolic link, and
+  never anything but a regular file;
+- a line cut short (a killed ``listen``) is ended before the next one is
+  appended, so one torn line never takes the next with it;
+- reading is bounded and never raises on what a line holds: a line over
+  :data:`MAX_LINE` bytes, one nested too deeply, a number too large, a value of
+  the wrong type, a method or header that no HTTP request can carry, each is one
+  :class:`CassetteError` naming the file and the line, and the rest is read.
 """
 
 from __future__ import annotations
@@ -20,6 +31,10 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
+import os
+import re
+import stat
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -32,6 +47,7 @@ from harness._exchange import json_object
 
 __all__ = [
     "FORMAT",
+    "MAX_LINE",
     "CassetteEntry",
     "CassetteError",
     "CassetteWriter",
@@ -44,6 +60,10 @@ __all__ = [
 
 #: The cassette format version this package writes and reads.
 FORMAT = 1
+#: The longest line read (an answer is kept up to 10 MiB, 13.4 MiB in base64).
+MAX_LINE = 16 * 1024 * 1024
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class CassetteError(BotWebhookValueError):
@@ -124,7 +144,8 @@ def entry_line(entry: CassetteEntry) -> str:
     }
     if entry.failure:
         data["failure"] = entry.failure
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    # ASCII only: a lone surrogate in a header or a failure cannot break the write.
+    return json.dumps(data, ensure_ascii=True, separators=(",", ":"))
 
 
 def _now() -> str:
@@ -133,17 +154,37 @@ def _now() -> str:
 
 
 class CassetteWriter:
-    """Appends entries to a cassette, one flushed line each (thread-safe)."""
+    """Appends entries to a cassette, one flushed line each (thread-safe).
+
+    A new cassette is created ``0600`` (it holds chat text); a symbolic link or
+    anything but a regular file is refused; a last line cut short is ended first."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
+        shown = str(path)
+        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
         try:
-            self._file = self.path.open("a", encoding="utf-8")
+            fd = os.open(self.path, flags | getattr(os, "O_CLOEXEC", 0), 0o600)
         except OSError as exc:
+            if self.path.is_symlink():
+                raise BotWebhookValueError(
+                    f"the cassette {shown!r} is a symbolic link: refused (a cassette holds chat "
+                    "text and is never written through a link; hint: give the real path)"
+                ) from None
             raise BotWebhookValueError(
-                f"cannot write the cassette {str(path)!r}: {exc.strerror} (hint: an existing "
+                f"cannot write the cassette {shown!r}: {exc.strerror} (hint: an existing "
                 "folder you can write to)"
             ) from None
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            os.close(fd)
+            raise BotWebhookValueError(
+                f"the cassette {shown!r} is not a regular file: refused (hint: a file path, "
+                "not a device, folder or pipe)"
+            )
+        if info.st_size and os.pread(fd, 1, info.st_size - 1) != b"\n":
+            os.write(fd, b"\n")  # a torn last line (a killed listen): end it first
+        self._file = os.fdopen(fd, "a", encoding="utf-8")
         self._lock = threading.Lock()
 
     def write(self, entry: CassetteEntry) -> None:
@@ -187,13 +228,22 @@ def record_call(
     writer.write(entry)
 
 
+def _is_pair(pair: Any) -> bool:
+    return isinstance(pair, list) and len(pair) == 2 and all(isinstance(p, str) for p in pair)
+
+
 def _headers(value: Any, where: str) -> list[tuple[str, str]]:
-    if not isinstance(value, list) or not all(
-        isinstance(pair, list) and len(pair) == 2 and all(isinstance(p, str) for p in pair)
-        for pair in value
-    ):
+    if not isinstance(value, list):
         raise ValueError(f"{where}: expected a list of [name, value] pairs")
-    return [(name, text) for name, text in value]
+    out = []
+    for pair in value:
+        if not _is_pair(pair):
+            raise ValueError(f"{where}: expected a list of [name, value] pairs")
+        name, text = pair
+        if not _TOKEN.fullmatch(name) or "\r" in text or "\n" in text:
+            raise ValueError(f"{where}: {name[:40]!r} is not a header an HTTP request can carry")
+        out.append((name, text))
+    return out
 
 
 def _body(value: Any, where: str) -> bytes:
@@ -205,14 +255,21 @@ def _body(value: Any, where: str) -> bytes:
         raise ValueError(f"{where}: not valid base64 (is the line cut short?)") from None
 
 
+def _text(data: dict[str, Any], key: str, where: str, default: str | None = "") -> Any:
+    value = data.get(key, default)
+    if value is not None and not isinstance(value, str):
+        raise ValueError(f"{where}{key}: expected text, got {type(value).__name__}")
+    return value
+
+
 def _entry(data: Any, where: str) -> CassetteEntry:
     if not isinstance(data, dict):
         raise ValueError("expected a JSON object")
     version = data.get("format")
     if version != FORMAT:
         raise ValueError(
-            f"format version {version!r} is not one this version reads ({FORMAT}; hint: "
-            "record it again, or upgrade pytest-botwebhook)"
+            f"format version {repr(version)[:20]} is not one this version reads ({FORMAT}; "
+            "hint: record it again, or upgrade pytest-botwebhook)"
         )
     request = data.get("request")
     if not isinstance(request, dict):
@@ -221,11 +278,27 @@ def _entry(data: Any, where: str) -> CassetteEntry:
     if response is not None and not isinstance(response, dict):
         raise ValueError("response: expected an object or null")
     status = response.get("status") if response else None
-    if response is not None and (not isinstance(status, int) or isinstance(status, bool)):
-        raise ValueError("response.status: expected a number")
+    if response is not None and (
+        not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599
+    ):
+        raise ValueError("response.status: expected a status from 100 to 599")
+    method = _text(request, "method", "request.", "POST")
+    if not _TOKEN.fullmatch(method):
+        raise ValueError(f"request.method: {method[:40]!r} is not an HTTP method")
+    url = _text(request, "url", "request.")
+    if _CONTROL.search(url) or len(url) > 8192:
+        raise ValueError("request.url: not a URL an HTTP request can carry")
+    elapsed = data.get("elapsed_ms") or 0.0
+    if isinstance(elapsed, bool) or not isinstance(elapsed, int | float):
+        raise ValueError(f"elapsed_ms: expected a number, got {type(elapsed).__name__}")
+    if not math.isfinite(float(elapsed)) or elapsed < 0:
+        raise ValueError("elapsed_ms: expected a finite number of milliseconds")
+    redacted = data.get("redacted") or []
+    if not isinstance(redacted, list) or not all(isinstance(r, str) for r in redacted):
+        raise ValueError("redacted: expected a list of field names")
     return CassetteEntry(
-        method=str(request.get("method", "POST")),
-        url=str(request.get("url", "")),
+        method=method,
+        url=url,
         request_headers=_headers(request.get("headers", []), "request.headers"),
         request_body=_body(request.get("body"), "request.body"),
         status=status,
@@ -233,26 +306,40 @@ def _entry(data: Any, where: str) -> CassetteEntry:
         if response
         else [],
         response_body=_body(response.get("body"), "response.body") if response else b"",
-        elapsed_ms=float(data.get("elapsed_ms") or 0.0),
-        recorded_at=str(data.get("recorded_at", "")),
-        failure=data.get("failure"),
-        redacted=list(data.get("redacted") or []),
+        elapsed_ms=float(elapsed),
+        recorded_at=_text(data, "recorded_at", ""),
+        failure=_text(data, "failure", "", None),
+        redacted=list(redacted),
         where=where,
     )
 
 
-def read_lines(path: str | Path) -> Iterator[tuple[int, str]]:
+def read_lines(path: str | Path) -> Iterator[tuple[int, str | None]]:
+    """Each line of the cassette, numbered; None for a line over :data:`MAX_LINE`
+    bytes, which is skipped unread (memory stays bounded)."""
     try:
-        with Path(path).open("r", encoding="utf-8", errors="replace") as handle:
-            yield from enumerate(handle, 1)
+        handle = Path(path).open("rb")  # noqa: SIM115 - closed below, errors said here
     except OSError as exc:
         raise BotWebhookValueError(
             f"cannot read the cassette {str(path)!r}: {exc.strerror}"
         ) from None
+    with handle:
+        number = 0
+        while True:
+            raw = handle.readline(MAX_LINE + 1)
+            if not raw:
+                return
+            number += 1
+            if len(raw) > MAX_LINE and not raw.endswith(b"\n"):
+                while raw and not raw.endswith(b"\n"):  # the rest of it, unkept
+                    raw = handle.readline(1024 * 1024)
+                yield number, None
+                continue
+            yield number, raw.decode("utf-8", errors="replace")
 
 
 def read_cassette(
-    path: str | Path, *, lines: Iterable[tuple[int, str]] | None = None
+    path: str | Path, *, lines: Iterable[tuple[int, str | None]] | None = None
 ) -> tuple[list[CassetteEntry], list[CassetteError]]:
     """Every readable entry of the cassette at ``path``, and a :class:`CassetteError`
     for each line that is not (the others are still read).  Blank lines are skipped."""
@@ -260,6 +347,11 @@ def read_cassette(
     entries: list[CassetteEntry] = []
     problems: list[CassetteError] = []
     for number, text in lines if lines is not None else read_lines(path):
+        if text is None:
+            problems.append(CassetteError(
+                shown, number, f"longer than {MAX_LINE // 2**20} MiB: skipped unread"
+            ))  # fmt: skip
+            continue
         if not text.strip():
             continue
         try:
@@ -267,8 +359,14 @@ def read_cassette(
         except json.JSONDecodeError as exc:
             problems.append(CassetteError(shown, number, f"not JSON ({exc.msg})"))
             continue
+        except RecursionError:
+            problems.append(CassetteError(shown, number, "not JSON this reads: nested too deeply"))
+            continue
+        except ValueError as exc:  # an integer of more digits than Python converts
+            problems.append(CassetteError(shown, number, f"not JSON this reads: {exc}"[:200]))
+            continue
         try:
             entries.append(_entry(data, f"{shown}:{number}"))
-        except ValueError as exc:
-            problems.append(CassetteError(shown, number, str(exc)))
+        except (ValueError, TypeError, RecursionError) as exc:
+            problems.append(CassetteError(shown, number, str(exc)[:300]))
     return entries, problems

@@ -71,6 +71,9 @@ class Received:
     size: int = -1
     #: The answer was larger than the target's ``max_answer``: the rest was not read.
     over_cap: bool = False
+    #: Every header as received, in order, a repeated one (``Set-Cookie``) each time;
+    #: empty when only ``headers`` is known.
+    header_list: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         if self.size < 0:
@@ -79,6 +82,11 @@ class Received:
     def header(self, name: str) -> str | None:
         lowered = name.lower()
         return next((v for k, v in self.headers.items() if k.lower() == lowered), None)
+
+    @property
+    def all_headers(self) -> list[tuple[str, str]]:
+        """Every header, a repeated one each time it came."""
+        return list(self.header_list) if self.header_list else list(self.headers.items())
 
 
 @dataclass
@@ -196,7 +204,7 @@ class WsgiTarget(InProcessTarget):
         self.check_headers(headers)
         path, base, query = self._parts if url == self.url else split_url(url)
 
-        def call() -> tuple[int, dict[str, str], bytes]:
+        def call() -> tuple[int, list[tuple[str, str]], bytes]:
             response = self._client.open(
                 path,
                 base_url=base,
@@ -207,7 +215,7 @@ class WsgiTarget(InProcessTarget):
                 errors_stream=self._errors,
             )
             try:
-                return response.status_code, dict(response.headers.items()), response.get_data()
+                return response.status_code, list(response.headers.items()), response.get_data()
             finally:
                 response.close()
 
@@ -228,17 +236,18 @@ class WsgiTarget(InProcessTarget):
                 _describe_exception(error) if error is not None else None,
                 captured.output,
             )
-        status, response_headers, data = answer
+        status, pairs, data = answer
         logged = captured.exception if status >= 500 else None
         return Received(
             status,
-            response_headers,
+            dict(pairs),
             data[:MAX_ANSWER],
             elapsed,
             logged,
             captured.output,
             size=len(data),
             over_cap=len(data) > MAX_ANSWER,
+            header_list=tuple(pairs),
         )
 
 

@@ -23,14 +23,26 @@ from harness._transport import (
 
 __all__ = ["UrlTarget"]
 
+#: Headers urllib3 adds when a call has none: the platform sends neither.
+_ADDED = ("User-Agent", "Accept-Encoding")
+
 
 class UrlTarget(Target):
     """An endpoint reached over real HTTP(S) with keep-alive ``requests`` sessions.
 
     The answer is streamed and kept up to ``max_answer`` bytes; each call also
-    has an overall deadline (twice the read timeout), since the platform's read
-    timeout is per read and an answer that trickles in never trips it.
+    has an overall deadline (``deadline_factor`` times the read timeout, twice by
+    default), since the platform's read timeout is per read and an answer that
+    trickles in never trips it.
+
+    Sessions come from a pool: a call takes one and gives it back, so however many
+    threads call (a server's thread per connection), there are never more sessions,
+    nor open connections, than calls at once.  Nothing is added to the headers a
+    call gives: no ``User-Agent`` or ``Accept-Encoding`` of urllib3's own.
     """
+
+    #: The overall deadline of a call, in read timeouts.
+    deadline_factor: float = DEADLINE_FACTOR
 
     def __init__(
         self,
@@ -50,21 +62,25 @@ class UrlTarget(Target):
         self.max_answer = max_answer
         self.verify: bool | str = ca_bundle if ca_bundle else verify
         self._requests = requests
-        self._local = threading.local()  # a session per thread: calls run concurrently
+        self._idle: list[Any] = []  # sessions no call is using
         self._sessions: list[Any] = []
         self._lock = threading.Lock()
         self._caller = Caller(capture=False)
 
-    @property
-    def _session(self) -> Any:
-        session = getattr(self._local, "session", None)
-        if session is None:
-            session = self._requests.Session()
-            session.headers.clear()  # only the platform's headers, no Accept-Encoding
-            self._local.session = session
-            with self._lock:
-                self._sessions.append(session)
+    def _take(self) -> Any:
+        with self._lock:
+            if self._idle:
+                return self._idle.pop()
+        session = self._requests.Session()
+        session.headers.clear()  # only the call's own headers
+        with self._lock:
+            self._sessions.append(session)
         return session
+
+    def _give_back(self, session: Any) -> None:
+        with self._lock:
+            if session in self._sessions:
+                self._idle.append(session)
 
     def request(
         self, method: str, url: str, headers: dict[str, str], body: bytes, timeout: float
@@ -73,9 +89,9 @@ class UrlTarget(Target):
             # --insecure was asked for: urllib3's warning about it is noise.  (Not
             # catch_warnings(), which is not thread-safe: calls run concurrently.)
             warnings.filterwarnings("ignore", category=_insecure_warning())
-        session = self._session  # this thread's: the call runs on a helper thread
+        session = self._take()
         opened: list[Any] = []
-        deadline = DEADLINE_FACTOR * timeout
+        deadline = self.deadline_factor * timeout
         started = time.perf_counter()
         try:
             answer, error, _ = self._caller.run(
@@ -85,23 +101,28 @@ class UrlTarget(Target):
         except CallTimedOut:
             for response in opened:  # unblocks the helper thread: its read fails
                 response.close()
+            session.close()  # its connection is mid-answer: not for another call
+            with self._lock:
+                self._sessions.remove(session)
             raise _TransportFailure(
                 f"the answer was still arriving after {deadline:g} s (twice the read timeout): "
                 "it trickles or never ends, and the platform's per-read timeout never trips, "
                 "so the chat request hangs",
                 hung=True,
             ) from None
+        self._give_back(session)
         if error is not None:
             raise error
         assert answer is not None
-        status, response_headers, data, size = answer
+        status, pairs, data, size = answer
         return Received(
             status,
-            response_headers,
+            dict(pairs),
             data,
             time.perf_counter() - started,
             size=size,
             over_cap=size > self.max_answer,
+            header_list=tuple(pairs),
         )
 
     def _call(
@@ -113,16 +134,20 @@ class UrlTarget(Target):
         headers: dict[str, str],
         body: bytes,
         timeout: float,
-    ) -> tuple[int, dict[str, str], bytes, int]:
+    ) -> tuple[int, list[tuple[str, str]], bytes, int]:
         from urllib3.exceptions import HTTPError, ProtocolError, ReadTimeoutError
+        from urllib3.util import SKIP_HEADER
 
         exc = self._requests.exceptions
+        given = {name.lower() for name in headers}
+        # urllib3 would add a User-Agent and Accept-Encoding: identity of its own.
+        skipped = {name: SKIP_HEADER for name in _ADDED if name.lower() not in given}
         try:
             response = session.request(
                 method,
                 url,
                 data=body or None,
-                headers=headers,
+                headers={**headers, **skipped},
                 timeout=(min(self.connect_timeout, timeout), timeout),
                 allow_redirects=False,
                 verify=self.verify,
@@ -149,7 +174,9 @@ class UrlTarget(Target):
             raise _TransportFailure(f"the answer broke off: {_reason(error)}") from error
         except (HTTPError, OSError) as error:
             raise _TransportFailure(f"{type(error).__name__}: {_reason(error)}") from error
-        return response.status_code, dict(response.headers.items()), data, size
+        # Every header as sent, repeated ones too (two Set-Cookie stay two).
+        pairs = [(str(k), str(v)) for k, v in response.raw.headers.items()]
+        return response.status_code, pairs, data, size
 
     def _read(self, raw: Any) -> tuple[bytes, int]:
         """The body as sent (undecoded), at most ``max_answer`` bytes of it, and its
@@ -168,7 +195,7 @@ class UrlTarget(Target):
 
     def close(self) -> None:
         with self._lock:
-            sessions, self._sessions = self._sessions, []
+            sessions, self._sessions, self._idle = self._sessions, [], []
         for session in sessions:
             session.close()
 
