@@ -283,4 +283,6 @@ class _Worker:
             finally:
                 done(token)
                 box.done.release()
+            # An idle worker holds nothing of its last call (its body, its answer).
+            del box
             self.caller._rejoin(self)

@@ -162,7 +162,7 @@ class CassetteWriter:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         shown = str(path)
-        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
+        flags = os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
         try:
             fd = os.open(self.path, flags | getattr(os, "O_CLOEXEC", 0), 0o600)
         except OSError as exc:
@@ -182,20 +182,32 @@ class CassetteWriter:
                 f"the cassette {shown!r} is not a regular file: refused (hint: a file path, "
                 "not a device, folder or pipe)"
             )
-        if info.st_size and os.pread(fd, 1, info.st_size - 1) != b"\n":
-            os.write(fd, b"\n")  # a torn last line (a killed listen): end it first
-        self._file = os.fdopen(fd, "a", encoding="utf-8")
+        self._fd: int | None = fd
+        # A torn last line (a killed listen): ended before the next one is written.
+        self._torn = bool(info.st_size) and os.pread(fd, 1, info.st_size - 1) != b"\n"
         self._lock = threading.Lock()
 
     def write(self, entry: CassetteEntry) -> None:
-        line = entry_line(entry) + "\n"
+        """Append ``entry`` as one line, written through (no buffer: nothing is left to
+        fail later).  A write that fails (a full disk) raises, and the line it may have
+        left cut short is ended before the next one."""
+        data = (entry_line(entry) + "\n").encode("utf-8")
         with self._lock:
-            self._file.write(line)
-            self._file.flush()
+            if self._fd is None:
+                raise BotWebhookValueError(f"the cassette {str(self.path)!r} is closed")
+            if self._torn:
+                data = b"\n" + data
+            self._torn = True
+            view = memoryview(data)
+            while view:
+                view = view[os.write(self._fd, view) :]
+            self._torn = False
 
     def close(self) -> None:
         with self._lock:
-            self._file.close()
+            if self._fd is not None:
+                os.close(self._fd)
+                self._fd = None
 
     def __enter__(self) -> CassetteWriter:
         return self

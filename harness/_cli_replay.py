@@ -39,6 +39,15 @@ def _target(spec: str | None, secret: Any, args: argparse.Namespace) -> tuple[An
     return target, secret
 
 
+def _test_secret_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--test-secret", metavar="S",
+        help="sign redacted calls with this test secret (default: the test secret of the "
+        "pytest plugin, pytest_botwebhook.TEST_SECRET); never the secret the traffic was "
+        "recorded with, which --secret names",
+    )  # fmt: skip
+
+
 def _tls_client_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--insecure", action="store_true",
                         help="do not verify the TARGET's TLS certificate")  # fmt: skip
@@ -47,9 +56,11 @@ def _tls_client_options(parser: argparse.ArgumentParser) -> None:
 
 def cmd_listen(args: argparse.Namespace) -> int:
     from harness._cassette import CassetteWriter
+    from harness._findings import printable
     from harness._httpd import make_hardened_server
-    from harness._listen import Forwarder, describe_exchange
+    from harness._listen import Forwarder, bound_malloc, describe_exchange
 
+    bound_malloc()  # before any thread starts
     secret = resolve_secret(args.secret, required=False)
     if bool(args.cert) != bool(args.key):
         raise CliError("--cert and --key go together: the certificate and its private key")
@@ -61,7 +72,7 @@ def cmd_listen(args: argparse.Namespace) -> int:
             raise CliError("--redact redacts what --record FILE writes: add --record")
         from harness._redact import Redactor
 
-        redactor = Redactor(secret)
+        redactor = Redactor(_test_secret(args, secret))
     recorder: Any = writer
     if redactor is not None and writer is not None:
         recorder = _Redacting(writer, redactor)
@@ -69,9 +80,12 @@ def cmd_listen(args: argparse.Namespace) -> int:
     def line(exchange: Any, elapsed: float) -> None:
         print(describe_exchange(exchange, elapsed), flush=True)
 
+    def said(text: str) -> None:
+        print(printable(text), flush=True)
+
     forwarder = Forwarder(
         target, secret=secret, record=recorder, timeout=args.timeout, on_exchange=line,
-        on_refused=lambda why: print(why, flush=True),
+        on_refused=said,
     )  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="botwebhook-listen-") as folder:
         pair = None
@@ -103,40 +117,79 @@ def cmd_listen(args: argparse.Namespace) -> int:
 
 
 class _Redacting:
+    """Redacts each entry before it is written; a call it cannot redact is not written
+    (the Forwarder says so on standard error, and answers the call as usual)."""
+
     def __init__(self, writer: Any, redactor: Any) -> None:
         self.writer, self.redactor = writer, redactor
 
     def write(self, entry: Any) -> None:
-        self.writer.write(self.redactor.entry(entry))
+        redacted = self.redactor.entry(entry)
+        if redacted is None:
+            raise ValueError(self.redactor.notes.pop() if self.redactor.notes else "not redacted")
+        self.writer.write(redacted)
+
+
+def _test_secret(args: argparse.Namespace, recording: Any = None) -> Any:
+    """The secret redacted calls are signed with: ``--test-secret``, else the plugin's
+    test secret; never the secret the traffic was recorded with."""
+    from harness._signing import TEST_SECRET, Secret
+
+    chosen = Secret(getattr(args, "test_secret", None) or TEST_SECRET)
+    if recording is not None and chosen == recording:
+        raise CliError(
+            "--test-secret is the secret the traffic was recorded with: redacted calls are "
+            "signed with a test secret, so that nobody can replay them to production"
+        )
+    return chosen
 
 
 def cmd_redact(args: argparse.Namespace) -> int:
     from harness._cassette import CassetteWriter
+    from harness._findings import printable
     from harness._redact import Redactor
 
     entries, problems = _read(args.file)
     out = Path(args.out or Path(args.file).with_suffix(".redacted.jsonl"))
+    if out.is_symlink():
+        raise CliError(f"--out {str(out)!r} is a symbolic link: refused (a cassette holds chat "
+                       "text and is never written through a link)")  # fmt: skip
+    if out.is_dir():
+        raise CliError(f"--out {str(out)!r} is a folder: give the file to write")
     if out.resolve() == Path(args.file).resolve():
         raise CliError("--out is the input file: write the redacted cassette elsewhere")
-    redactor = Redactor(resolve_secret(args.secret, required=False))
+    if not out.parent.is_dir():
+        raise CliError(f"--out {str(out)!r}: the folder {str(out.parent)!r} does not exist")
+    redactor = Redactor(_test_secret(args, resolve_secret(args.secret, required=False)))
     out.unlink(missing_ok=True)
+    written = 0
     with CassetteWriter(out) as writer:
         for entry in entries:
             redacted = redactor.entry(entry)
+            if redacted is None:
+                continue
             writer.write(redacted)
-            fields = ", ".join(redacted.redacted) or "nothing (not a platform request)"
-            print(f"{entry.where} ({entry.intent}): {fields}")
+            written += 1
+            print(printable(f"{entry.where} ({entry.intent}): {', '.join(redacted.redacted)}"))
+    for note in redactor.notes:
+        print(printable(f"left out: {note}"), file=sys.stderr)
     for problem in problems:
-        print(f"skipped: {problem}", file=sys.stderr)
-    print(f"wrote {len(entries)} redacted call(s) to {out}"
+        print(printable(f"skipped: {problem}"), file=sys.stderr)
+    left = len(entries) - written
+    print(f"wrote {written} redacted call(s) to {out}, signed with the test secret"
+          + (f"; {left} call(s) left out" if left else "")
           + (f"; {len(problems)} unreadable line(s) left out" if problems else ""))  # fmt: skip
     return 2 if problems else 0
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
     from harness._replay import render_json, render_junit, render_text, replay_entry
+    from harness._replay_diff import Rules, read_sidecar, sidecar_path, write_sidecar
 
     entries, problems = _read(args.file)
+    rules = Rules.parse(read_sidecar(args.file), str(sidecar_path(args.file)))
+    for rule in args.ignore or ():
+        rules.add(rule, "--ignore")
     secret = resolve_secret(args.secret, required=False)
     if args.verbatim and args.target is None:
         raise CliError("--verbatim sends the recorded signatures: name the TARGET that has the "
@@ -151,9 +204,15 @@ def cmd_replay(args: argparse.Namespace) -> int:
             name = f"{entry.intent}[{index}]"
             cases.append(replay_entry(entry, target, name=name, secret=secret,
                                       verbatim=args.verbatim, strict=args.strict,
-                                      timeout=args.timeout))  # fmt: skip
+                                      timeout=args.timeout, rules=rules,
+                                      twice=not args.once))  # fmt: skip
     finally:
         target.close()
+    if args.learn:
+        learned = list(dict.fromkeys(rule for case in cases for rule in case.learned))
+        written = write_sidecar(args.file, learned)
+        print(f"learned {len(learned)} rule(s) of noise: {written} (commit it with the cassette)",
+              file=sys.stderr)  # fmt: skip
     if args.junit_xml:
         try:
             Path(args.junit_xml).write_text(render_junit(cases, problems), "utf-8")
@@ -188,7 +247,9 @@ def register(commands: Any) -> None:
     p.add_argument("--key", metavar="FILE", help="the private key of --cert")
     add_secret_option(p)
     p.add_argument("--record", metavar="FILE", help="append each exchange to this cassette")
-    p.add_argument("--redact", action="store_true", help="redact what --record writes")
+    p.add_argument("--redact", action="store_true", help="redact what --record writes, signed "
+                   "with the test secret")  # fmt: skip
+    _test_secret_option(p)
     _tls_client_options(p)
     p.add_argument("--timeout", type=SECONDS, default=10.0, metavar="S",
                    help="the platform's timeout for the forwarded call (default: 10)")  # fmt: skip
@@ -198,15 +259,19 @@ def register(commands: Any) -> None:
         "redact",
         help="replace personal data in a cassette with consistent fakes",
         description=(
-            "Write a copy of the cassette FILE with what users typed replaced by realistic "
-            "fakes (consistent within a conversation), client variables, config API keys, "
-            "chatSession and webhook_token too, re-serialized platform-exact and re-signed with "
-            "--secret (else unsigned).  Lists what was replaced.  Exit 2 when a line is "
-            "unreadable (it is left out, the rest is written)."
+            "Write a copy of the cassette FILE with every personal datum replaced by a fake of "
+            "the same kind, consistent within a conversation: what users typed, ids, client "
+            "variables, config API keys, identity headers, and the same values, e-mails and "
+            "phone numbers in the answers; LIST values are kept.  Written platform-exact, "
+            "0600, and signed with a test secret (--test-secret), never the recording secret "
+            "(--secret): nobody can replay it to production.  Lists what was replaced; a body "
+            "that is not a platform request is left out.  Exit 2 when a line is unreadable (it "
+            "is left out, the rest is written)."
         ),
     )
     r.add_argument("file", metavar="FILE", help="the cassette (JSON Lines)")
     r.add_argument("--out", metavar="FILE", help="where to write (default: FILE.redacted.jsonl)")
+    _test_secret_option(r)
     add_secret_option(r)
     r.set_defaults(handler=cmd_redact)
 
@@ -214,10 +279,13 @@ def register(commands: Any) -> None:
         "replay",
         help="send a cassette's calls again and show what changed",
         description=(
-            "Send each recorded request to TARGET again (re-signed with --secret, or byte for "
-            "byte with --verbatim) and compare the answers as the platform sees them: status, "
-            "what the chat user sees, the context update, and the raw bytes with --strict.  "
-            "Exit 0 unchanged, 1 a regression, 2 usage problems or unreadable lines."
+            "Send each recorded request to TARGET again, twice (re-signed with --secret, or "
+            "byte for byte with --verbatim), and compare the answers as the platform sees "
+            "them: status, what the chat user sees, the Facebook nodes, each context variable, "
+            "and the raw bytes with --strict.  What differs between the two identical calls, "
+            "or what --ignore and the sidecar FILE.ignore name, is noise, reported apart.  "
+            "Exit 0 when nothing but noise changed, 1 a regression, 2 usage problems or "
+            "unreadable lines."
         ),
     )
     y.add_argument("file", metavar="FILE", help="the cassette (JSON Lines)")
@@ -234,6 +302,21 @@ def register(commands: Any) -> None:
         help="send the recorded bytes and headers as they are (the original secret)",
     )
     y.add_argument("--strict", action="store_true", help="compare the raw answer bytes too")
+    y.add_argument(
+        "--ignore", action="append", metavar="RULE",
+        help="a field whose changes are noise (context.order_id, context.*, text, facebook, "
+        "bytes, status) or a pattern inside one (text~/P[0-9A-F]{6}/); repeatable; the "
+        "cassette's sidecar FILE.ignore adds its own",
+    )  # fmt: skip
+    y.add_argument(
+        "--learn", action="store_true",
+        help="write what varies between two identical calls to the sidecar FILE.ignore, for "
+        "you to commit",
+    )  # fmt: skip
+    y.add_argument(
+        "--once", action="store_true",
+        help="send each call once, not twice (no noise is learned: every change counts)",
+    )  # fmt: skip
     y.add_argument("--timeout", type=SECONDS, default=10.0, metavar="S",
                    help="the platform's timeout (default: 10)")  # fmt: skip
     _tls_client_options(y)

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["CODES", "Code", "Finding", "Severity", "shell_quote"]
+__all__ = ["CODES", "Code", "Finding", "Severity", "printable", "shell_quote"]
 
 Severity = Literal["error", "warning"]
 
@@ -163,3 +163,9 @@ def shell_quote(data: bytes) -> str:
         else:
             out.append(f"\\x{byte:02x}")
     return "$'" + "".join(out) + "'"
+
+
+def printable(text: str) -> str:
+    """``text`` as any terminal can take it: what cannot be encoded in UTF-8 (a lone
+    surrogate a handler put in a field) is written as an escape."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")

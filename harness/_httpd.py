@@ -20,6 +20,7 @@ import contextlib
 import socket
 import ssl
 import threading
+from collections.abc import Iterable
 from typing import Any
 
 from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
@@ -32,15 +33,33 @@ __all__ = [
     "MAX_CONNECTIONS",
     "READ_TIMEOUT",
     "HardenedServer",
+    "end_to_end",
     "make_hardened_server",
     "read_body",
 ]
 
-#: Headers of one connection, not of the message: never passed on, either way.
+#: Headers of one connection, not of the message: never passed on, either way
+#: (RFC 9110 §7.6.1, with the proxy's own credentials; the length is the new
+#: connection's own, written again).
 HOP_BY_HOP = frozenset(
     {"connection", "keep-alive", "transfer-encoding", "te", "expect", "upgrade",
-     "proxy-connection", "content-length", "trailer"}
+     "proxy-connection", "content-length", "trailer", "proxy-authorization",
+     "proxy-authenticate"}
 )  # fmt: skip
+
+
+def end_to_end(headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The headers a proxy passes on, in order, repeated ones each time: without the
+    hop-by-hop ones and without those the ``Connection`` header names (RFC 9110
+    §7.6.1)."""
+    pairs = list(headers)
+    named = {
+        token.strip().lower()
+        for name, value in pairs
+        if name.lower() == "connection"
+        for token in value.split(",")
+    }
+    return [(k, v) for k, v in pairs if k.lower() not in HOP_BY_HOP and k.lower() not in named]
 
 
 def read_body(request: Any, limit: int) -> tuple[bytes, Any]:

@@ -285,7 +285,7 @@ class WebhookMock(CallLog, OnNetwork):
                 )
             else:
                 assert target is not None
-                answer = call_in_process(target, request.method, request.url, headers, body)
+                answer = call_in_process(target, request.method, request.url, headers, body)[:3]
             self._append(record(request.method, request.url, headers, body, self.secret, *answer))
             record_call(self.recorder, (request.method, request.url, headers, body), answer,
                         time.perf_counter() - started)  # fmt: skip

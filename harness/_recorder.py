@@ -111,12 +111,13 @@ def record(
 
 def call_in_process(
     target: Target, method: str, url: str, headers: Mapping[str, str], body: bytes
-) -> tuple[int, dict[str, str], bytes]:
+) -> tuple[int, dict[str, str], bytes, list[tuple[str, str]]]:
     """Call an in-process target for a mock: an exception becomes the 500 a server
-    would send, naming the exception and where it was raised."""
+    would send, naming the exception and where it was raised.  The status, the
+    headers, the body, and every header as sent (a repeated one each time)."""
     got = target.request(method, url, dict(headers), body, DEFAULT_TIMEOUT)
     data = got.body if got.exception is None else f"{got.body.decode()}: {got.exception}".encode()
-    return got.status, got.headers, data
+    return got.status, got.headers, data, got.all_headers
 
 
 class CallLog:

@@ -2,10 +2,12 @@
 
 Each recorded request is sent again: re-signed with the test secret, or byte for
 byte with its recorded headers (``verbatim``, for a handler that still has the
-original secret).  The new answer is compared with the recorded one as the
-platform sees it: the status, then what the chat user would see, then the
-context update, then (only with ``strict``) the raw bytes.  Any change, or a new
-error finding, is a regression.
+original secret).  It is sent **twice**, and the new answer is compared with
+the recorded one as the platform sees it (``harness._replay_diff``): the status,
+what the chat user sees, the Facebook nodes, each context variable, and (only
+with ``strict``) the raw bytes.  A field that differs between the two identical
+calls is noise, as is one an ignore rule names; any other change, or a new error
+finding, is a regression.
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ from xml.etree import ElementTree as ET
 from harness._answer import Outcome, outcome, read_answer
 from harness._cassette import CassetteEntry, CassetteError
 from harness._exchange import Exchange, clip_lines, deliver, is_passthrough, judge
-from harness._httpd import HOP_BY_HOP
+from harness._findings import printable
+from harness._httpd import end_to_end
+from harness._replay_diff import Difference, Rules, Seen, compare, learned_rules, seen_of
 from harness._report import xml_text
 from harness._signing import SecretLike
 from harness._transport import DEFAULT_TIMEOUT, Sent, Target, deliver_raw
@@ -30,44 +34,72 @@ __all__ = ["ReplayCase", "recorded_outcome", "render_json", "render_junit", "ren
 
 @dataclass
 class ReplayCase:
-    """One recorded call sent again: the new exchange and what changed."""
+    """One recorded call sent again (twice, unless ``twice=False``): the first new
+    exchange, every field that changed, and the rules learned from the two."""
 
     name: str
     entry: CassetteEntry
     exchange: Exchange
-    diffs: list[str] = field(default_factory=list)
-    new_errors: list[str] = field(default_factory=list)
+    differences: list[Difference] = field(default_factory=list)
+    #: What varies between the two identical calls, as ignore rules (``--learn``).
+    learned: list[str] = field(default_factory=list)
+
+    @property
+    def regressions(self) -> list[Difference]:
+        return [d for d in self.differences if d.noise is None]
+
+    @property
+    def noise(self) -> list[Difference]:
+        return [d for d in self.differences if d.noise is not None]
 
     @property
     def regression(self) -> bool:
-        return bool(self.diffs or self.new_errors)
+        return bool(self.regressions)
 
     def report(self) -> str:
-        """What changed, readably, with the findings and a reproducer."""
+        """What changed, readably (regressions, then noise), with the findings and a
+        reproducer when something regressed."""
         lines = [f"{self.name} ({self.entry.where}):"]
-        lines.extend(f"  {diff}" for diff in self.diffs)
-        lines.extend(f"  new: {error}" for error in self.new_errors)
-        for finding in self.exchange.findings:
-            lines.append(f"  {finding.code} {finding.severity}: {finding.title}")
-            lines.append(f"    {finding.evidence}")
-        lines.append(f"  reproduce with:\n    {self.exchange.reproduce()}")
-        if self.exchange.output:
-            lines.append("  the handler's output:")
-            lines.extend(f"    | {row}" for row in clip_lines(self.exchange.output))
-        return "\n".join(lines)
+        lines.extend(f"  {d.describe()}" for d in self.regressions)
+        lines.extend(f"  noise: {d.describe()}" for d in self.noise)
+        if self.regression:
+            for finding in self.exchange.findings:
+                lines.append(f"  {finding.code} {finding.severity}: {finding.title}")
+                lines.append(f"    {finding.evidence}")
+            lines.append(f"  reproduce with:\n    {self.exchange.reproduce()}")
+            if self.exchange.output:
+                lines.append("  the handler's output:")
+                lines.extend(f"    | {row}" for row in clip_lines(self.exchange.output))
+        return printable("\n".join(lines))
+
+    def as_dict(self) -> dict[str, Any]:
+        file, _, line = self.entry.where.rpartition(":")
+        return {
+            "name": self.name,
+            "file": file,
+            "line": int(line) if line.isdigit() else None,
+            "regression": self.regression,
+            "differences": [d.as_dict() for d in self.differences],
+            "learned": self.learned,
+            "findings": [f.as_dict() for f in self.exchange.findings],
+        }
 
 
 def recorded_outcome(entry: CassetteEntry) -> Outcome:
     """What the platform made of the recorded answer."""
+    return _recorded(entry)[0]
+
+
+def _recorded(entry: CassetteEntry) -> tuple[Outcome, dict[str, Any] | None]:
     request = entry.request_json
     passthrough = is_passthrough(entry.request_body)
     if entry.status is None:
-        return outcome(request, None, f"WebHook Execution Failed - {entry.failure}")
+        return outcome(request, None, f"WebHook Execution Failed - {entry.failure}"), None
     if entry.status != 200:
-        return outcome(request, None, f"Webhook call failed (HTTP code {entry.status})")
+        return outcome(request, None, f"Webhook call failed (HTTP code {entry.status})"), None
     content_type = next((v for k, v in entry.response_headers if k.lower() == "content-type"), None)
-    return outcome(request, read_answer(entry.response_body, content_type,
-                                        passthrough=passthrough))  # fmt: skip
+    answer = read_answer(entry.response_body, content_type, passthrough=passthrough)
+    return outcome(request, answer), answer.data
 
 
 def replay_entry(
@@ -79,40 +111,52 @@ def replay_entry(
     verbatim: bool = False,
     strict: bool = False,
     timeout: float = DEFAULT_TIMEOUT,
+    rules: Rules | None = None,
+    twice: bool = True,
 ) -> ReplayCase:
-    """Send ``entry``'s request to ``target`` again and compare the answers."""
-    body = entry.request_body
-    if verbatim:
-        headers = {k: v for k, v in entry.request_headers if k.lower() not in HOP_BY_HOP}
-        delivery = deliver_raw(target, Sent(entry.method, target.url, headers, body), timeout)
-        exchange = judge(delivery, passthrough=is_passthrough(body),
-                         secret_known=True, in_process=target.in_process)  # fmt: skip
-    else:
-        exchange = deliver(target, body, secret=secret, sign=True if secret else None,
-                           timeout=timeout)  # fmt: skip
+    """Send ``entry``'s request to ``target`` again (twice, to tell noise from change;
+    ``twice=False`` sends it once) and compare the answers (see the module docstring);
+    ``rules`` say what else to ignore."""
+    rules = rules or Rules()
+    exchange = _send(entry, target, secret, verbatim, timeout)
+    again = _send(entry, target, secret, verbatim, timeout) if twice else None
     exchange.scenario = name or entry.intent
     case = ReplayCase(name or entry.intent, entry, exchange)
-    before, after = recorded_outcome(entry), exchange.outcome
-    got = exchange.received
-    status = got.status if got is not None else None
-    if status != entry.status:
-        case.diffs.append(f"status: {_status(entry.status)} -> {_status(status)}")
-    if (before.user_text, before.chat_api_error) != (after.user_text, after.chat_api_error):
-        case.diffs.append(f"the chat user sees: {_seen(before)} -> {_seen(after)}")
-    if before.context != after.context:
-        case.diffs.append(f"context: {_context_diff(before.context, after.context)}")
-    if strict and got is not None and got.body != entry.response_body:
-        case.diffs.append(
-            f"bytes: {len(entry.response_body)} recorded, {len(got.body)} now, first "
-            f"difference at byte {_first_difference(entry.response_body, got.body)}"
-        )
+    before, before_data = _recorded(entry)
+    recorded = seen_of(entry.status, before, before_data, entry.response_body)
+    now = _seen(exchange)
+    other = _seen(again) if again is not None else None
+    case.differences = compare(recorded, now, other, rules, strict=strict)
     known = set()
     if entry.status is not None:  # the recorded exchange's own errors are not regressions
-        old = judge(_recorded_delivery(entry), passthrough=is_passthrough(body))
+        old = judge(_recorded_delivery(entry), passthrough=is_passthrough(entry.request_body))
         known = {f.code for f in old.findings if f.severity == "error"}
-    case.new_errors = [f"{f.code} {f.title}" for f in exchange.findings
-                       if f.severity == "error" and f.code not in known]  # fmt: skip
+    case.differences += [
+        Difference("finding", None, f"{f.code} {f.title}")
+        for f in exchange.findings
+        if f.severity == "error" and f.code not in known
+    ]
+    if other is not None:
+        case.learned = learned_rules(now, other)
     return case
+
+
+def _send(
+    entry: CassetteEntry, target: Target, secret: SecretLike | None, verbatim: bool, timeout: float
+) -> Exchange:
+    body = entry.request_body
+    if verbatim:
+        headers = dict(end_to_end(entry.request_headers))
+        delivery = deliver_raw(target, Sent(entry.method, target.url, headers, body), timeout)
+        return judge(delivery, passthrough=is_passthrough(body), secret_known=True,
+                     in_process=target.in_process)  # fmt: skip
+    return deliver(target, body, secret=secret, sign=True if secret else None, timeout=timeout)
+
+
+def _seen(exchange: Exchange) -> Seen:
+    got = exchange.received
+    data = exchange.answer.data if exchange.answer is not None else None
+    return seen_of(got.status if got else None, exchange.outcome, data, got.body if got else b"")
 
 
 def _recorded_delivery(entry: CassetteEntry) -> Any:
@@ -124,69 +168,40 @@ def _recorded_delivery(entry: CassetteEntry) -> Any:
     return Delivery(sent, received)
 
 
-def _status(status: int | None) -> str:
-    return "no answer" if status is None else str(status)
-
-
-def _seen(result: Outcome) -> str:
-    if result.chat_api_error:
-        return f"(chat API {result.chat_api_error})"
-    text = result.user_text
-    return repr(text if text is None or len(text) <= 200 else text[:200] + "…")
-
-
-def _context_diff(before: dict[str, str], after: dict[str, str]) -> str:
-    parts = []
-    for name in sorted(set(before) | set(after)):
-        old, new = before.get(name), after.get(name)
-        if old == new:
-            continue
-        if old is None:
-            parts.append(f"{name}: added {new!r}")
-        elif new is None:
-            parts.append(f"{name}: deleted (was {old!r})")
-        else:
-            parts.append(f"{name}: {old!r} -> {new!r}")
-    return "; ".join(parts)
-
-
-def _first_difference(a: bytes, b: bytes) -> int:
-    return next(
-        (i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b))
-    )
-
-
 def render_text(cases: Sequence[ReplayCase], problems: Sequence[CassetteError]) -> str:
-    """Each call (``ok`` or what changed), the unreadable lines, then a count."""
+    """Each call (``ok``, its noise, or what changed), the unreadable lines, then a
+    count of regressions and noise."""
     lines = []
     for case in cases:
-        lines.append(case.report() if case.regression else f"ok   {case.name}")
-    lines.extend(f"unreadable: {problem}" for problem in problems)
+        lines.append(case.report() if case.differences else f"ok   {case.name}")
+    lines.extend(printable(f"unreadable: {problem}") for problem in problems)
     changed = sum(case.regression for case in cases)
+    noisy = sum(bool(case.noise) and not case.regression for case in cases)
     lines.append(
-        f"{len(cases)} call(s) replayed: {len(cases) - changed} unchanged, {changed} changed"
+        f"{len(cases)} call(s) replayed: {len(cases) - changed} unchanged"
+        + (f" ({noisy} with noise only)" if noisy else "")
+        + f", {changed} changed"
         + (f"; {len(problems)} line(s) unreadable" if problems else "")
     )
     return "\n".join(lines)
 
 
 def render_json(cases: Sequence[ReplayCase], problems: Sequence[CassetteError]) -> str:
-    """The results as JSON: counts, the unreadable lines, each call's diffs and findings."""
+    """The results as JSON: counts, the unreadable lines (file and line), each call's
+    differences as data (field, recorded, now, noise) and findings."""
     data = {
         "replayed": len(cases),
         "changed": sum(case.regression for case in cases),
-        "unreadable": [str(p) for p in problems],
-        "calls": [
-            {"name": c.name, "line": c.entry.where, "regression": c.regression, "diffs": c.diffs,
-             "new_errors": c.new_errors, "findings": [f.as_dict() for f in c.exchange.findings]}
-            for c in cases
-        ],
-    }  # fmt: skip
+        "noise_only": sum(bool(case.noise) and not case.regression for case in cases),
+        "unreadable": [{"file": p.path, "line": p.line, "problem": str(p)} for p in problems],
+        "calls": [case.as_dict() for case in cases],
+    }
     return json.dumps(data, ensure_ascii=False, indent=2)
 
 
 def render_junit(cases: Sequence[ReplayCase], problems: Sequence[CassetteError]) -> str:
-    """One test case per call, and one failing case per unreadable line."""
+    """One test case per call (its noise in ``system-out``), and one failing case per
+    unreadable line."""
     suite = ET.Element("testsuite", name="botwebhook.replay", tests=str(len(cases) + len(problems)),
                        failures=str(sum(c.regression for c in cases) + len(problems)),
                        time=f"{sum(c.exchange.delivery.elapsed for c in cases):.3f}")  # fmt: skip
@@ -194,8 +209,10 @@ def render_junit(cases: Sequence[ReplayCase], problems: Sequence[CassetteError])
         element = ET.SubElement(suite, "testcase", classname="botwebhook.replay", name=case.name)
         if case.regression:
             failure = ET.SubElement(element, "failure", message=xml_text("; ".join(
-                [*case.diffs, *case.new_errors])))  # fmt: skip
+                d.describe() for d in case.regressions)))  # fmt: skip
             failure.text = xml_text(case.report())
+        elif case.noise:
+            ET.SubElement(element, "system-out").text = xml_text(case.report())
     for problem in problems:
         element = ET.SubElement(suite, "testcase", classname="botwebhook.replay",
                                 name=f"line {problem.line}")  # fmt: skip

@@ -90,7 +90,7 @@ class LiveWebhookServer(CallLog):
         headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP}
         url = self.url.rstrip("/") + request.full_path.rstrip("?")
         started = time.perf_counter()
-        status, response_headers, data = call_in_process(
+        status, response_headers, data, every_header = call_in_process(
             self._target, request.method, url, headers, body
         )
         record_call(self.recorder, (request.method, url, headers, body),
@@ -99,7 +99,7 @@ class LiveWebhookServer(CallLog):
             record(request.method, url, headers, body, self.secret, status, response_headers,
                    data)
         )  # fmt: skip
-        response = Response(data, status=status, headers=list(response_headers.items()))
+        response = Response(data, status=status, headers=every_header)
         return response(environ, start_response)
 
     def start(self) -> LiveWebhookServer:

@@ -11,6 +11,7 @@ from harness._errors import BotWebhookTypeError, InvalidSecretError, require_typ
 
 __all__ = [
     "SIGNATURE_HEADER",
+    "TEST_SECRET",
     "Secret",
     "SecretLike",
     "generate_secret",
@@ -22,6 +23,11 @@ __all__ = [
 
 #: The header the platform signs with (only for https endpoints).
 SIGNATURE_HEADER = "X-Hub-Signature"
+#: The secret of tests and of redacted cassettes: clearly not a production secret, so
+#: nothing signed with it is accepted there.  (``pytest_botwebhook.TEST_SECRET`` is the
+#: same value, written there again so that the plugin imports no harness at start-up;
+#: a test holds the two equal.)
+TEST_SECRET = "botwebhook-test-secret-not-for-productio"
 _PREFIX = "sha256="
 _HEX = frozenset("0123456789abcdefABCDEF")
 

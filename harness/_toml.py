@@ -10,7 +10,7 @@ from typing import Any
 __all__ = ["SETTINGS_KEYS", "intent_names_problem", "toml_module", "tool_table"]
 
 #: Keys of ``[tool.botwebhook]`` that configure the pytest plugin, not the bot model.
-SETTINGS_KEYS = ("target", "secret", "seed", "timeout", "path", "intent")
+SETTINGS_KEYS = ("target", "secret", "seed", "timeout", "path", "intent", "replay_ignore")
 
 
 def toml_module() -> Any:

@@ -25,7 +25,9 @@ from harness._errors import (
     UnknownFixtureError,
 )
 from harness._mock import UnmatchedCallError
+from harness._patterns import PatternError
 from harness._regexgen import UnsupportedRegexError
+from harness._replay_diff import ReplayRuleError
 from harness._tls import TlsUnavailableError
 
 __all__ = [
@@ -39,8 +41,10 @@ __all__ = [
     "InvalidPayloadError",
     "InvalidResponseError",
     "InvalidSecretError",
+    "PatternError",
     "PayloadOptionError",
     "ProtocolError",
+    "ReplayRuleError",
     "SerializationError",
     "TargetError",
     "TlsUnavailableError",

@@ -44,11 +44,18 @@ from harness._response import (
     QuickReply,
     WebhookResponse,
 )
-from harness._signing import SIGNATURE_HEADER, SecretLike, redact_secret, signature_problem
+from harness._signing import (
+    SIGNATURE_HEADER,
+    TEST_SECRET,
+    SecretLike,
+    redact_secret,
+    signature_problem,
+)
 
 __all__ = [
     "LANGUAGES",
     "SIGNATURE_HEADER",
+    "TEST_SECRET",
     "Attachment",
     "AttachmentPayload",
     "Button",

@@ -8,9 +8,12 @@
   per unreadable line), :data:`FORMAT`; ``WebhookMock`` and
   ``LiveWebhookServer`` take ``record=`` too;
 - :class:`Redactor` replaces personal data consistently within a conversation;
-- :func:`replay_entry` sends a recorded call again and compares the answers
-  (:class:`ReplayCase`, :func:`recorded_outcome`), reported by
-  :func:`render_text`, :func:`render_json` and :func:`render_junit`.
+- :func:`replay_entry` sends a recorded call again, twice, and compares the
+  answers (:class:`ReplayCase` with its :class:`Difference` list, each a
+  regression or noise; :func:`recorded_outcome`), reported by
+  :func:`render_text`, :func:`render_json` and :func:`render_junit`;
+  :class:`Rules` say what to ignore, from ``--ignore`` and the cassette's
+  sidecar (:func:`read_sidecar`, :func:`write_sidecar`, :func:`sidecar_path`).
 """
 
 from __future__ import annotations
@@ -32,20 +35,34 @@ from harness._replay import (
     render_text,
     replay_entry,
 )
+from harness._replay_diff import (
+    Difference,
+    ReplayRuleError,
+    Rules,
+    read_sidecar,
+    sidecar_path,
+    write_sidecar,
+)
 
 __all__ = [
     "FORMAT",
     "CassetteEntry",
     "CassetteError",
     "CassetteWriter",
+    "Difference",
     "Forwarder",
     "Redactor",
     "ReplayCase",
+    "ReplayRuleError",
+    "Rules",
     "describe_exchange",
     "read_cassette",
+    "read_sidecar",
     "recorded_outcome",
     "render_json",
     "render_junit",
     "render_text",
     "replay_entry",
+    "sidecar_path",
+    "write_sidecar",
 ]

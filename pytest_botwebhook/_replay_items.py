@@ -11,7 +11,14 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from harness import BotWebhookError, Target
-from harness.replay import CassetteEntry, read_cassette, replay_entry
+from harness.replay import (
+    CassetteEntry,
+    Rules,
+    read_cassette,
+    read_sidecar,
+    replay_entry,
+    sidecar_path,
+)
 
 if TYPE_CHECKING:
     from pytest_botwebhook._settings import Settings
@@ -21,21 +28,48 @@ __all__ = ["ReplayCall", "replay_calls", "replay_items"]
 
 @dataclass(frozen=True)
 class ReplayCall:
-    """One recorded call to replay, or the reason a line could not be read."""
+    """One recorded call to replay, or the reason a line could not be read; ``rules``
+    are the ignore rules of its cassette's sidecar."""
 
     id: str
     entry: CassetteEntry | None = None
     problem: str | None = None
+    rules: tuple[str, ...] = ()
+    sidecar: str = ""
 
     def run(self, target: Target, *, secret: Any, timeout: float, verbatim: bool,
-            strict: bool) -> None:  # fmt: skip
+            strict: bool, config: pytest.Config | None = None) -> None:  # fmt: skip
+        """Replay the call (twice, to tell noise from change); fail on a regression, and
+        show the noise beside the test."""
         __tracebackhide__ = True
         if self.entry is None:
             pytest.fail(f"botwebhook: {self.problem}", pytrace=False)
+        try:
+            rules = Rules.parse(self.rules, self.sidecar)
+            for rule in configured_rules(config):
+                rules.add(rule, "botwebhook_replay_ignore")
+        except BotWebhookError as exc:
+            pytest.fail(f"botwebhook: {exc}", pytrace=False)
         case = replay_entry(self.entry, target, name=self.id, secret=secret, verbatim=verbatim,
-                            strict=strict, timeout=timeout)  # fmt: skip
+                            strict=strict, timeout=timeout, rules=rules)  # fmt: skip
         if case.regression:
             pytest.fail(case.report(), pytrace=False)
+        if case.noise:
+            print(case.report())  # captured: shown with -rP, and with the test's report
+
+
+def configured_rules(config: pytest.Config | None) -> list[str]:
+    """The ignore rules of the command line, the ini and ``[tool.botwebhook] replay_ignore``."""
+    if config is None:
+        return []
+    given = list(config.getoption("botwebhook_replay_ignore") or [])
+    given += [line for line in config.getini("botwebhook_replay_ignore") if line.strip()]
+    if not given:
+        from harness.model import tool_table
+
+        table = tool_table(config.rootpath / "pyproject.toml").get("replay_ignore", [])
+        given = [table] if isinstance(table, str) else [str(rule) for rule in table]
+    return given
 
 
 def replay_calls(root: Path, patterns: tuple[str, ...]) -> list[ReplayCall]:
@@ -57,8 +91,14 @@ def replay_calls(root: Path, patterns: tuple[str, ...]) -> list[ReplayCall]:
         except BotWebhookError as exc:
             calls.append(ReplayCall(f"{prefix}unreadable", problem=str(exc)))
             continue
+        try:
+            rules = tuple(read_sidecar(path))
+        except BotWebhookError as exc:
+            calls.append(ReplayCall(f"{prefix}sidecar", problem=str(exc)))
+            rules = ()
+        sidecar = str(sidecar_path(path))
         calls.extend(
-            ReplayCall(f"{prefix}{entry.intent}[{index}]", entry)
+            ReplayCall(f"{prefix}{entry.intent}[{index}]", entry, rules=rules, sidecar=sidecar)
             for index, entry in enumerate(entries)
         )
         calls.extend(
@@ -89,7 +129,7 @@ class ReplayItem(pytest.Item):
         except BotWebhookError as exc:
             pytest.fail(f"botwebhook: {exc}", pytrace=False)
         self.call.run(target, secret=self.settings.secret, timeout=self.settings.timeout,
-                      verbatim=False, strict=self.strict)  # fmt: skip
+                      verbatim=False, strict=self.strict, config=self.config)  # fmt: skip
 
     def reportinfo(self) -> tuple[Any, int | None, str]:
         return self.path, None, f"botwebhook replay {self.call.id}"

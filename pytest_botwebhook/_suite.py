@@ -17,6 +17,8 @@ __all__ = [
 ]
 
 #: The secret used when none is configured: clearly a test value, 40 characters.
+#: (``harness.protocol.TEST_SECRET`` is the same: the plugin imports no harness at
+#: start-up, so the value is written here again; a test holds the two equal.)
 TEST_SECRET = "botwebhook-test-secret-not-for-productio"
 
 #: What a failing call says when it was signed with the default test secret and the
@@ -125,11 +127,13 @@ def replay_suite(
     """
 
     @pytest.mark.botwebhook_replay(patterns=patterns, verbatim=verbatim, strict=strict)
-    def test_replay(botwebhook_replay_call: Any, botwebhook: Any) -> None:
+    def test_replay(
+        botwebhook_replay_call: Any, botwebhook: Any, request: pytest.FixtureRequest
+    ) -> None:
         __tracebackhide__ = True
         botwebhook_replay_call.run(
             botwebhook.target, secret=botwebhook.secret, timeout=botwebhook.timeout,
-            verbatim=verbatim, strict=strict,
+            verbatim=verbatim, strict=strict, config=request.config,
         )  # fmt: skip
 
     marked: Callable[..., None] = test_replay

@@ -52,6 +52,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="collect one test per recorded call of this cassette (a glob; repeatable)",
     )
     group.addoption(
+        "--botwebhook-replay-ignore",
+        action="append",
+        dest="botwebhook_replay_ignore",
+        metavar="RULE",
+        help="for replayed calls: a field whose changes are noise (context.order_id, text) or a "
+        "pattern inside one (text~/P[0-9A-F]{6}/); repeatable",
+    )
+    parser.addini(
+        "botwebhook_replay_ignore",
+        "for replayed calls: ignore rules, one a line (as --botwebhook-replay-ignore)",
+        type="linelist",
+        default=[],
+    )
+    group.addoption(
         "--botwebhook-passthrough",
         action="store_true",
         dest="botwebhook_passthrough",

@@ -4,23 +4,19 @@ format and its errors, redaction, the mocks' record=, and fuzzing from reality."
 from __future__ import annotations
 
 import json
-import os
 import signal
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 from bw_handlers import SECRET
+from bw_listen import Listening, platform_post
 
 from harness import LiveWebhookServer, PayloadFactory, WebhookMock, build_payload, sign, verify
 from harness.cli import main
 from harness.platform import platform_headers
-from harness.protocol import WebhookRequest
+from harness.protocol import TEST_SECRET, WebhookRequest
 from harness.replay import (
     FORMAT,
     CassetteEntry,
@@ -51,55 +47,11 @@ def app(request):
 """
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def wait_for(port: int) -> None:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise AssertionError(f"nothing listens on {port}")
-
-
-def platform_post(url: str, body: bytes, secret: str = SECRET) -> requests.Response:
-    """What the platform does: POST the exact bytes, signed, with its headers."""
-    return requests.post(url, data=body, headers=platform_headers(body, sign(body, secret)),
-                         timeout=10)  # fmt: skip
-
-
 @pytest.fixture
 def handlers(tmp_path: Path) -> dict[str, str]:
     (tmp_path / "same.py").write_text(HANDLER.format(changed=False), "utf-8")
     (tmp_path / "changed.py").write_text(HANDLER.format(changed=True), "utf-8")
     return {"same": f"{tmp_path / 'same.py'}:app", "changed": f"{tmp_path / 'changed.py'}:app"}
-
-
-class Listening:
-    """``botwebhook listen`` in a process of its own, on a port the system picked."""
-
-    def __init__(self, tmp_path: Path, handler: str, *extra: str) -> None:
-        command = [sys.executable, "-m", "harness.cli", "listen", "--forward-to", handler,
-                   "--port", "0", "--record", str(tmp_path / "rec.jsonl"), *extra]  # fmt: skip
-        env = {**os.environ, "BOTWEBHOOK_SECRET": SECRET}
-        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                        text=True, env=env, cwd=tmp_path)  # fmt: skip
-        assert self.process.stdout is not None
-        self.first = self.process.stdout.readline()  # "listening on http://127.0.0.1:PORT/, ..."
-        self.port = int(self.first.split("127.0.0.1:", 1)[1].split("/", 1)[0])
-        wait_for(self.port)
-
-    def stop(self, sig: int = signal.SIGINT) -> str:
-        self.process.send_signal(sig)
-        out, _ = self.process.communicate(timeout=20)
-        return self.first + out
 
 
 def test_the_full_loop_listen_redact_replay(
@@ -146,7 +98,9 @@ def test_the_full_loop_listen_redact_replay(
         assert old["chatSession"] != new["chatSession"]
         assert old["intentName"] == new["intentName"]  # nothing else changed
         assert WebhookRequest.from_bytes(after.request_body).to_bytes() == after.request_body
-        assert verify(after.request_body, after.header("X-Hub-Signature"), SECRET)
+        # Signed with the test secret: nobody can replay a committed cassette to production.
+        assert not verify(after.request_body, after.header("X-Hub-Signature"), SECRET)
+        assert verify(after.request_body, after.header("X-Hub-Signature"), TEST_SECRET)
         assert new["chatResult"]["query"] in after.response_body.decode()  # answer redacted too
     red = str(tmp_path / "red.jsonl")
     assert main(["replay", red, handlers["same"], "--secret", SECRET]) == 0
@@ -158,7 +112,8 @@ def test_the_full_loop_listen_redact_replay(
     assert "the chat user sees: 'You said: " in out
     assert "-> 'You said it.'" in out
     assert 'failures="4"' in junit.read_text()
-    assert main(["replay", red, handlers["same"], "--secret", SECRET, "--verbatim"]) == 0
+    # Byte for byte, its test signatures are refused where the recording secret is checked.
+    assert main(["replay", red, handlers["same"], "--secret", SECRET, "--verbatim"]) == 1
 
 
 def test_killing_listen_keeps_every_completed_call(
@@ -325,7 +280,8 @@ def test_listen_over_tls_records_redacted_calls(tmp_path: Path, handlers: dict[s
     assert recorded["chatResult"]["query"] != query  # the cassette: redacted
     assert "chatResult.query" in entry.redacted
     assert query not in entry.response_body.decode()
-    assert verify(entry.request_body, entry.header("X-Hub-Signature"), SECRET)
+    assert verify(entry.request_body, entry.header("X-Hub-Signature"), TEST_SECRET)
+    assert not verify(entry.request_body, entry.header("X-Hub-Signature"), SECRET)
 
 
 def test_replay_as_json_and_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
