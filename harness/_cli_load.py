@@ -245,6 +245,8 @@ def _serve(spec: str, path: str | None, users: int) -> tuple[Any, str]:
 def _run_child(
     config: dict[str, Any], secret: Any, args: argparse.Namespace
 ) -> tuple[dict[str, Any], bool]:
+    from harness._progress import seconds_bar
+
     with tempfile.TemporaryDirectory(prefix="botwebhook-load-") as folder:
         config_file, result_file = Path(folder, "config.json"), Path(folder, "result.json")
         config_file.write_text(json.dumps(config), "utf-8")
@@ -261,7 +263,7 @@ def _run_child(
         expected = len(config["steps"]) * (config["duration"] + spawn)
         deadline = time.monotonic() + expected + 2 * config["timeout"] + 60
         interrupted = False
-        with _bar(expected, enabled=not args.json) as tick:
+        with seconds_bar(expected, enabled=not args.json) as tick:
             try:
                 while child.poll() is None:
                     if time.monotonic() > deadline:
@@ -283,32 +285,6 @@ def _run_child(
             raise CliError(f"the Locust run failed: {last}")
         result: dict[str, Any] = json.loads(result_file.read_text("utf-8"))
         return result, interrupted
-
-
-class _bar:
-    """tqdm over the run's expected seconds, in whole seconds, on a terminal only."""
-
-    def __init__(self, total: float, *, enabled: bool) -> None:
-        self.bar: Any = None
-        self.elapsed = 0.0
-        if enabled and sys.stderr is not None and sys.stderr.isatty():
-            from tqdm import tqdm
-
-            self.bar = tqdm(total=round(total), unit="s", file=sys.stderr, leave=False)
-
-    def __enter__(self) -> Any:
-        def tick(step: float) -> None:
-            self.elapsed += step
-            if self.bar is not None:
-                whole = min(int(self.elapsed), self.bar.total)
-                if whole > self.bar.n:
-                    self.bar.update(whole - self.bar.n)
-
-        return tick
-
-    def __exit__(self, *exc: object) -> None:
-        if self.bar is not None:
-            self.bar.close()
 
 
 def register(commands: Any) -> None:

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, Protocol
 
-__all__ = ["ProgressFn", "progress"]
+__all__ = ["ProgressFn", "progress", "seconds_bar"]
 
 
 class ProgressFn(Protocol):
@@ -43,6 +43,33 @@ def progress(what: str, *, enabled: bool) -> Iterator[ProgressFn | None]:
 
     try:
         yield advance
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+@contextmanager
+def seconds_bar(total: float, *, enabled: bool) -> Iterator[Any]:
+    """A callback ``tick(seconds)`` that advances a bar of the run's expected seconds,
+    in whole seconds (never ``4.6000000001/8``), on a terminal only."""
+    stream = sys.stderr
+    bar: Any = None
+    if enabled and stream is not None and stream.isatty():
+        from tqdm import tqdm
+
+        bar = tqdm(total=round(total), unit="s", file=stream, leave=False)
+    elapsed = 0.0
+
+    def tick(step: float) -> None:
+        nonlocal elapsed
+        elapsed += step
+        if bar is not None:
+            whole = min(int(elapsed), bar.total)
+            if whole > bar.n:
+                bar.update(whole - bar.n)
+
+    try:
+        yield tick
     finally:
         if bar is not None:
             bar.close()
