@@ -29,6 +29,7 @@ import harness
 from harness.checks import routes_of, survey
 from harness.errors import BotModelError, TargetError
 from harness.model import builtin_model, edge_values, scope_model
+from harness.reference import make_app
 
 REAL = Path(__file__).resolve().parents[1] / "helpers" / "realworld"
 SECRET = "2fb71ab6057e6f3d652c7e1131db962af27fda4f"
@@ -289,17 +290,17 @@ def test_the_header_says_when_a_model_file_nearby_is_not_used(
 ) -> None:
     bot = tmp_path / "bot"
     bot.mkdir()
-    (bot / "app.py").write_text((REAL / "rw_weather_verified.py").read_text())
+    (bot / "weatherbot.py").write_text((REAL / "rw_weather_verified.py").read_text())
     (bot / "botwebhook.toml").write_text('[[intents]]\nname = "weather"\n')
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)
-    _, out, _ = cli(capsys, "check", str(bot / "app.py") + ":app", "--secret", SECRET)
+    _, out, _ = cli(capsys, "check", str(bot / "weatherbot.py") + ":app", "--secret", SECRET)
     assert "model: the built-in catalogue (12 intents)" in out
     assert "note: the built-in catalogue is in use, but" in out
     assert "botwebhook.toml declares a bot model: pass --model" in out
     monkeypatch.chdir(bot)  # here it is found and used
-    _, out, _ = cli(capsys, "check", "app.py:app", "--secret", SECRET)
+    _, out, _ = cli(capsys, "check", "weatherbot.py:app", "--secret", SECRET)
     assert "model: botwebhook.toml (1 intent)" in out
     assert "note:" not in out.split("\n\n")[0]
 
@@ -457,7 +458,7 @@ def test_a_self_signed_certificate_points_at_ca_bundle_and_insecure(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     pytest.importorskip("cryptography")
-    with serving(harness.reference.make_app(secret=SECRET), tls=True) as (url, _):
+    with serving(make_app(secret=SECRET), tls=True) as (url, _):
         code, out, _ = cli(capsys, "check", url, "--secret", SECRET, "--timeout", "3")
     assert code == 1
     assert "--ca-bundle FILE" in out
@@ -472,14 +473,14 @@ def test_converse_over_plain_http_gives_the_same_advice_as_check(
     conversation.write_text(
         "name: colour\nturns:\n  - user: my favourite colour is blue\n    intent: colour\n"
     )
-    with serving(harness.reference.make_app(secret=SECRET)) as (url, _):
+    with serving(make_app(secret=SECRET)) as (url, _):
         code, out, _ = cli(capsys, "converse", url, str(conversation))
     assert code == 1
     assert "the platform sends no X-Hub-Signature to http:// endpoints" in out
     assert "201, 202 and 204" not in out
     assert "model: the built-in catalogue (12 intents)" in out
     junit = tmp_path / "c.xml"
-    with serving(harness.reference.make_app(secret=SECRET)) as (url, _):
+    with serving(make_app(secret=SECRET)) as (url, _):
         cli(capsys, "converse", url, str(conversation), "--junit-xml", str(junit))
     properties = {p.get("name"): p.get("value") for p in ET.parse(junit).getroot().iter("property")}
     assert properties["model"] == "the built-in catalogue (12 intents)"
