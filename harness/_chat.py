@@ -22,6 +22,7 @@ from harness._botmodel import BotModel, IntentSpec, VariableSpec
 from harness._errors import BotWebhookValueError, ConversationError
 from harness._gson_writer import dumps
 from harness._intent_build import java_map, variable_json
+from harness._patterns import PatternError, place_in
 from harness._payload import Payload, Variant
 from harness._request import Shape
 from harness._understand import Matcher, fill, given_values
@@ -123,6 +124,12 @@ class Dialogue:
         entities: Mapping[str, str] | None = None,
     ) -> Plan:
         """Apply one sentence of the user to the chat state (section 7)."""
+        try:
+            return self._plan(text, intents, entities)
+        except PatternError as exc:  # a pattern of the model's took too long: say where
+            raise exc.within(place_in(self.model.source, exc.pattern)) from None
+
+    def _plan(self, text: str, intents: Sequence[str], entities: Mapping[str, str] | None) -> Plan:
         self.turns += 1
         entities = dict(entities or {})
         if self.passthrough:
@@ -164,7 +171,7 @@ class Dialogue:
 
     def _find_intent(self, text: str) -> str:
         if self._matcher is None:
-            self._matcher = Matcher(self.model, self.language)
+            self._matcher = Matcher.of(self.model, self.language)
         matches = self._matcher.matches(text)
         found = list(dict.fromkeys(m.intent for m in matches))
         if len(found) == 1:
@@ -181,7 +188,7 @@ class Dialogue:
 
     def _slots_from_examples(self, spec: IntentSpec, text: str) -> dict[str, str]:
         if self._matcher is None:
-            self._matcher = Matcher(self.model, self.language)
+            self._matcher = Matcher.of(self.model, self.language)
         for match in self._matcher.matches(text):
             if match.intent == spec.name:
                 return dict(match.values)

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
 from harness._errors import BotWebhookError
-from harness._signing import Secret
+from harness._signing import Secret, redact_secret
 
 __all__ = [
     "EXIT_FAILED",
@@ -18,12 +19,15 @@ __all__ = [
     "EXIT_USAGE",
     "SECONDS",
     "SECRET_ENV",
+    "SECRET_OPTIONS",
     "CliError",
     "Parser",
     "add_secret_option",
+    "hide_secrets",
     "number",
     "read_input",
     "resolve_secret",
+    "secret_values",
     "write_bytes",
 ]
 
@@ -38,11 +42,65 @@ class CliError(BotWebhookError):
     """A problem with what was typed on the command line (exit status 2)."""
 
 
+#: Options whose value is a secret (argparse also takes any unambiguous abbreviation).
+SECRET_OPTIONS = ("--secret", "--test-secret")
+#: A token that looks like a webhook secret wherever it stands: 32 or more hex digits.
+_SECRET_LOOKING = re.compile(r"[0-9A-Fa-f]{32,}")
+
+
+def secret_values(tokens: Sequence[str]) -> list[str]:
+    """The values in ``tokens`` that are, or look like, a secret: the one after
+    ``--secret``/``--test-secret`` (or an abbreviation of them, or after ``=``), any
+    token of 32 hex digits or more, and ``$BOTWEBHOOK_SECRET``'s value."""
+    found: list[str] = []
+    after_option = False
+    for token in tokens:
+        if after_option:
+            found.append(token)
+        option, equals, value = token.partition("=")
+        after_option = not equals and _names_secret_option(option)
+        if equals and _names_secret_option(option):
+            found.append(value)
+        found.extend(_SECRET_LOOKING.findall(token))
+    if os.environ.get(SECRET_ENV):
+        found.append(os.environ[SECRET_ENV])
+    return sorted({value for value in found if value}, key=len, reverse=True)
+
+
+def _names_secret_option(option: str) -> bool:
+    return len(option) >= 5 and any(name.startswith(option) for name in SECRET_OPTIONS)
+
+
+def hide_secrets(message: str, tokens: Sequence[str]) -> str:
+    """``message`` with every secret value of ``tokens`` shown only redacted."""
+    for value in secret_values(tokens):  # whole tokens only: a secret "a" keeps "arguments"
+        pattern = rf"(?<![^\s'\"=]){re.escape(value)}(?![^\s'\",)])"
+        message = re.sub(pattern, redact_secret(value).replace("\\", "\\\\"), message)
+    return _SECRET_LOOKING.sub(lambda match: redact_secret(match.group()), message)
+
+
 class Parser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line, not usage text plus a message."""
+    """argparse, but a usage error is one line, not usage text plus a message, and
+    never shows a secret that was typed: argparse quotes what it did not understand
+    ("unrecognized arguments: --secret …"), so the message and the usage line are
+    redacted first."""
+
+    _tokens: Sequence[str] = ()
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        self._tokens = list(sys.argv[1:] if args is None else args)
+        return super().parse_known_args(args, namespace)
 
     def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+        tokens = [*self._tokens, *sys.argv[1:]]
+        message = hide_secrets(message, tokens)
+        prog = hide_secrets(self.prog, tokens)
+        self.exit(EXIT_USAGE, f"{prog}: error: {message} (see '{prog} --help')\n")
+
+    def format_usage(self) -> str:
+        return hide_secrets(super().format_usage(), [*self._tokens, *sys.argv[1:]])
 
 
 def read_input(path: str) -> bytes:

@@ -13,7 +13,6 @@ handler's answers (context updates) carry into the following turns::
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from harness._errors import BotWebhookValueError, require_type
 from harness._exchange import Exchange, deliver
 from harness._findings import Finding
 from harness._loader import load_target
+from harness._patterns import compile_pattern
 from harness._payload import Payload
 from harness._signing import Secret, SecretLike
 from harness._transcript import failure_text, transcript
@@ -121,7 +121,7 @@ class Turn:
                 return _versus(name, expected, actual if name != "bot" else self.shown())
             return None
         if name == "bot_matches":
-            if actual is None or not re.search(expected, actual):
+            if actual is None or not compile_pattern(expected, name).search(actual):
                 return _versus(name, f"text matching /{expected}/", self.shown())
             return None
         if name == "context":
@@ -144,7 +144,7 @@ class Turn:
         deadline = time.monotonic() + chat.later_timeout
         while True:
             self.later = chat.callback_texts()[self.callbacks_before :]
-            if any(re.search(pattern, text) for text in self.later):
+            if any(compile_pattern(pattern, "later").search(text) for text in self.later):
                 return None
             refused = chat.refused_callbacks()[self.refused_before :]
             if refused or time.monotonic() >= deadline:

@@ -12,8 +12,9 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 from harness._conversation import Conversation, ConversationFailed
-from harness._errors import ConversationError
+from harness._errors import ConversationError, ConversationFileError
 from harness._findings import Finding
+from harness._patterns import PatternError
 from harness._report import xml_text
 from harness._signing import SecretLike
 from harness._transport import DEFAULT_TIMEOUT, Target
@@ -102,7 +103,7 @@ def run_conversation(
     )  # fmt: skip
     result = ConversationResult(spec, chat)
     try:
-        for turn_spec in spec.turns:
+        for number, turn_spec in enumerate(spec.turns):
             try:
                 turn = chat.say(
                     turn_spec.user, intent=turn_spec.intents or None, entities=turn_spec.entities
@@ -111,16 +112,30 @@ def run_conversation(
                 result.failure = f"{spec.path}:{turn_spec.line}: {exc}"
                 result.failed_turn = len(chat.turns) + 1
                 break
+            except PatternError as exc:  # a pattern of the model's, too slow on this text
+                raise _pattern_error(spec, number, exc, "user") from None
             try:
                 turn.expect(**turn_spec.expect)
             except ConversationFailed as exc:
                 result.failure = f"{spec.path}:{turn_spec.line}: {exc}"
                 result.failed_turn = turn.number
                 break
+            except PatternError as exc:  # bot_matches or later: the file's own pattern
+                key = next((k for k, v in turn_spec.expect.items() if v == exc.pattern), "")
+                raise _pattern_error(spec, number, exc, f"expect.{key}") from None
     finally:
         chat.close()
         result.elapsed = time.monotonic() - started
     return result
+
+
+def _pattern_error(
+    spec: ConversationSpec, number: int, exc: PatternError, key: str
+) -> ConversationFileError:
+    """A user's pattern that took too long, as an error naming the file and line."""
+    turn = spec.turns[number]
+    line = turn.lines.get(key, turn.line)
+    return ConversationFileError(spec.path, line, f"turns[{number}].{key}", str(exc))
 
 
 def render_text(

@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from harness._botmodel import BotModel, BotModelError
-from harness._toml import toml_module
+from harness._limits import MODEL_FILE_MAX, FileTooLarge, read_capped
+from harness._toml import toml_module, tool_table
 
 __all__ = [
     "describe_model",
@@ -28,19 +29,26 @@ def load_model(path: str | Path) -> BotModel:
     any other TOML file (``botwebhook.toml``: the same keys at top level)."""
     file = Path(path)
     try:
-        text = file.read_text("utf-8")
+        text = read_capped(file, MODEL_FILE_MAX)
     except OSError as exc:
         raise BotModelError(
             f"cannot read the bot model {str(file)!r}: {exc.strerror or exc} "
             "(hint: pass the path of a botwebhook.toml or pyproject.toml)"
-        ) from exc
-    except UnicodeDecodeError as exc:
-        raise BotModelError(f"{str(file)!r} is not UTF-8 text") from exc
+        ) from None
+    except UnicodeDecodeError:
+        raise BotModelError(f"{str(file)!r} is not UTF-8 text") from None
+    except FileTooLarge as exc:
+        raise BotModelError(f"cannot read the bot model {str(file)!r}: {exc}") from None
     tomllib = toml_module()
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise BotModelError(f"{str(file)!r} is not valid TOML: {exc}") from exc
+        raise BotModelError(f"{str(file)!r} is not valid TOML: {exc}") from None
+    except RecursionError:
+        raise BotModelError(
+            f"{str(file)!r} cannot be read: its arrays or tables are nested too "
+            "deeply (hint: a bot model needs 4 levels)"
+        ) from None
     if file.name == "pyproject.toml":
         table = data.get("tool", {}).get("botwebhook")
         if table is None:
@@ -61,14 +69,8 @@ def find_model(directory: str | Path = ".") -> BotModel | None:
     if standalone.is_file():
         return load_model(standalone)
     pyproject = folder / "pyproject.toml"
-    if pyproject.is_file():
-        tomllib = toml_module()
-        try:
-            data = tomllib.loads(pyproject.read_text("utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError):
-            return None  # not ours to judge; the user's own tools will complain
-        if "intents" in data.get("tool", {}).get("botwebhook", {}):
-            return load_model(pyproject)
+    if pyproject.is_file() and "intents" in tool_table(pyproject):  # unreadable: not ours
+        return load_model(pyproject)
     return None
 
 

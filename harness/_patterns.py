@@ -12,20 +12,39 @@ it refuses look-arounds and backreferences, which users' patterns and the ones
 
 from __future__ import annotations
 
+import functools
+from pathlib import Path
 from typing import Any
 
 import regex
 
 from harness._errors import BotWebhookValueError
 
-__all__ = ["PATTERN_TIMEOUT", "Pattern", "PatternError", "compile_pattern"]
+__all__ = [
+    "PATTERN_TIMEOUT",
+    "Pattern",
+    "PatternError",
+    "compile_pattern",
+    "line_of",
+    "place_in",
+    "too_slow",
+]
 
 #: Seconds one match of a user's pattern may take.
 PATTERN_TIMEOUT = 0.5
 
 
 class PatternError(BotWebhookValueError):
-    """A pattern a user wrote that cannot be used: invalid, or too slow to match."""
+    """A pattern a user wrote that cannot be used: invalid, or too slow to match.
+    ``pattern`` is the pattern's text."""
+
+    def __init__(self, message: str, pattern: str = "") -> None:
+        super().__init__(message)
+        self.pattern = pattern
+
+    def within(self, place: str) -> PatternError:
+        """The same error, its message starting with ``place`` (a file and line)."""
+        return PatternError(f"{place}: {self}", self.pattern)
 
 
 class Pattern:
@@ -40,18 +59,15 @@ class Pattern:
             self.compiled: Any = regex.compile(text, flags | regex.VERSION0)
         except (regex.error, TypeError, ValueError, OverflowError, RecursionError) as exc:
             raise PatternError(
-                f"{where}: {text[:80]!r} is not a regular expression ({exc})"
+                f"{where}: {text[:80]!r} is not a regular expression ({exc})", text
             ) from None
 
     def _limited(self, method: str, *args: Any) -> Any:
         try:
             return getattr(self.compiled, method)(*args, timeout=PATTERN_TIMEOUT)
         except TimeoutError:
-            raise PatternError(
-                f"{self.where}: the pattern {self.text[:80]!r} took more than "
-                f"{PATTERN_TIMEOUT:g} s to match (it backtracks catastrophically; hint: "
-                "avoid nested repeats such as (a+)+)"
-            ) from None
+            subject = args[-1] if args and isinstance(args[-1], str) else ""
+            raise too_slow(self.where, self.text, subject) from None
 
     def search(self, text: str) -> Any:
         return self._limited("search", text)
@@ -64,6 +80,53 @@ class Pattern:
         return result
 
 
-def compile_pattern(text: str, where: str, *, ignore_case: bool = False) -> Pattern:
-    """``text`` compiled as a user's pattern (see the module docstring)."""
-    return Pattern(text, where, regex.IGNORECASE if ignore_case else 0)
+def too_slow(where: str, pattern: str, subject: str) -> PatternError:
+    """The error for ``pattern`` (written at ``where``) taking too long on ``subject``."""
+    shown = subject if len(subject) <= 40 else subject[:37] + "..."
+    return PatternError(
+        f"{where}: the pattern {pattern[:80]!r} took more than {PATTERN_TIMEOUT:g} s to "
+        f"match {shown!r} (it backtracks catastrophically; hint: avoid nested repeats "
+        "such as (a+)+ and overlapping alternatives such as (a|a)*)",
+        pattern,
+    )
+
+
+def compile_pattern(
+    text: str, where: str, *, ignore_case: bool = False, dotall: bool = False
+) -> Pattern:
+    """``text`` compiled as a user's pattern (see the module docstring); the same
+    pattern asked for again is compiled once."""
+    flags = (regex.IGNORECASE if ignore_case else 0) | (regex.DOTALL if dotall else 0)
+    return _compiled(text, where, flags)
+
+
+@functools.lru_cache(maxsize=1024)
+def _compiled(text: str, where: str, flags: int) -> Pattern:
+    return Pattern(text, where, flags)
+
+
+#: A file searched for a pattern's line is read only up to this size.
+_LOCATE_LIMIT = 4 * 1024 * 1024
+
+
+def line_of(path: str, pattern: str) -> int | None:
+    """The first line of the file ``path`` where ``pattern`` is written (as it is, or
+    escaped in a double-quoted TOML/YAML/JSON string), or None."""
+    try:
+        file = Path(path)
+        if not file.is_file() or file.stat().st_size > _LOCATE_LIMIT:
+            return None
+        lines = file.read_text(encoding="utf-8", errors="replace").splitlines()
+    except (OSError, ValueError):
+        return None
+    escaped = pattern.replace("\\", "\\\\").replace('"', '\\"')
+    for number, line in enumerate(lines, 1):
+        if pattern in line or escaped in line:
+            return number
+    return None
+
+
+def place_in(path: str, pattern: str) -> str:
+    """``path:line`` where ``pattern`` is written in the file ``path``, else ``path``."""
+    line = line_of(path, pattern)
+    return f"{path}:{line}" if line else path

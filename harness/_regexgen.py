@@ -2,7 +2,8 @@
 
 Works on the parse tree of Python's own regex parser, so the syntax is
 exactly Python's.  Look-arounds are refused up front; every generated string
-is checked with ``re.fullmatch`` before it is returned.
+is checked with a full match (within the time limit of :mod:`harness._patterns`)
+before it is returned.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import string
 from typing import Any
 
 from harness._errors import BotWebhookValueError
+from harness._patterns import PatternError, compile_pattern
 
 try:  # Python 3.11+
     from re import _constants as _c  # type: ignore[attr-defined]
@@ -49,9 +51,9 @@ class RegexGenerator:
 
     def __init__(self, pattern: str) -> None:
         try:
-            self.compiled = re.compile(pattern)
+            self.compiled = compile_pattern(pattern, "regex")  # as the matcher reads it
             self._tree = _p.parse(pattern)
-        except re.error as exc:
+        except (re.error, PatternError) as exc:
             raise UnsupportedRegexError(f"{pattern!r} is not a valid regex: {exc}") from exc
         self.pattern = pattern
         self._check(self._tree)

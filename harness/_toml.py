@@ -28,9 +28,10 @@ def tool_table(pyproject: str | Path) -> dict[str, Any]:
     tomllib = toml_module()
     try:
         data = tomllib.loads(Path(pyproject).read_text("utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return {}
-    table = data.get("tool", {}).get("botwebhook", {})
+    tool = data.get("tool")
+    table = tool.get("botwebhook") if isinstance(tool, dict) else None
     return table if isinstance(table, dict) else {}
 
 

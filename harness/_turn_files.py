@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,14 @@ from typing import Any
 from harness._botmodel import BotModel
 from harness._chat import CHANNELS, Dialogue
 from harness._errors import BotWebhookError, ConversationError, ConversationFileError
+from harness._limits import (
+    CONVERSATION_FILE_MAX,
+    CONVERSATIONS_PER_FILE,
+    TURNS_PER_CONVERSATION,
+    FileTooLarge,
+    read_capped,
+)
+from harness._patterns import PatternError, compile_pattern
 from harness._request import LANGUAGES
 
 __all__ = ["FILE_PATTERN", "ConversationSpec", "TurnSpec", "load_conversations", "to_yaml"]
@@ -99,7 +107,7 @@ class _Reader:
 
         if not isinstance(node, yaml.ScalarNode):
             raise self.fail(node, where, "expected text")
-        if node.tag == _NULL and node.style is None and not empty:
+        if node.tag == _NULL and not node.style and not empty:  # plain: None, or "" (libyaml)
             raise self.fail(node, where, "empty (quote it if you mean the word: 'null')")
         value: str = node.value
         return value
@@ -132,8 +140,8 @@ class _Reader:
     def pattern(self, node: Any, where: str) -> str:
         text = self.text(node, where)
         try:
-            re.compile(text)
-        except re.error as exc:
+            compile_pattern(text, where)  # as the turn will match it, within a time limit
+        except PatternError as exc:
             raise self.fail(node, where, f"not a regular expression: {exc}") from None
         return text
 
@@ -147,8 +155,6 @@ def load_conversations(
     """Read and check every conversation of the file at ``path``; ``model`` is used
     when a conversation names none (default: the built-in catalogue), ``load_model``
     reads one that does (default: :func:`harness.load_model`)."""
-    import yaml
-
     if load_model is None:
         from harness._model_files import load_model as read_model
 
@@ -157,23 +163,41 @@ def load_conversations(
     path = Path(path)
     shown = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConversationFileError(shown, 1, "", f"cannot read the file: {exc}") from None
+        text = read_capped(path, CONVERSATION_FILE_MAX)
+    except (OSError, UnicodeDecodeError, FileTooLarge) as exc:
+        hint = " (hint: split it into several files)" if isinstance(exc, FileTooLarge) else ""
+        raise ConversationFileError(shown, 1, "", f"cannot read the file: {exc}{hint}") from None
+    reader = _Reader(shown)
+    out = []
+    for index, document in enumerate(_documents(shown, text)):
+        if index >= CONVERSATIONS_PER_FILE:
+            raise reader.fail(document, "", f"more than {CONVERSATIONS_PER_FILE} conversations "
+                              "in one file (hint: split it into several files)")  # fmt: skip
+        out.append(_conversation(reader, document, path, index, model, load_model))
+    if not out:
+        raise ConversationFileError(shown, 1, "", "no conversation in the file")
+    return out
+
+
+def _documents(shown: str, text: str) -> Iterator[Any]:
+    """The YAML documents of ``text``, composed one at a time (libyaml's parser when
+    PyYAML has it: faster, and it refuses nesting deeper than 1000 levels itself)."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        documents = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+        for document in yaml.compose_all(text, Loader=loader):
+            if document is not None:
+                yield document
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark is not None else 1
         problem = getattr(exc, "problem", None) or str(exc)
         raise ConversationFileError(shown, line, "", f"bad YAML: {problem}") from None
-    reader = _Reader(shown)
-    out = []
-    for index, document in enumerate(d for d in documents if d is not None):
-        out.append(_conversation(reader, document, path, index, model, load_model))
-    if not out:
-        raise ConversationFileError(shown, 1, "", "no conversation in the file")
-    return out
+    except RecursionError:  # the pure-Python parser, on deep nesting
+        raise ConversationFileError(
+            shown, 1, "", "bad YAML: nested too deeply (hint: a conversation needs 4 levels)"
+        ) from None
 
 
 def _conversation(
@@ -214,6 +238,9 @@ def _conversation(
     turns_node = top["turns"]
     if not isinstance(turns_node, yaml.SequenceNode) or not turns_node.value:
         raise reader.fail(turns_node, "turns", "expected a list of turns (- user: ...)")
+    if len(turns_node.value) > TURNS_PER_CONVERSATION:
+        raise reader.fail(turns_node, "turns", f"more than {TURNS_PER_CONVERSATION} turns "
+                          "(hint: split the conversation)")  # fmt: skip
     turns = tuple(_turn(reader, t, f"turns[{i}]") for i, t in enumerate(turns_node.value))
     spec = ConversationSpec(
         name, str(path), index, node.start_mark.line + 1, model, language, channel,
@@ -289,6 +316,8 @@ def _dry_run(reader: _Reader, spec: ConversationSpec, top: dict[str, Any]) -> No
         except ConversationError as exc:
             line = turn.lines.get(exc.key, turn.line)
             raise ConversationFileError(spec.path, line, f"{where}.{exc.key}", str(exc)) from None
+        except PatternError as exc:  # the model's pattern, on this turn's text
+            raise ConversationFileError(spec.path, turn.line, f"{where}.user", str(exc)) from None
 
 
 def to_yaml(spec: ConversationSpec, *, name: str | None = None) -> str:

@@ -31,15 +31,19 @@ Nothing found leaves the variable empty, and the platform prompts again.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import ClassVar
 
 from harness._botmodel import BotModel, BotModelError, IntentSpec, VariableSpec
 from harness._errors import ConversationError
 from harness._langdata import PLACEHOLDER
+from harness._patterns import Pattern, PatternError, compile_pattern, too_slow
 
 __all__ = ["Match", "Matcher", "fill", "given_values"]
 
+_RECENT_LOCK = threading.Lock()
 _NUMBER = r"[-+]?\d+(?:[.,]\d+)?"
 _EDGES = re.compile(r"^[\s.!?]+|[\s.!?]+$")
 _LEAD = re.compile(r"^[\s.!?]+")
@@ -70,22 +74,28 @@ def _slot(variable: VariableSpec, language: str) -> str:
     return ".+?"
 
 
-def _pattern(
-    intent: IntentSpec, example: str, language: str
-) -> tuple[re.Pattern[str], tuple[str, ...]]:
+def _entity_regex(variable: VariableSpec) -> Pattern:
+    """A REGEX entity's pattern: the model's author wrote it, so it is matched within
+    a time limit (:mod:`harness._patterns`)."""
+    assert variable.regex is not None
+    return compile_pattern(variable.regex, f"entity {variable.entity!r} regex")
+
+
+def _pattern(intent: IntentSpec, example: str, language: str) -> tuple[Pattern, tuple[str, ...]]:
     parts = PLACEHOLDER.split(example)
-    regex, labels = [], []
+    regex: list[str] = []
+    labels: list[str] = []
     for i, part in enumerate(parts):
-        if i % 2:
-            regex.append(f"({_slot(intent.variable(part), language)})")
+        if i % 2:  # a named group: the entity's own pattern may have groups of its own
+            regex.append(f"(?P<_bw_slot{len(labels)}>{_slot(intent.variable(part), language)})")
             labels.append(part)
         else:
             literal = _LEAD.sub("", part) if i == 0 else part
             literal = _TRAIL.sub("", literal) if i == len(parts) - 1 else literal
             chunks = re.split(r"\s+", literal)
             regex.append(r"\s+".join(re.escape(c) for c in chunks))
-    pattern = re.compile("".join(regex), re.IGNORECASE | re.DOTALL)
-    return pattern, tuple(labels)
+    where = f"intent {intent.name!r} example {example!r}"
+    return compile_pattern("".join(regex), where, ignore_case=True, dotall=True), tuple(labels)
 
 
 def _canonical(variable: VariableSpec, language: str, text: str) -> str:
@@ -97,7 +107,25 @@ def _canonical(variable: VariableSpec, language: str, text: str) -> str:
 
 
 class Matcher:
-    """The model's examples for one language, compiled once."""
+    """The model's examples for one language, compiled once (:meth:`of` keeps the
+    last few, so a file of many conversations compiles its model once)."""
+
+    _recent: ClassVar[dict[tuple[int, str], tuple[BotModel, Matcher]]] = {}
+
+    @classmethod
+    def of(cls, model: BotModel, language: str) -> Matcher:
+        """The matcher of ``model`` in ``language``, made once while it is in use."""
+        key = (id(model), language)
+        with _RECENT_LOCK:
+            held = cls._recent.get(key)
+        if held is not None and held[0] is model:
+            return held[1]
+        matcher = cls(model, language)
+        with _RECENT_LOCK:
+            if len(cls._recent) >= 16:
+                cls._recent.pop(next(iter(cls._recent)))
+            cls._recent[key] = (model, matcher)
+        return matcher
 
     def __init__(self, model: BotModel, language: str) -> None:
         self.language = language
@@ -112,15 +140,32 @@ class Matcher:
         sentence = _EDGES.sub("", text)
         found = []
         for intent, example, pattern, labels in self.patterns:
-            hit = pattern.fullmatch(sentence)
+            try:
+                hit = pattern.fullmatch(sentence)
+            except PatternError:  # blame the entity's pattern, where its author wrote it
+                raise _slow_example(intent, example, labels, sentence) from None
             if hit is None:
                 continue
             values: dict[str, str] = {}
-            for label, value in zip(labels, hit.groups(), strict=True):
+            slots = (hit.group(f"_bw_slot{k}") for k in range(len(labels)))
+            for label, value in zip(labels, slots, strict=True):
                 variable = intent.variable(label)
                 values.setdefault(label, _canonical(variable, self.language, value))
             found.append(Match(intent.name, example, values))
         return found
+
+
+def _slow_example(
+    intent: IntentSpec, example: str, labels: tuple[str, ...], sentence: str
+) -> PatternError:
+    regexes = [intent.variable(label) for label in labels]
+    regexes = [variable for variable in regexes if variable.regex is not None]
+    if not regexes:  # pragma: no cover - escaped literals and our own slots are linear
+        return too_slow(f"intent {intent.name!r} example {example!r}", example, sentence)
+    variable = regexes[0]
+    assert variable.regex is not None
+    where = f"entity {variable.entity!r} regex (in example {example!r} of {intent.name!r})"
+    return too_slow(where, variable.regex, sentence)
 
 
 def _whole_word(value: str) -> re.Pattern[str]:
@@ -141,8 +186,7 @@ def fill(variable: VariableSpec, text: str, language: str) -> str | None:
                 return value
         return None
     if variable.value_type == "REGEX":
-        assert variable.regex is not None
-        hit = re.search(variable.regex, text)
+        hit = _entity_regex(variable).search(text)
         return hit.group(0) if hit and hit.group(0) else None
     value = text.strip()
     return value or None
@@ -157,7 +201,7 @@ def entity_problem(variable: VariableSpec, value: str, language: str) -> str | N
             return f"{value!r} is not a value of entity {variable.entity!r} ({', '.join(known)})"
     if variable.value_type == "REGEX":
         assert variable.regex is not None
-        if not re.fullmatch(variable.regex, value):
+        if not _entity_regex(variable).fullmatch(value):
             return f"{value!r} does not match entity {variable.entity!r}'s /{variable.regex}/"
     return None if value else "an empty value"
 

@@ -23,7 +23,7 @@ from harness import (
     _cli_send,
     _cli_serve,
 )
-from harness._cli_common import EXIT_OK, EXIT_USAGE, CliError, Parser
+from harness._cli_common import EXIT_OK, EXIT_USAGE, CliError, Parser, hide_secrets
 from harness._errors import BotWebhookError
 from harness._version import __version__
 
@@ -59,8 +59,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler: Handler = args.handler
     try:
         return handler(args)
-    except BotWebhookError as exc:
-        print(f"botwebhook {args.command}: error: {exc}", file=sys.stderr)
+    except BotWebhookError as exc:  # a message may quote what was typed: never a secret
+        message = hide_secrets(str(exc), list(sys.argv[1:] if argv is None else argv))
+        print(f"botwebhook {args.command}: error: {message}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print(f"botwebhook {args.command}: interrupted", file=sys.stderr)

@@ -13,6 +13,7 @@ from harness import (
     Payload,
     PayloadFactory,
     Report,
+    Secret,
     Target,
     deliver,
     load_target,
@@ -84,7 +85,7 @@ class BotWebhookClient:
         self,
         target: Any,
         *,
-        secret: str,
+        secret: Secret | str | bytes,
         payloads: PayloadBuilder,
         timeout: float = DEFAULT_TIMEOUT,
         seed: int = 0,
@@ -93,7 +94,7 @@ class BotWebhookClient:
         self._target_spec = target
         self.path = path
         self._target: Target | None = None
-        self.secret = secret
+        self.secret = Secret(secret)  # never shown in full, even by pytest -l
         self.payloads = payloads
         self.timeout = timeout
         self.seed = seed

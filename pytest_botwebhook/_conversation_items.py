@@ -42,14 +42,17 @@ class ConversationFile(pytest.File):
 def _test_for(spec: ConversationSpec) -> Callable[..., None]:
     def test_conversation(botwebhook: Any, request: pytest.FixtureRequest) -> None:
         __tracebackhide__ = True
-        result = run_conversation(
-            spec,
-            botwebhook.target,
-            secret=botwebhook.secret,
-            timeout=botwebhook.timeout,
-            seed=botwebhook.seed,
-            strict=bool(request.config.getoption("botwebhook_strict")),
-        )
+        try:
+            result = run_conversation(
+                spec,
+                botwebhook.target,
+                secret=botwebhook.secret,
+                timeout=botwebhook.timeout,
+                seed=botwebhook.seed,
+                strict=bool(request.config.getoption("botwebhook_strict")),
+            )
+        except BotWebhookError as exc:  # e.g. a pattern too slow to match: file and line
+            pytest.fail(f"botwebhook: {exc}", pytrace=False)
         item = request.node
         for finding in result.warnings:
             item.add_report_section(

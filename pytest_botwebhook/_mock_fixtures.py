@@ -24,7 +24,7 @@ def botwebhook_network() -> Iterator[Any]:
 
 
 @pytest.fixture
-def botwebhook_mock(botwebhook_network: Any, botwebhook_secret: str) -> Any:
+def botwebhook_mock(botwebhook_network: Any, botwebhook_secret: Any) -> Any:
     """A ``harness.WebhookMock`` for code that sends webhooks with ``requests``:
     ``botwebhook_mock.add(url)`` answers with the reference handler (or
     ``handler=``/``response=``); calls are recorded with their signature verdict
@@ -35,7 +35,7 @@ def botwebhook_mock(botwebhook_network: Any, botwebhook_secret: str) -> Any:
 
 
 @pytest.fixture
-def botwebhook_callback(botwebhook_network: Any, botwebhook_secret: str) -> Any:
+def botwebhook_callback(botwebhook_network: Any, botwebhook_secret: Any) -> Any:
     """A ``harness.CallbackMock`` of the platform's callback API
     (``https://api.hutoma.ai/v1/ai/chat/webhook/callback/{chatSession}``):
     ``botwebhook_callback.deliver(app, intent=...)`` makes the webhook call that
@@ -54,12 +54,14 @@ def _botwebhook_live_servers() -> Iterator[dict[tuple[str, bool], Any]]:
         server.stop()
 
 
-def _live(servers: dict[tuple[str, bool], Any], secret: str, tls: bool) -> Any:
+def _live(servers: dict[tuple[str, bool], Any], secret: Any, tls: bool) -> Any:
     import hashlib
 
-    from harness import LiveWebhookServer
+    from harness import LiveWebhookServer, Secret
 
-    key = (hashlib.sha256(secret.encode()).hexdigest(), tls)  # never the secret itself
+    raw = Secret(secret).reveal()
+    raw = raw.encode() if isinstance(raw, str) else raw
+    key = (hashlib.sha256(raw).hexdigest(), tls)  # never the secret itself
     server = servers.get(key)
     if server is None:
         server = servers[key] = LiveWebhookServer(secret=secret, tls=tls).start()
@@ -68,7 +70,7 @@ def _live(servers: dict[tuple[str, bool], Any], secret: str, tls: bool) -> Any:
 
 
 @pytest.fixture
-def botwebhook_server(_botwebhook_live_servers: dict[Any, Any], botwebhook_secret: str) -> Any:
+def botwebhook_server(_botwebhook_live_servers: dict[Any, Any], botwebhook_secret: Any) -> Any:
     """A ``harness.LiveWebhookServer``: the reference handler on 127.0.0.1 and a free
     port (``.url``), verifying with ``botwebhook_secret`` (override that fixture to
     change it); started once per session and secret, its recorded calls reset per test."""
@@ -76,7 +78,7 @@ def botwebhook_server(_botwebhook_live_servers: dict[Any, Any], botwebhook_secre
 
 
 @pytest.fixture
-def botwebhook_tls_server(_botwebhook_live_servers: dict[Any, Any], botwebhook_secret: str) -> Any:
+def botwebhook_tls_server(_botwebhook_live_servers: dict[Any, Any], botwebhook_secret: Any) -> Any:
     """Like ``botwebhook_server`` over https, with a generated self-signed certificate
     whose path is ``.ca_bundle`` (pass it as ``verify=`` / ``--cacert``)."""
     return _live(_botwebhook_live_servers, botwebhook_secret, tls=True)

@@ -18,7 +18,7 @@ from pytest_botwebhook._settings import OPTIONS
 if TYPE_CHECKING:
     from faker import Faker
 
-    from harness import BotModel
+    from harness import BotModel, Secret
     from pytest_botwebhook._client import BotWebhookClient, PayloadBuilder
     from pytest_botwebhook._settings import Settings
 
@@ -214,10 +214,17 @@ def botwebhook_target(botwebhook_settings: Settings) -> Any:
 
 
 @pytest.fixture
-def botwebhook_secret(botwebhook_settings: Settings) -> str:
+def botwebhook_secret(botwebhook_settings: Settings) -> Secret:
     """The webhook secret requests are signed with (default: a fixed test secret,
-    ``pytest_botwebhook.TEST_SECRET``); override to return your handler's."""
-    return botwebhook_settings.secret
+    ``pytest_botwebhook.TEST_SECRET``); override to return your handler's.
+
+    A :class:`harness.Secret`: it never prints in full (``pytest -l``,
+    ``--showlocals``, assertion messages), every fixture and harness function
+    takes it as it is, it equals the plain text, and ``.reveal()`` gives the text
+    to code of your own (``create_app(secret=botwebhook_secret.reveal())``)."""
+    from harness import Secret
+
+    return Secret(botwebhook_settings.secret)
 
 
 @pytest.fixture
@@ -268,7 +275,7 @@ def botwebhook_payload(botwebhook_model: BotModel, botwebhook_seed: int) -> Payl
 def botwebhook(
     request: pytest.FixtureRequest,
     botwebhook_target: Any,
-    botwebhook_secret: str,
+    botwebhook_secret: Secret | str,
     botwebhook_payload: PayloadBuilder,
     botwebhook_settings: Settings,
 ) -> Iterator[BotWebhookClient]:

@@ -311,7 +311,7 @@ def test_configuration_precedence(
         """
         def test_show(botwebhook_settings, botwebhook_seed, botwebhook_secret, botwebhook_target):
             print("TARGET", botwebhook_target, botwebhook_settings.sources["target"])
-            print("SECRET", botwebhook_secret, botwebhook_settings.sources["secret"])
+            print("SECRET", botwebhook_secret.reveal(), botwebhook_settings.sources["secret"])
             print("SEED", botwebhook_seed, botwebhook_settings.sources["seed"])
             print("TIMEOUT", botwebhook_settings.timeout)
         """

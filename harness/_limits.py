@@ -1,0 +1,50 @@
+"""The caps on what users give us, in one place (README "Limits" lists them).
+
+A file a user writes is read only up to its cap, so a 20 MB conversation file
+is refused after 1 MiB has been read, not after it has filled memory.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+__all__ = [
+    "CONVERSATIONS_PER_FILE",
+    "CONVERSATION_FILE_MAX",
+    "MODEL_FILE_MAX",
+    "TURNS_PER_CONVERSATION",
+    "FileTooLarge",
+    "read_capped",
+]
+
+#: A conversation file (``test_*.conversation.yaml``): 1 MiB of YAML.
+CONVERSATION_FILE_MAX = 1024 * 1024
+#: Conversations (YAML documents) in one file.
+CONVERSATIONS_PER_FILE = 1000
+#: Turns in one conversation.
+TURNS_PER_CONVERSATION = 1000
+#: A bot model file (``botwebhook.toml``, ``pyproject.toml``): 4 MiB of TOML.
+MODEL_FILE_MAX = 4 * 1024 * 1024
+
+
+class FileTooLarge(ValueError):
+    """A file past its cap; the caller names the file in its own error."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"the file is larger than {_size(limit)}, the most this reads")
+        self.limit = limit
+
+
+def read_capped(path: Path, limit: int) -> str:
+    """The UTF-8 text of ``path``, reading at most ``limit`` bytes (and one more, to
+    tell that there is more: :class:`FileTooLarge`).  ``OSError`` and
+    ``UnicodeDecodeError`` are the caller's to word."""
+    with open(path, "rb") as handle:
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise FileTooLarge(limit)
+    return data.decode("utf-8")
+
+
+def _size(limit: int) -> str:
+    return f"{limit // (1024 * 1024)} MiB" if limit % (1024 * 1024) == 0 else f"{limit} bytes"
