@@ -17,6 +17,7 @@ import json
 import re
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,13 +30,31 @@ from harness._mock import MockNetwork, OnNetwork
 from harness._payload import Payload
 from harness._signing import Secret, SecretLike
 
-__all__ = ["DEFAULT_CALLBACK_BASE", "TOKEN_LIFETIME", "CallbackMock", "ChatSession"]
+__all__ = [
+    "CALLBACK_MAX_BODY",
+    "DEFAULT_CALLBACK_BASE",
+    "KEPT_BODY",
+    "KEPT_CALLBACKS",
+    "KEPT_SESSIONS",
+    "TOKEN_LIFETIME",
+    "CallbackMock",
+    "ChatSession",
+]
 
 DEFAULT_CALLBACK_BASE = "https://api.hutoma.ai"
 #: Seconds a stored webhook token stays usable.
 TOKEN_LIFETIME = 3600.0
 #: Seconds a callback waits for the webhook call of its chat in flight to be recorded.
 IN_FLIGHT_WAIT = 20.0  # the longest a call can take: twice the 10 s timeout
+#: The mock keeps a bounded record, so that a long run's memory stays flat: the most
+#: recent accepted callbacks (across sessions) and refusals, the most recent chat
+#: sessions, and of each kept callback at most this many characters of text.
+KEPT_CALLBACKS = 1000
+KEPT_SESSIONS = 10_000
+KEPT_BODY = 16 * 1024
+#: The largest callback body the served API reads (the platform sets no limit; a
+#: handler's answer is chat text, far smaller).  Larger ones get 413.
+CALLBACK_MAX_BODY = 8 * 1024 * 1024
 
 
 @dataclass
@@ -47,12 +66,38 @@ class ChatSession:
     context: dict[str, str] = field(default_factory=dict)
     token: str | None = None
     expires: float = 0.0
+    #: The accepted callbacks the mock still keeps, oldest first (see KEPT_CALLBACKS).
     callbacks: list[dict[str, Any]] = field(default_factory=list)
+    #: Callbacks accepted in all, kept or not.
+    accepted: int = 0
 
     @property
     def messages(self) -> list[dict[str, Any]]:
-        """Answers accepted through the callback, in order (what the user got)."""
+        """Answers accepted through the callback, in order (what the user got), as far
+        as the mock keeps them: the most recent, each text cut at ``KEPT_BODY``
+        characters (with a note saying how much was cut)."""
         return self.callbacks
+
+    def accepted_after(self, count: int) -> list[dict[str, Any]]:
+        """The kept callbacks accepted after the first ``count``."""
+        newer = self.accepted - count
+        return self.callbacks[-newer:] if newer > 0 else []
+
+
+def _kept(data: dict[str, Any]) -> dict[str, Any]:
+    """What the mock keeps of an accepted callback: all of it, its texts cut to
+    ``KEPT_BODY`` characters each (the cut said in the text)."""
+
+    def cut(value: Any) -> Any:
+        if isinstance(value, str) and len(value) > KEPT_BODY:
+            return value[:KEPT_BODY] + f"… [{len(value) - KEPT_BODY} more characters not kept]"
+        if isinstance(value, dict):
+            return {key: cut(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [cut(item) for item in value]
+        return value
+
+    return cut(data)  # type: ignore[no-any-return]
 
 
 def _status(code: int, info: str) -> tuple[int, dict[str, str], bytes]:
@@ -77,8 +122,11 @@ class CallbackMock(OnNetwork):
         self.callback_enabled = callback_enabled
         self.secret = Secret.of(secret)  # never shown, even in a traceback
         self.sessions: dict[str, ChatSession] = {}
-        #: Callbacks refused: (chat session, status, the platform's message), in order.
-        self.refused: list[tuple[str, int, str]] = []
+        #: Callbacks refused: (chat session, status, the platform's message), in order;
+        #: the most recent KEPT_CALLBACKS (``refused_total`` counts them all).
+        self.refused: deque[tuple[str, int, str]] = deque(maxlen=KEPT_CALLBACKS)
+        self.refused_total = 0
+        self._kept: deque[ChatSession] = deque()  # whose callback, oldest first
         self._in_flight: dict[str, threading.Event] = {}
         super().__init__(network)
         self._lock = threading.Lock()
@@ -148,7 +196,16 @@ class CallbackMock(OnNetwork):
         session = ChatSession(chat_session, facebook, token=token)
         session.expires = self.clock() + TOKEN_LIFETIME
         with self._lock:
-            self.sessions[chat_session] = session
+            self._add_session(session)
+        return session
+
+    def _add_session(self, session: ChatSession) -> ChatSession:
+        """Keep ``session``, forgetting the oldest past ``KEPT_SESSIONS`` (its token,
+        an hour's at most, is long gone in any run that makes that many)."""
+        self.sessions.pop(session.chat_session, None)
+        self.sessions[session.chat_session] = session
+        while len(self.sessions) > KEPT_SESSIONS:
+            self.sessions.pop(next(iter(self.sessions)))
         return session
 
     def callback_url(self, chat_session: str) -> str:
@@ -175,7 +232,16 @@ class CallbackMock(OnNetwork):
             info = json.loads(answer[2])["status"]["info"]
             with self._lock:
                 self.refused.append((session_id, answer[0], info))
+                self.refused_total += 1
         return answer
+
+    def refused_after(self, chat_session: str, count: int) -> list[tuple[int, str]]:
+        """The refusals for ``chat_session`` among those after the first ``count`` of
+        all (``refused_total`` then), as far as they are kept."""
+        with self._lock:
+            newer = min(self.refused_total - count, len(self.refused))
+            recent = list(self.refused)[len(self.refused) - newer :] if newer > 0 else []
+        return [(status, info) for session, status, info in recent if session == chat_session]
 
     def _handle(
         self, session_id: str, body: bytes, over_network: bool
@@ -204,7 +270,13 @@ class CallbackMock(OnNetwork):
             if not session.facebook:
                 return _status(400, "Session not supported for callback")
             apply_context_update(session.context, answer.data)
-            session.callbacks.append(answer.data)
+            session.accepted += 1
+            session.callbacks.append(_kept(answer.data))
+            self._kept.append(session)
+            if len(self._kept) > KEPT_CALLBACKS:  # the oldest kept callback of all goes
+                oldest = self._kept.popleft()
+                if oldest.callbacks:
+                    oldest.callbacks.pop(0)
         return _status(200, "OK")
 
     def serve(self, port: int = 0) -> Any:
@@ -221,13 +293,18 @@ class CallbackMock(OnNetwork):
             if request.method != "POST" or match is None:
                 answer = Response("not the callback API", status=404)
             else:
-                status, headers, body = self.handle(
+                status, headers, reply = self.handle(
                     match.group(1), request.get_data(), over_network=True
                 )
-                answer = Response(body, status=status, headers=list(headers.items()))
+                answer = Response(reply, status=status, headers=list(headers.items()))
             return answer(environ, start_response)
 
-        return LiveWebhookServer(handler=app, port=port).start()
+        # The server reads at most CALLBACK_MAX_BODY bytes of a body (413 past it), and
+        # keeps no log of its own: the mock's record is the one kept.
+        server = LiveWebhookServer(
+            handler=app, port=port, max_body=CALLBACK_MAX_BODY, log_calls=False
+        )
+        return server.start()
 
     def assert_called_back(self, chat_session: str, times: int = 1) -> None:
         """The session received ``times`` accepted callbacks."""

@@ -22,6 +22,7 @@ import logging
 import os
 import sys
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -210,11 +211,14 @@ def raised_at(exc: BaseException) -> str:
 
 
 class CallTimedOut(Exception):
-    """A call passed its deadline; ``call`` holds what it wrote until then."""
+    """A call passed its deadline; ``call`` holds what it wrote until then.
+    ``started`` is False when it never began: every thread was still busy."""
 
-    def __init__(self, call: Call) -> None:
+    def __init__(self, call: Call, *, started: bool = True, busy: int = 0) -> None:
         super().__init__("Read timed out")
         self.call = call
+        self.started = started
+        self.busy = busy
 
 
 class _Box(Generic[_T]):
@@ -225,20 +229,37 @@ class _Box(Generic[_T]):
         self.done.acquire()
         self.value: _T | None = None
         self.error: BaseException | None = None
+        self.finished = False
+        self.abandoned_at: float | None = None  # when its deadline passed, unfinished
+
+
+#: Threads one target's in-process calls may hold at once (the servers' own cap is
+#: 64 connections; a handler that hangs holds one thread per call).
+MAX_CALL_THREADS = 32
 
 
 class Caller:
     """Runs in-process calls on daemon threads, each bounded by a deadline.
 
-    Threads are kept and reused; a thread whose call was abandoned rejoins the
-    pool when that call finally returns.  Daemon threads never keep the process
-    alive, so an abandoned call cannot stop ``botwebhook`` from exiting.
+    Threads are kept and reused, at most ``max_threads`` of them; a thread whose
+    call was abandoned rejoins the pool when that call finally returns.  With every
+    thread busy, a new call waits, within its own deadline, for one to be free.
+    Daemon threads never keep the process alive, so an abandoned call cannot stop
+    ``botwebhook`` from exiting.  :meth:`overdue_note` says when calls ran on past
+    their deadline.
     """
 
-    def __init__(self, *, capture: bool) -> None:
+    def __init__(self, *, capture: bool, max_threads: int = MAX_CALL_THREADS) -> None:
         self.capture = capture
+        self.max_threads = max_threads
         self._idle: list[_Worker] = []
+        self._threads = 0
         self._lock = threading.Lock()
+        self._freed = threading.Condition(self._lock)
+        self._overdue_running = 0  # calls past their deadline, still running
+        self._overdue_ended = 0  # calls that ended after their deadline
+        self._overdue_longest = 0.0  # the most seconds one ran past its deadline
+        self._never_started = 0
 
     def run(self, fn: Callable[[], _T], timeout: float) -> tuple[_T | None, Exception | None, Call]:
         """``fn()``'s value or the exception it raised, and the captured call;
@@ -246,10 +267,15 @@ class Caller:
         handler counts as its exception; ``KeyboardInterrupt`` is raised here."""
         call = Call(capture=self.capture)
         box: _Box[_T] = _Box(fn, call)
-        with self._lock:
-            worker = self._idle.pop() if self._idle else _Worker(self)
+        worker = self._worker(timeout)
+        if worker is None:
+            raise CallTimedOut(call, started=False, busy=self.max_threads)
         worker.jobs.put(box)
         if not box.done.acquire(timeout=timeout):
+            with self._lock:
+                if not box.finished:
+                    box.abandoned_at = time.monotonic()
+                    self._overdue_running += 1
             raise CallTimedOut(call)
         error = box.error
         if error is None or isinstance(error, Exception):
@@ -258,9 +284,55 @@ class Caller:
             return None, RuntimeError(f"the handler called sys.exit({error.code!r})"), call
         raise error
 
+    def _worker(self, timeout: float) -> _Worker | None:
+        """An idle thread, a new one under the cap, or the first to be free within
+        ``timeout`` seconds (None: every thread stayed busy)."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while not self._idle and self._threads >= self.max_threads:
+                left = deadline - time.monotonic()
+                if (left <= 0 or not self._freed.wait(left)) and not self._idle:
+                    self._never_started += 1
+                    return None
+            if self._idle:
+                return self._idle.pop()
+            self._threads += 1
+        return _Worker(self)
+
+    def _ended(self, box: _Box[Any]) -> None:
+        """``box``'s call returned (on its worker's thread)."""
+        with self._lock:
+            box.finished = True
+            if box.abandoned_at is not None:
+                self._overdue_running -= 1
+                self._overdue_ended += 1
+                late = time.monotonic() - box.abandoned_at
+                self._overdue_longest = max(self._overdue_longest, late)
+
     def _rejoin(self, worker: _Worker) -> None:
         with self._lock:
             self._idle.append(worker)
+            self._freed.notify()
+
+    def overdue_note(self) -> str | None:
+        """A sentence on calls that kept running past their deadline, or None."""
+        with self._lock:
+            running, ended = self._overdue_running, self._overdue_ended
+            longest, never = self._overdue_longest, self._never_started
+        if not (running or ended):
+            return None
+        parts = []
+        if ended:
+            parts.append(f"{ended} ended later (the latest {longest:.1f} s after its deadline)")
+        if running:
+            parts.append(f"{running} still running now")
+        note = (
+            f"the handler kept {running + ended} call(s) running past their deadline, each "
+            f"holding a thread: {' and '.join(parts)}"
+        )
+        if never:
+            note += f"; {never} call(s) could not start, all {self.max_threads} threads being busy"
+        return note
 
 
 class _Worker:
@@ -282,6 +354,7 @@ class _Worker:
                 box.error = exc
             finally:
                 done(token)
+                self.caller._ended(box)
                 box.done.release()
             # An idle worker holds nothing of its last call (its body, its answer).
             del box

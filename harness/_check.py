@@ -329,6 +329,9 @@ def run_check(
             phase(batch)
     report.not_run = planned - len(report.exchanges)
     report.elapsed = time.perf_counter() - started
+    overdue = target.overdue_note()
+    if overdue:
+        report.notes.append(overdue)
     report.advice = advice_for(report, signing, secret, model is None, target)
     if not signing:
         report.notes.append(

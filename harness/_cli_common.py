@@ -8,6 +8,7 @@ import os
 import re
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any, NoReturn
 
 from harness._errors import BotWebhookError
@@ -23,6 +24,7 @@ __all__ = [
     "CliError",
     "Parser",
     "add_secret_option",
+    "check_output",
     "hide_secrets",
     "number",
     "read_input",
@@ -173,9 +175,85 @@ def add_secret_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def check_output(
+    option: str,
+    path: str | Path | None,
+    *,
+    kind: str = "file",
+    example: str = "report.xml",
+    no_links: bool = False,
+) -> Path | None:
+    """Refuse, before anything runs, an output path that cannot be written: ``kind``
+    ``file`` (not a folder, its folder there and writable; never a symbolic link
+    with ``no_links``: files that hold chat text), ``folder`` (an existing, writable
+    folder) or ``prefix`` (the start of file names: its folder there and writable).
+    Returns the path (None for None)."""
+    if path is None:
+        return None
+    target = Path(path)
+    shown = f"{option} {str(target)!r}"
+    if kind == "folder":
+        if target.exists() and not target.is_dir():
+            raise CliError(f"{shown} is a file, not a folder (hint: name a folder to save into)")
+        if not target.is_dir():
+            raise CliError(f"{shown}: no such folder (hint: create it first)")
+        folder = target
+    else:
+        if no_links and target.is_symlink():
+            raise CliError(
+                f"{shown} is a symbolic link: refused (hint: a file that holds chat text is "
+                "never written through a link; name the real file)"
+            )
+        if kind == "file" and target.is_dir():
+            raise CliError(f"{shown} is a folder (hint: give a file name, e.g. {target / example})")
+        folder = target.parent
+        if not folder.is_dir():
+            raise CliError(
+                f"{shown}: the folder {str(folder)!r} does not exist (hint: create it first)"
+            )
+    if not os.access(folder, os.W_OK) or (
+        kind != "folder" and target.exists() and not os.access(target, os.W_OK)
+    ):
+        raise CliError(f"{shown}: cannot write there (hint: check its permissions)")
+    return target
+
+
 def write_bytes(data: bytes) -> None:
     """Write exact bytes to standard output; a newline is added only on a terminal."""
     sys.stdout.buffer.write(data)
     if sys.stdout.isatty():
         sys.stdout.buffer.write(b"\n")
     sys.stdout.flush()
+
+
+def serve_until_stopped(server: Any, announce: Callable[[], None]) -> None:
+    """Run ``server`` on a thread of its own until SIGINT (Ctrl-C) or SIGTERM, then stop
+    it; ``announce`` prints the first lines once the signals are taken.
+
+    The signals only set a flag that this thread reads every 0.1 s. Stopping by
+    ``KeyboardInterrupt`` was not reliable: raised while the garbage collector ran a
+    finalizer on the main thread, it is reported as "Exception ignored" and lost, and
+    the server went on serving after Ctrl-C.
+    """
+    import signal
+    import threading
+    import time
+
+    received: list[int] = []
+
+    def stop(signum: int, frame: Any) -> None:
+        received.append(signum)
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        announce()
+        thread = threading.Thread(target=server.serve_forever, name="botwebhook-serve",
+                                  daemon=True)  # fmt: skip
+        thread.start()
+        while not received and thread.is_alive():
+            time.sleep(0.1)
+        server.shutdown()  # returns at once if serving already ended
+        thread.join(5)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

@@ -21,7 +21,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-from harness._cli_common import SECRET_ENV, CliError, add_secret_option, number, resolve_secret
+from harness._cli_common import (
+    SECRET_ENV,
+    CliError,
+    add_secret_option,
+    check_output,
+    number,
+    resolve_secret,
+)
 
 __all__ = ["register"]
 
@@ -159,23 +166,9 @@ def failures_allowed(text: str) -> dict[str, float]:
 def _check_outputs(args: argparse.Namespace) -> None:
     """Every file the run writes, refused before it starts when it cannot be written:
     a folder that is missing or not writable, or a folder given for a file."""
-    for option, path, what in (
-        ("--html", args.html, "file"),
-        ("--plot", args.plot, "file"),
-        ("--csv", args.csv, "prefix"),
-    ):
-        if path is None:
-            continue
-        target = Path(path)
-        if what == "file" and target.is_dir():
-            raise CliError(
-                f"{option} {path!r} is a folder: give a file name, e.g. {path}/load.html"
-            )
-        folder = target.parent if str(target.parent) else Path(".")
-        if not folder.is_dir():
-            raise CliError(f"{option} {path!r}: the folder {str(folder)!r} does not exist")
-        if not os.access(folder, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
-            raise CliError(f"{option} {path!r}: not writable")
+    check_output("--html", args.html, example="load.html")
+    check_output("--plot", args.plot, example="load.png")
+    check_output("--csv", args.csv, kind="prefix")
 
 
 def _model_path(given: str | None) -> str | None:
@@ -281,6 +274,8 @@ def _run_child(
         errors = child.stderr.read().decode("utf-8", "replace") if child.stderr else ""
         child.wait()
         if not result_file.exists():
+            if interrupted:  # before Locust began: there is no summary to print
+                raise KeyboardInterrupt
             last = errors.strip().splitlines()[-1] if errors.strip() else "no output"
             raise CliError(f"the Locust run failed: {last}")
         result: dict[str, Any] = json.loads(result_file.read_text("utf-8"))

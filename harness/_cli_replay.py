@@ -9,7 +9,15 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from harness._cli_common import SECONDS, CliError, add_secret_option, number, resolve_secret
+from harness._cli_common import (
+    SECONDS,
+    CliError,
+    add_secret_option,
+    check_output,
+    number,
+    resolve_secret,
+    serve_until_stopped,
+)
 from harness._cli_targets import TARGET_HELP
 
 __all__ = ["register"]
@@ -64,6 +72,7 @@ def cmd_listen(args: argparse.Namespace) -> int:
     secret = resolve_secret(args.secret, required=False)
     if bool(args.cert) != bool(args.key):
         raise CliError("--cert and --key go together: the certificate and its private key")
+    check_output("--record", args.record, no_links=True, example="calls.jsonl")
     target, _ = _target(args.forward_to, None, args)
     writer = CassetteWriter(args.record) if args.record else None
     redactor = None
@@ -101,12 +110,11 @@ def cmd_listen(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise CliError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from exc
         scheme = "https" if pair else "http"
-        print(f"listening on {scheme}://{args.host}:{server.port}/, forwarding to {target.name}"
-              + (f", recording to {args.record}" if args.record else "")
-              + (" (redacted)" if redactor else ""), flush=True)  # fmt: skip
-        try:
-            server.serve_forever()
-        except KeyboardInterrupt:
+        first = (f"listening on {scheme}://{args.host}:{server.port}/, forwarding to "
+                 f"{target.name}" + (f", recording to {args.record}" if args.record else "")
+                 + (" (redacted)" if redactor else ""))  # fmt: skip
+        try:  # Ctrl-C or SIGTERM stop it
+            serve_until_stopped(server, lambda: print(first, flush=True))
             print("stopped", file=sys.stderr)
         finally:
             server.server_close()
@@ -149,17 +157,11 @@ def cmd_redact(args: argparse.Namespace) -> int:
     from harness._findings import printable
     from harness._redact import Redactor
 
-    entries, problems = _read(args.file)
     out = Path(args.out or Path(args.file).with_suffix(".redacted.jsonl"))
-    if out.is_symlink():
-        raise CliError(f"--out {str(out)!r} is a symbolic link: refused (a cassette holds chat "
-                       "text and is never written through a link)")  # fmt: skip
-    if out.is_dir():
-        raise CliError(f"--out {str(out)!r} is a folder: give the file to write")
+    check_output("--out", out, no_links=True, example="calls.redacted.jsonl")
     if out.resolve() == Path(args.file).resolve():
         raise CliError("--out is the input file: write the redacted cassette elsewhere")
-    if not out.parent.is_dir():
-        raise CliError(f"--out {str(out)!r}: the folder {str(out.parent)!r} does not exist")
+    entries, problems = _read(args.file)
     redactor = Redactor(_test_secret(args, resolve_secret(args.secret, required=False)))
     out.unlink(missing_ok=True)
     written = 0
@@ -186,6 +188,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     from harness._replay import render_json, render_junit, render_text, replay_entry
     from harness._replay_diff import Rules, read_sidecar, sidecar_path, write_sidecar
 
+    check_output("--junit-xml", args.junit_xml)
     entries, problems = _read(args.file)
     rules = Rules.parse(read_sidecar(args.file), str(sidecar_path(args.file)))
     for rule in args.ignore or ():

@@ -5,13 +5,19 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
-import signal
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
-from harness._cli_common import EXIT_OK, CliError, add_secret_option, number, resolve_secret
+from harness._cli_common import (
+    EXIT_OK,
+    CliError,
+    add_secret_option,
+    number,
+    resolve_secret,
+    serve_until_stopped,
+)
 from harness._signing import Secret, redact_secret
 
 __all__ = ["register"]
@@ -46,12 +52,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         except (OSError, SystemExit) as exc:
             reason = (said.getvalue().strip().splitlines() or [str(exc)])[0]
             raise CliError(f"cannot listen on {args.host}:{args.port}: {reason}") from exc
-        signal.signal(signal.SIGTERM, _raise_interrupt)  # before anyone can know the port
-        try:
-            _announce(args, server.port, secret, certificate.cert if args.tls else None)
-            server.serve_forever()
-        except KeyboardInterrupt:  # Ctrl-C or SIGTERM, from the first line printed on
-            pass
+        ca = certificate.cert if args.tls else None
+        try:  # Ctrl-C or SIGTERM stop it, from the first line printed on
+            serve_until_stopped(server, lambda: _announce(args, server.port, secret, ca))
         finally:
             server.server_close()
     print("botwebhook serve: stopped", file=sys.stderr, flush=True)
@@ -72,10 +75,6 @@ def _announce(args: argparse.Namespace, port: int, secret: Secret | None, ca: Pa
     if ca is not None:
         print(f"botwebhook serve: self-signed certificate (CA bundle): {ca}", flush=True)
     print("botwebhook serve: Ctrl-C stops", flush=True)
-
-
-def _raise_interrupt(signum: int, frame: Any) -> None:
-    raise KeyboardInterrupt
 
 
 def register(commands: Any) -> None:

@@ -143,10 +143,10 @@ class Turn:
             return "later: the conversation catches no callbacks (hint: leave callbacks=True)"
         deadline = time.monotonic() + chat.later_timeout
         while True:
-            self.later = chat.callback_texts()[self.callbacks_before :]
+            self.later = chat.callback_texts(self.callbacks_before)
             if any(compile_pattern(pattern, "later").search(text) for text in self.later):
                 return None
-            refused = chat.refused_callbacks()[self.refused_before :]
+            refused = chat.refused_callbacks(self.refused_before)
             if refused or time.monotonic() >= deadline:
                 break  # a refused callback will not be sent again: no point in waiting
             time.sleep(_POLL)
@@ -284,8 +284,8 @@ class Conversation:
         dialogue = self.dialogue
         plan = dialogue.plan(text, names, entities)
         turn = Turn(len(self.turns) + 1, text, plan, conversation=self)
-        turn.callbacks_before = len(self.callback_texts())
-        turn.refused_before = len(self.refused_callbacks())
+        turn.callbacks_before = self.callbacks_accepted()
+        turn.refused_before = self.callbacks.refused_total if self.callbacks else 0
         if dialogue.passthrough:
             exchange = self._deliver(dialogue.passthrough_body(text), turn)
             turn.bot = exchange.outcome.user_text
@@ -326,24 +326,28 @@ class Conversation:
 
     # -- callbacks ----------------------------------------------------------------
 
-    def callback_texts(self) -> list[str]:
-        """The texts of messages the handler sent through the callback API so far."""
+    def callback_texts(self, after: int = 0) -> list[str]:
+        """The texts of messages the handler sent through the callback API so far
+        (after the first ``after`` of them), as far as the mock keeps them."""
         if self.callbacks is None:
             return []
         session = self.callbacks.sessions.get(self.chat_session)
         if session is None:
             return []
-        return [_message_text(message) for message in list(session.callbacks)]
+        return [_message_text(message) for message in session.accepted_after(after)]
 
-    def refused_callbacks(self) -> list[str]:
-        """The callback API's refusals for this chat so far (status and message)."""
+    def callbacks_accepted(self) -> int:
+        """How many callbacks of this chat the callback API accepted so far."""
+        session = self.callbacks.sessions.get(self.chat_session) if self.callbacks else None
+        return session.accepted if session is not None else 0
+
+    def refused_callbacks(self, after: int = 0) -> list[str]:
+        """The callback API's refusals for this chat (status and message), among those
+        after the first ``after`` refusals of all chats."""
         if self.callbacks is None:
             return []
-        return [
-            f"{status} {info}"
-            for session, status, info in list(self.callbacks.refused)
-            if session == self.chat_session
-        ]
+        refused = self.callbacks.refused_after(self.chat_session, after)
+        return [f"{status} {info}" for status, info in refused]
 
     # -- reports ------------------------------------------------------------------
 

@@ -205,6 +205,9 @@ def fuzz(
             report.gave_up.append(phase)
         report.failures.extend(FuzzFailure(exchange, phase) for exchange in found)
     report.elapsed = time.perf_counter() - started
+    overdue = target.overdue_note()
+    if overdue:
+        report.notes.append(overdue)
     if report.failures and save_dir is not None:
         folder = workspace(Path(save_dir))
         for number, failure in enumerate(report.failures, 1):

@@ -5,10 +5,17 @@ werkzeug's threaded development server, hardened for peers that misbehave:
 - **TLS handshakes happen on the connection's own thread**, bounded by a
   handshake timeout, never on the accept loop: a client that connects and
   never sends a ClientHello holds up nobody else.
-- **Every connection has a read timeout**: an idle or trickling client is
-  dropped, and its thread ends.
-- **Connections are capped** (threads with them): past the cap a new client
-  gets ``503`` and the connection is closed at once.
+- **Every connection has a read timeout**: an idle client is dropped, and its
+  thread ends.
+- **Every request has deadlines**, whatever the pace of its bytes: its request
+  line and headers must arrive within ``HEADER_DEADLINE`` seconds of its start,
+  and its body within the read timeout after them.  A client that trickles a
+  byte every few seconds (slowloris) is dropped when its deadline passes.
+- **Connections are capped** (threads with them).  At the cap, the connection
+  that has waited longest for its headers (a slow client, or one idle between
+  calls) is closed to make room, so a real call is served within a second; only
+  when every slot is busy with a request under way does a new client get
+  ``503``, the connection closed at once.
 - **A refused body is not read**: after a ``413`` the server closes the
   connection instead of draining what the client still sends.
 - **``Expect: 100-continue`` is answered once.**
@@ -17,9 +24,11 @@ werkzeug's threaded development server, hardened for peers that misbehave:
 from __future__ import annotations
 
 import contextlib
+import io
 import socket
 import ssl
 import threading
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -29,6 +38,7 @@ from harness._transport import DEFAULT_TIMEOUT
 
 __all__ = [
     "HANDSHAKE_TIMEOUT",
+    "HEADER_DEADLINE",
     "HOP_BY_HOP",
     "MAX_CONNECTIONS",
     "READ_TIMEOUT",
@@ -86,6 +96,11 @@ def read_body(request: Any, limit: int) -> tuple[bytes, Any]:
 HANDSHAKE_TIMEOUT = 5.0
 #: Seconds of silence after which a connection is dropped.
 READ_TIMEOUT = DEFAULT_TIMEOUT
+#: Seconds a request has for its request line and headers, however it paces them
+#: (its body then has the read timeout, as a whole).
+HEADER_DEADLINE = 5.0
+#: Seconds a new client waits for the slot of a connection closed to make room.
+_MAKE_ROOM_WAIT = 1.0
 #: Connections (and threads) served at once; more get 503.
 MAX_CONNECTIONS = 64
 
@@ -96,8 +111,59 @@ _BUSY = (
 )
 
 
+class _DeadlineReader(io.RawIOBase):
+    """The connection's bytes, each read bounded by the idle timeout and all of them
+    by ``deadline`` (a ``time.monotonic()`` value), after which reading raises
+    ``TimeoutError`` as a silent peer would."""
+
+    def __init__(self, connection: socket.socket, idle: float) -> None:
+        super().__init__()
+        self.connection = connection
+        self.idle = idle
+        self.deadline = float("inf")
+        self.expired = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            self.expired = True
+            raise TimeoutError("the request's deadline passed")
+        self.connection.settimeout(min(self.idle, left))
+        try:
+            return self.connection.recv_into(buffer)
+        except TimeoutError:  # silent too long, or up to the deadline: either way, done
+            self.expired = True
+            raise
+
+
 class _Handler(WSGIRequestHandler):
     timeout = READ_TIMEOUT  # applied to the socket by StreamRequestHandler.setup()
+    server: HardenedServer
+    _reader: _DeadlineReader
+
+    def setup(self) -> None:
+        super().setup()
+        self._raw = self.server.raw_socket()
+        self._reader = _DeadlineReader(self.connection, self.timeout)
+        self.rfile = io.BufferedReader(self._reader, 64 * 1024)
+
+    def handle_one_request(self) -> None:
+        # A new request (or the wait for one, between calls) starts its header clock.
+        self._reader.deadline = time.monotonic() + self.server.header_deadline
+        self.server.mark_waiting(self._raw)
+        super().handle_one_request()
+        if self._reader.expired:  # whatever werkzeug made of it: this client is done
+            self.close_connection = True
+
+    def parse_request(self) -> bool:
+        parsed = super().parse_request()
+        if parsed:  # the headers are in: the body has the read timeout, as a whole
+            self._reader.deadline = time.monotonic() + self.timeout
+            self.server.mark_busy(self._raw)
+        return parsed
 
     def handle_expect_100(self) -> bool:
         # http.server would send "100 Continue" here, and werkzeug's run_wsgi sends
@@ -157,6 +223,7 @@ class HardenedServer(ThreadedWSGIServer):
         max_connections: int = MAX_CONNECTIONS,
         handshake_timeout: float = HANDSHAKE_TIMEOUT,
         read_timeout: float = READ_TIMEOUT,
+        header_deadline: float = HEADER_DEADLINE,
     ) -> None:
         handler = type("Handler", (_Handler,), {"timeout": read_timeout})
         super().__init__(host, port, _CloseAfterRefusal(app), handler)
@@ -164,25 +231,73 @@ class HardenedServer(ThreadedWSGIServer):
         # accepted connection is wrapped on its own thread (finish_request).
         self.ssl_context = ssl_context
         self.handshake_timeout = handshake_timeout
+        self.header_deadline = header_deadline
         self._slots = threading.BoundedSemaphore(max_connections)
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        # Every connection, by its accepted socket: the socket that now carries it
+        # (its TLS wrapper, once made) and since when it waits for a request's
+        # headers or its TLS handshake (None while it serves a request).
+        self._connections: dict[socket.socket, list[Any]] = {}
+
+    def raw_socket(self) -> socket.socket:
+        """The accepted socket of the connection this thread serves."""
+        raw: socket.socket = self._local.raw
+        return raw
+
+    def mark_waiting(self, raw: socket.socket, carrier: socket.socket | None = None) -> None:
+        with self._lock:
+            entry = self._connections.setdefault(raw, [raw, None])
+            entry[0] = carrier or entry[0]
+            entry[1] = time.monotonic()
+
+    def mark_busy(self, raw: socket.socket) -> None:
+        with self._lock:
+            if raw in self._connections:
+                self._connections[raw][1] = None
+
+    def _forget(self, raw: socket.socket) -> None:
+        with self._lock:
+            self._connections.pop(raw, None)
+
+    def _make_room(self) -> bool:
+        """Close the connection that has waited longest for its headers; False when
+        every connection is serving a request."""
+        with self._lock:
+            waiting = [(since, raw) for raw, (_, since) in self._connections.items()
+                       if since is not None]  # fmt: skip
+            if not waiting:
+                return False
+            raw = min(waiting, key=lambda item: item[0])[1]
+            carrier = self._connections[raw][0]
+            self._connections[raw][1] = None  # not chosen twice
+        with contextlib.suppress(OSError):  # the plain socket's, under any TLS
+            socket.socket.shutdown(carrier, socket.SHUT_RDWR)
+        return True
 
     def process_request(self, request: Any, client_address: Any) -> None:
-        if not self._slots.acquire(blocking=False):
+        if not self._slots.acquire(blocking=False) and not (
+            self._make_room() and self._slots.acquire(timeout=_MAKE_ROOM_WAIT)
+        ):
             with contextlib.suppress(OSError):
                 request.settimeout(1.0)
                 request.sendall(_BUSY)
             self.shutdown_request(request)
             return
+        self.mark_waiting(request)
         try:
             super().process_request(request, client_address)
         except BaseException:
+            self._forget(request)
             self._slots.release()
             raise
 
     def process_request_thread(self, request: Any, client_address: Any) -> None:
+        self._local.raw = request
         try:
             super().process_request_thread(request, client_address)
         finally:
+            self._forget(request)
             self._slots.release()
 
     def finish_request(self, request: Any, client_address: Any) -> None:
@@ -190,10 +305,20 @@ class HardenedServer(ThreadedWSGIServer):
             super().finish_request(request, client_address)
             return
         request.settimeout(self.handshake_timeout)
+        try:  # wrapped first, so that making room can close it during the handshake
+            secured = self.ssl_context.wrap_socket(
+                request, server_side=True, do_handshake_on_connect=False
+            )
+        except (OSError, ssl.SSLError) as exc:  # the client left before the handshake
+            _close_half_made(exc)
+            return
         try:
-            secured = self.ssl_context.wrap_socket(request, server_side=True)
-        except (OSError, ssl.SSLError):
-            return  # a failed or abandoned handshake concerns this client only
+            self.mark_waiting(request, secured)
+            secured.do_handshake()
+        except (OSError, ssl.SSLError):  # failed or abandoned: this client's concern only
+            with contextlib.suppress(OSError):
+                secured.close()
+            return
         try:
             super().finish_request(secured, client_address)
         finally:
@@ -207,6 +332,23 @@ class HardenedServer(ThreadedWSGIServer):
         pass  # werkzeug's "Error on request" and the like: the 500 says it
 
 
+def _close_half_made(exc: BaseException) -> None:
+    """Close the socket that ``SSLContext.wrap_socket`` made and dropped when it raised.
+
+    Up to Python 3.12, ``SSLSocket._create`` takes over the accepted socket, then raises
+    without closing itself when a client that already left makes ``getpeername`` or its
+    probe ``recv`` fail (CPython gh-113280). The socket is closed only when the garbage
+    collector finds it, with a ``ResourceWarning``: here it is closed at once.
+    """
+    tb = exc.__traceback__
+    while tb is not None:
+        made = tb.tb_frame.f_locals.get("self")
+        if tb.tb_frame.f_code.co_name == "_create" and isinstance(made, ssl.SSLSocket):
+            with contextlib.suppress(OSError):
+                made.close()
+        tb = tb.tb_next
+
+
 def make_hardened_server(
     host: str,
     port: int,
@@ -216,6 +358,7 @@ def make_hardened_server(
     max_connections: int = MAX_CONNECTIONS,
     handshake_timeout: float = HANDSHAKE_TIMEOUT,
     read_timeout: float = READ_TIMEOUT,
+    header_deadline: float = HEADER_DEADLINE,
 ) -> HardenedServer:
     """A :class:`HardenedServer` for ``app`` on ``host``:``port`` (0: a free one), over
     TLS with ``certificate`` (the paths of a PEM certificate and key)."""
@@ -231,4 +374,5 @@ def make_hardened_server(
         max_connections=max_connections,
         handshake_timeout=handshake_timeout,
         read_timeout=read_timeout,
+        header_deadline=header_deadline,
     )

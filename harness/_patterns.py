@@ -13,10 +13,9 @@ it refuses look-arounds and backreferences, which users' patterns and the ones
 from __future__ import annotations
 
 import functools
+import re
 from pathlib import Path
 from typing import Any
-
-import regex
 
 from harness._errors import BotWebhookValueError
 
@@ -32,6 +31,12 @@ __all__ = [
 
 #: Seconds one match of a user's pattern may take.
 PATTERN_TIMEOUT = 0.5
+#: The most copies a pattern's repeats may come to: the regex module writes out the
+#: least count of every repeat (``a{1000000}`` is a million nodes, 280 MB).
+MAX_UNROLLED = 100_000
+# The regex module's flag values (those of re), so that it loads on first use only.
+_IGNORECASE = 2
+_DOTALL = 16
 
 
 class PatternError(BotWebhookValueError):
@@ -53,8 +58,18 @@ class Pattern:
     __slots__ = ("compiled", "text", "where")
 
     def __init__(self, text: str, where: str, flags: int = 0) -> None:
+        import regex  # on first use: importing harness needs no third-party module
+
         self.text = text
         self.where = where
+        size = _unrolled_size(text)
+        if size > MAX_UNROLLED:
+            raise PatternError(
+                f"{where}: the pattern {text[:80]!r} is too large to compile: its repeats "
+                f"come to {size:,} copies, more than {MAX_UNROLLED:,} (hint: a smaller "
+                "least repeat count, e.g. a{2,} rather than a{100000})",
+                text,
+            )
         try:
             self.compiled: Any = regex.compile(text, flags | regex.VERSION0)
         except (regex.error, TypeError, ValueError, OverflowError, RecursionError) as exc:
@@ -80,6 +95,42 @@ class Pattern:
         return result
 
 
+def _unrolled_size(text: str) -> int:
+    """About how many nodes ``text`` compiles to once its repeats are written out
+    (Python's own parser reads it; for syntax only ``regex`` knows, a bound from the
+    repeat counts written)."""
+    try:
+        from re import _parser as parser  # type: ignore[attr-defined]
+    except ImportError:  # pragma: no cover - Python 3.10
+        import sre_parse as parser
+    try:
+        tree = parser.parse(text)
+    except Exception:
+        size = 1
+        for count in re.findall(r"\{(\d+)", text):
+            size *= max(1, min(int(count), 10**9))
+        return size + len(text)
+    return _size(tree)
+
+
+def _size(tree: Any) -> int:
+    total = 0
+    for op, arg in tree:
+        name = str(op)
+        if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+            least, _, item = arg
+            total += max(1, least) * _size(item)
+        elif name == "SUBPATTERN":
+            total += _size(arg[-1])
+        elif name == "BRANCH":
+            total += sum(_size(branch) for branch in arg[1])
+        elif name in ("ASSERT", "ASSERT_NOT"):
+            total += _size(arg[1])
+        else:
+            total += 1
+    return total
+
+
 def too_slow(where: str, pattern: str, subject: str) -> PatternError:
     """The error for ``pattern`` (written at ``where``) taking too long on ``subject``."""
     shown = subject if len(subject) <= 40 else subject[:37] + "..."
@@ -96,7 +147,7 @@ def compile_pattern(
 ) -> Pattern:
     """``text`` compiled as a user's pattern (see the module docstring); the same
     pattern asked for again is compiled once."""
-    flags = (regex.IGNORECASE if ignore_case else 0) | (regex.DOTALL if dotall else 0)
+    flags = (_IGNORECASE if ignore_case else 0) | (_DOTALL if dotall else 0)
     return _compiled(text, where, flags)
 
 

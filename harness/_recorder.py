@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,7 +18,14 @@ from harness._answer import Outcome, outcome, read_answer
 from harness._signing import SIGNATURE_HEADER, SecretLike, signature_problem
 from harness._transport import DEFAULT_TIMEOUT, Target
 
-__all__ = ["CallLog", "RecordedCall", "call_in_process", "record"]
+__all__ = [
+    "KEPT_BYTES",
+    "KEPT_CALLS",
+    "CallLog",
+    "RecordedCall",
+    "call_in_process",
+    "record",
+]
 
 
 @dataclass(frozen=True)
@@ -120,22 +128,51 @@ def call_in_process(
     return got.status, got.headers, data, got.all_headers
 
 
+#: A mock keeps the most recent calls, at most this many and about this many bytes
+#: (bodies as received, never cut); ``CallLog.dropped`` counts the older ones.
+KEPT_CALLS = 1000
+KEPT_BYTES = 64 * 1024 * 1024
+
+
+def _weight(call: RecordedCall) -> int:
+    # The body, its parsed payload (about as large again) and the answer.
+    return 2 * len(call.body) + len(call.response_body) + 512
+
+
 class CallLog:
     """The calls a mock received, with assertion helpers that list every call
-    when they fail."""
+    when they fail.  The log is bounded (``KEPT_CALLS``, ``KEPT_BYTES``): past
+    it, the oldest calls are dropped whole, counted in ``dropped``, and counts in
+    assertions still include them."""
 
     def __init__(self) -> None:
-        self._calls: list[RecordedCall] = []
+        self._calls: deque[RecordedCall] = deque()
         self._lock = threading.Lock()
+        self._bytes = 0
+        #: Calls received but no longer kept (the oldest, past the bounds).
+        self.dropped = 0
 
     def _append(self, call: RecordedCall) -> None:
         with self._lock:
             self._calls.append(call)
+            self._bytes += _weight(call)
+            while len(self._calls) > 1 and (
+                len(self._calls) > KEPT_CALLS or self._bytes > KEPT_BYTES
+            ):
+                self._bytes -= _weight(self._calls.popleft())
+                self.dropped += 1
 
     @property
     def calls(self) -> list[RecordedCall]:
+        """The kept calls, oldest first."""
         with self._lock:
             return list(self._calls)
+
+    @property
+    def received(self) -> int:
+        """Calls received in all, kept or dropped."""
+        with self._lock:
+            return len(self._calls) + self.dropped
 
     @property
     def last(self) -> RecordedCall:
@@ -147,17 +184,24 @@ class CallLog:
     def reset(self) -> None:
         with self._lock:
             self._calls.clear()
+            self._bytes = 0
+            self.dropped = 0
 
     def _listing(self, calls: Iterable[RecordedCall] | None = None) -> str:
         shown = list(self.calls if calls is None else calls)
         if not shown:
             return "  (no calls)"
-        return "\n".join(f"  {i + 1}. {call.describe()}" for i, call in enumerate(shown))
+        whole = calls is None and self.dropped
+        earlier = f"  ({self.dropped} earlier call(s) not kept)\n" if whole else ""
+        start = self.dropped + 1 if whole else 1
+        return earlier + "\n".join(
+            f"  {i}. {call.describe()}" for i, call in enumerate(shown, start)
+        )
 
     def assert_called(self, times: int | None = None) -> None:
         """At least one call, or exactly ``times`` calls."""
         __tracebackhide__ = True
-        count = len(self.calls)
+        count = self.received
         if (times is None and count == 0) or (times is not None and count != times):
             expected = "at least 1" if times is None else str(times)
             raise AssertionError(

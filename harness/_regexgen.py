@@ -51,9 +51,8 @@ class RegexGenerator:
 
     def __init__(self, pattern: str) -> None:
         try:
-            self.compiled = compile_pattern(pattern, "regex")  # as the matcher reads it
             self._tree = _p.parse(pattern)
-        except (re.error, PatternError) as exc:
+        except re.error as exc:
             raise UnsupportedRegexError(f"{pattern!r} is not a valid regex: {exc}") from exc
         self.pattern = pattern
         self._check(self._tree)
@@ -63,6 +62,10 @@ class RegexGenerator:
                 f"{pattern!r} only matches text of at least {shortest} characters, and the "
                 f"platform's user text is at most {MAX_LENGTH} (hint: a smaller repeat count)"
             )
+        try:
+            self.compiled = compile_pattern(pattern, "regex")  # as the matcher reads it
+        except PatternError as exc:
+            raise UnsupportedRegexError(str(exc)) from exc
 
     def _check(self, tree: Any) -> None:
         for op, arg in tree:

@@ -29,7 +29,8 @@ class LiveWebhookServer(CallLog):
     like the mocks' calls (and appended to the cassette ``record``, if given);
     ``capture`` keeps what the handler prints and logs out of the terminal.
     Bodies over ``max_body`` bytes (default 1 MiB, as the reference handler) get
-    413, unread."""
+    413, unread.  The log keeps the most recent calls (``harness._recorder``'s
+    bounds); ``log_calls=False`` keeps none."""
 
     def __init__(
         self,
@@ -42,10 +43,12 @@ class LiveWebhookServer(CallLog):
         max_body: int = 1024 * 1024,
         record: str | Path | CassetteWriter | None = None,
         capture: bool = False,
+        log_calls: bool = True,
     ) -> None:
         secret = Secret.of(secret)  # from here on, no traceback can show it
         super().__init__()
         self.max_body = max_body
+        self.log_calls = log_calls
         if handler is None:
             from harness.reference import make_app
 
@@ -95,10 +98,11 @@ class LiveWebhookServer(CallLog):
         )
         record_call(self.recorder, (request.method, url, headers, body),
                     (status, response_headers, data), time.perf_counter() - started)  # fmt: skip
-        self._append(
-            record(request.method, url, headers, body, self.secret, status, response_headers,
-                   data)
-        )  # fmt: skip
+        if self.log_calls:
+            self._append(
+                record(request.method, url, headers, body, self.secret, status,
+                       response_headers, data)
+            )  # fmt: skip
         response = Response(data, status=status, headers=every_header)
         return response(environ, start_response)
 

@@ -99,6 +99,8 @@ def survey(
         scenarios=scenarios,
         workers=workers,
     )
+    if report.interrupted:  # Ctrl-C stops the run the survey was the first step of
+        raise KeyboardInterrupt
     found = Survey(report=report)
     found.findings = list(report.run_findings)
     found.not_served = [f.variant for f in report.run_findings if f.code == "BW110"]

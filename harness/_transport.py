@@ -132,6 +132,13 @@ class Target:
     def close(self) -> None:
         """Release connections (URL targets keep a session open)."""
 
+    def overdue_note(self) -> str | None:
+        """A sentence for the report when calls kept running past their deadline
+        (each holding one of the calling threads), or None."""
+        caller = getattr(self, "_caller", None)
+        note: str | None = caller.overdue_note() if caller is not None else None
+        return note
+
 
 class InProcessTarget(Target):
     """An app called in-process, with no socket: a WSGI or an ASGI app.  It stands for
@@ -223,9 +230,13 @@ class WsgiTarget(InProcessTarget):
         try:
             answer, error, captured = self._caller.run(call, timeout)
         except CallTimedOut as late:
-            raise _TransportFailure(
-                "Read timed out", timed_out=True, output=late.call.output
-            ) from None
+            why = "Read timed out"
+            if not late.started:
+                why += (
+                    f" (the call never started: all {late.busy} threads were still running "
+                    "earlier calls past their deadline)"
+                )
+            raise _TransportFailure(why, timed_out=True, output=late.call.output) from None
         elapsed = time.perf_counter() - started
         if error is not None or answer is None:  # what a WSGI server turns into a 500
             return Received(

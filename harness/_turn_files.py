@@ -75,6 +75,13 @@ class ConversationSpec:
         return any("later" in turn.expect for turn in self.turns)
 
 
+def _is(node: Any, kind: str) -> bool:
+    """``node`` is a YAML node of ``kind`` (scalar, sequence, mapping).  By its ``id``,
+    not its class: libyaml's compiled parser keeps the node classes of PyYAML's first
+    import, which a reloaded ``yaml`` (pytest's pytester does that) no longer has."""
+    return getattr(node, "id", None) == kind
+
+
 class _Reader:
     """Walks a document's YAML nodes, keeping each value's line."""
 
@@ -85,13 +92,11 @@ class _Reader:
         return ConversationFileError(self.path, node.start_mark.line + 1, key, problem)
 
     def mapping(self, node: Any, where: str, known: tuple[str, ...]) -> dict[str, Any]:
-        import yaml
-
-        if not isinstance(node, yaml.MappingNode):
+        if not _is(node, "mapping"):
             raise self.fail(node, where, f"expected a mapping of keys ({', '.join(known)})")
         out: dict[str, Any] = {}
         for key_node, value_node in node.value:
-            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+            key = key_node.value if _is(key_node, "scalar") else None
             path = f"{where}.{key}" if where else str(key)
             if key not in known:
                 close = difflib.get_close_matches(str(key), known, n=1)
@@ -103,9 +108,7 @@ class _Reader:
         return out
 
     def text(self, node: Any, where: str, *, empty: bool = False) -> str:
-        import yaml
-
-        if not isinstance(node, yaml.ScalarNode):
+        if not _is(node, "scalar"):
             raise self.fail(node, where, "expected text")
         if node.tag == _NULL and not node.style and not empty:  # plain: None, or "" (libyaml)
             raise self.fail(node, where, "empty (quote it if you mean the word: 'null')")
@@ -113,23 +116,17 @@ class _Reader:
         return value
 
     def flag(self, node: Any, where: str) -> bool:
-        import yaml
-
-        if not isinstance(node, yaml.ScalarNode) or node.tag != _BOOL:
+        if not _is(node, "scalar") or node.tag != _BOOL:
             raise self.fail(node, where, "expected true or false")
         return str(node.value).lower() in ("true", "yes", "on", "y")
 
     def texts(self, node: Any, where: str) -> tuple[str, ...]:
-        import yaml
-
-        if isinstance(node, yaml.SequenceNode):
+        if _is(node, "sequence"):
             return tuple(self.text(item, f"{where}[{i}]") for i, item in enumerate(node.value))
         return (self.text(node, where),)
 
     def text_map(self, node: Any, where: str) -> dict[str, str]:
-        import yaml
-
-        if not isinstance(node, yaml.MappingNode):
+        if not _is(node, "mapping"):
             raise self.fail(node, where, "expected a mapping of names to texts")
         out = {}
         for key_node, value_node in node.value:
@@ -184,7 +181,7 @@ def _documents(shown: str, text: str) -> Iterator[Any]:
     PyYAML has it: faster, and it refuses nesting deeper than 1000 levels itself)."""
     import yaml
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    loader = _loader(yaml)
     try:
         for document in yaml.compose_all(text, Loader=loader):
             if document is not None:
@@ -198,6 +195,21 @@ def _documents(shown: str, text: str) -> Iterator[Any]:
         raise ConversationFileError(
             shown, 1, "", "bad YAML: nested too deeply (hint: a conversation needs 4 levels)"
         ) from None
+
+
+def _loader(yaml: Any) -> Any:
+    """libyaml's loader when it works with this ``yaml``: its compiled parser keeps the
+    classes of PyYAML's first import, so after a reload (pytest's pytester) it
+    resolves no tag; the pure-Python loader then."""
+    fast = getattr(yaml, "CSafeLoader", None)
+    if fast is None:
+        return yaml.SafeLoader
+    try:
+        probe = yaml.compose("a: true", Loader=fast)
+        works = _is(probe, "mapping") and probe.value[0][1].tag == _BOOL
+    except Exception:
+        works = False
+    return fast if works else yaml.SafeLoader
 
 
 def _conversation(
@@ -233,10 +245,8 @@ def _conversation(
         client_variables = reader.text_map(top["client_variables"], "client_variables")
     if "turns" not in top:
         raise reader.fail(node, "turns", "missing: a conversation needs at least one turn")
-    import yaml
-
     turns_node = top["turns"]
-    if not isinstance(turns_node, yaml.SequenceNode) or not turns_node.value:
+    if not _is(turns_node, "sequence") or not turns_node.value:
         raise reader.fail(turns_node, "turns", "expected a list of turns (- user: ...)")
     if len(turns_node.value) > TURNS_PER_CONVERSATION:
         raise reader.fail(turns_node, "turns", f"more than {TURNS_PER_CONVERSATION} turns "

@@ -8,6 +8,7 @@ from __future__ import annotations
 import threading
 import time
 import warnings
+import weakref
 from typing import Any
 
 from harness._capture import Caller, CallTimedOut
@@ -66,6 +67,9 @@ class UrlTarget(Target):
         self._sessions: list[Any] = []
         self._lock = threading.Lock()
         self._caller = Caller(capture=False)
+        # A target never closed still closes its connections when it is collected
+        # (``run_check(load_target(url))`` leaves that to the garbage collector).
+        weakref.finalize(self, _close_sessions, self._sessions)
 
     def _take(self) -> Any:
         with self._lock:
@@ -195,9 +199,15 @@ class UrlTarget(Target):
 
     def close(self) -> None:
         with self._lock:
-            sessions, self._sessions, self._idle = self._sessions, [], []
-        for session in sessions:
-            session.close()
+            sessions = list(self._sessions)
+            self._sessions.clear()
+            self._idle.clear()
+        _close_sessions(sessions)
+
+
+def _close_sessions(sessions: list[Any]) -> None:
+    for session in list(sessions):
+        session.close()
 
 
 def _insecure_warning() -> type[Warning]:

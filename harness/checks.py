@@ -11,6 +11,7 @@ The data flow: a :class:`Scenario` (or a payload) is signed and delivered to a
 from __future__ import annotations
 
 from harness._asgi_target import AsgiTarget
+from harness._capture import MAX_CALL_THREADS
 from harness._check import (
     Report,
     Scenario,
@@ -38,6 +39,7 @@ __all__ = [
     "DEFAULT_DATABASE",
     "DEFAULT_SAVE_DIR",
     "DEFAULT_WORKERS",
+    "MAX_CALL_THREADS",
     "MAX_TIMEOUTS",
     "NOT_JUDGED",
     "AsgiTarget",

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-__all__ = ["OPTIONS", "Settings", "resolve", "seed_for"]
+__all__ = ["OPTIONS", "Settings", "configured", "resolve", "seed_for"]
 
 #: (name, help) of every setting; the flag is --botwebhook-NAME, the ini key botwebhook_NAME.
 OPTIONS = (
@@ -145,3 +145,19 @@ def _number(value: Any, name: str, sources: dict[str, str], kind: type) -> Any:
 def seed_for(nodeid: str) -> int:
     """The per-test seed: stable for a test id, different between tests."""
     return int.from_bytes(hashlib.sha256(nodeid.encode()).digest()[:4], "big")
+
+
+def configured(config: pytest.Config) -> bool:
+    """Whether the plugin is configured: a flag, an ini key, or a ``[tool.botwebhook]``
+    table (read only when the file names it: nothing else is loaded for a project
+    that does not use the plugin)."""
+    if any(
+        config.getoption(f"botwebhook_{name}") or config.getini(f"botwebhook_{name}")
+        for name, _ in OPTIONS
+    ):
+        return True
+    try:
+        text = (config.rootpath / "pyproject.toml").read_text("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    return "[tool.botwebhook]" in text

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from pytest_botwebhook._settings import OPTIONS
+from pytest_botwebhook._settings import OPTIONS, configured
 
 if TYPE_CHECKING:
     from faker import Faker
@@ -103,7 +103,7 @@ def _settings(config: pytest.Config) -> Settings:
 
 def pytest_report_header(config: pytest.Config) -> list[str] | None:
     """Target, seed and model, so any failure can be reproduced (only when configured)."""
-    if not (config.getoption("botwebhook_suite") or _any_setting(config)):
+    if not (config.getoption("botwebhook_suite") or configured(config)):
         return None
     settings = _settings(config)
     from harness.model import describe_model, model_notes
@@ -122,22 +122,6 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
     ]
     lines.extend(f"botwebhook: note: {note}" for note in model_notes(model))
     return lines
-
-
-def _any_setting(config: pytest.Config) -> bool:
-    """Whether the plugin is configured: a flag, an ini key, or a ``[tool.botwebhook]``
-    table (read only when the file names it: nothing else is loaded for a project
-    that does not use the plugin)."""
-    if any(
-        config.getoption(f"botwebhook_{name}") or config.getini(f"botwebhook_{name}")
-        for name, _ in OPTIONS
-    ):
-        return True
-    try:
-        text = (config.rootpath / "pyproject.toml").read_text("utf-8")
-    except (OSError, UnicodeDecodeError):
-        return False
-    return "[tool.botwebhook]" in text
 
 
 # -- markers -------------------------------------------------------------------------

@@ -15,6 +15,11 @@ pytest_plugins = ["pytester"]
 # Imported here first, they are never forgotten.
 with contextlib.suppress(ImportError):  # the tls extra is optional
     from cryptography.hazmat.primitives.asymmetric import ec as _ec  # noqa: F401
+# The same for requests and PyYAML: a handler's thread that calls back with requests,
+# or libyaml's compiled parser, would otherwise meet a second copy of their classes
+# ("You can only merge into CookieJar") after a pytester run imported them again.
+import requests  # noqa: E402, F401
+import yaml  # noqa: E402, F401
 
 ROOT = Path(__file__).resolve().parent.parent
 #: The protocol's byte and signature vectors, shipped with the tests (a copy of

@@ -140,7 +140,7 @@ def test_unreachable_url_is_a_finding_not_exit_2(capsys: pytest.CaptureFixture[s
         (["check", "--secret", ""], "the secret is empty"),
         (["check", "--model", "/no/model.toml"], "cannot read the bot model"),
         (["check", "--ca-bundle", "/no/ca.pem"], "--ca-bundle '/no/ca.pem': no such file"),
-        (["check", "--junit-xml", "/no/dir/r.xml"], "cannot write --junit-xml"),
+        (["check", "--junit-xml", "/no/dir/r.xml"], "--junit-xml '/no/dir/r.xml': the folder"),
         (["send", "--fixture", "response_text"], "a response fixture, not a request"),
         (["send", "--fixture", "nope"], "there is no fixture called 'nope'"),
     ],

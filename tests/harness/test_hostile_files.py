@@ -355,3 +355,22 @@ def test_pytest_collection_is_bounded_and_names_the_pattern(pytester: pytest.Pyt
     ran.stdout.fnmatch_lines(
         ["*test_matches.conversation.yaml:5: turns[[]0].expect.bot_matches: *took more than*"]
     )
+
+
+@pytest.mark.parametrize("pattern", ["a{1000000}", "(?:a{1000}|b){1000}"])
+def test_a_pattern_too_large_to_compile_is_refused_at_load(tmp_path: Path, pattern: str) -> None:
+    import resource
+
+    path = _write(
+        tmp_path,
+        "test_big.conversation.yaml",
+        f"turns:\n  - user: hello\n    intent: colour\n    expect: {{bot_matches: '{pattern}'}}\n",
+    )
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.monotonic()
+    with pytest.raises(
+        ConversationFileError, match=r":4: turns\[0\]\.expect\.bot_matches: .*too large"
+    ):
+        load_conversations(path)
+    assert time.monotonic() - started < 1
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 50_000  # KiB

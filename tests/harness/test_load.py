@@ -206,11 +206,21 @@ def test_a_handler_serialized_on_a_lock_breaks_the_budget_as_bw105(
 def test_ctrl_c_prints_the_summary_so_far_and_leaves_no_server(
     tmp_path: Path, slow_app: str
 ) -> None:
+    calls = tmp_path / "calls"
+    Path(slow_app.rsplit(":", 1)[0]).write_text(
+        SLOW + f"\nRAW = app\ndef app(environ, start_response):\n"
+        f"    with open({str(calls)!r}, 'a') as calls:\n        calls.write('.')\n"
+        "    return RAW(environ, start_response)\n",
+        "utf-8",
+    )
     command = [sys.executable, "-m", "harness.cli", "load", "--serve", slow_app, "--users", "2",
                "--duration", "60s", "--timeout", "1s"]  # fmt: skip
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True, cwd=tmp_path)  # fmt: skip
-    time.sleep(4)
+    deadline = time.monotonic() + 60
+    # Past the survey's 24 calls (2 per intent of the catalogue): the load has begun.
+    while time.monotonic() < deadline and (not calls.exists() or calls.stat().st_size < 40):
+        time.sleep(0.1)
     process.send_signal(signal.SIGINT)
     out, err = process.communicate(timeout=30)
     assert process.returncode == 130, out + err
@@ -219,6 +229,24 @@ def test_ctrl_c_prints_the_summary_so_far_and_leaves_no_server(
     port = int(url.rstrip("/").rsplit(":", 1)[1])
     with pytest.raises(ConnectionRefusedError):
         socket.create_connection(("127.0.0.1", port), timeout=1).close()
+
+
+def test_ctrl_c_before_the_load_begins_is_one_line_and_leaves_no_server(
+    tmp_path: Path, slow_app: str
+) -> None:
+    command = [sys.executable, "-m", "harness.cli", "load", "--serve", slow_app, "--users", "2",
+               "--duration", "60s", "--timeout", "1s", "--json"]  # fmt: skip
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, cwd=tmp_path)  # fmt: skip
+    time.sleep(0.8)  # the server is up, Locust is still being imported
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=30)
+    assert process.returncode == 130, out + err
+    assert "Traceback" not in err
+    if out:  # the load had begun after all: then its summary so far
+        assert json.loads(out)["interrupted"] is True
+    else:
+        assert err.strip().splitlines()[-1] == "botwebhook load: interrupted"
 
 
 def test_distributed_master_and_worker_aggregate_stats_and_failure_codes(
@@ -414,7 +442,7 @@ def test_more_users_than_a_server_cap_give_bw105_never_bw401(
 
 def test_the_limit_is_where_the_queue_passes_the_budget(tmp_path: Path, locked_app: str) -> None:
     """One call at a time, 30 ms each: 20 chats wait about 0.6 s, 40 about 1.2 s, past
-    the 1 s budget."""
+    the 1 s budget (the bounds are wide: the machine may be busy with other tests)."""
     run = botwebhook(
         "load", "--serve", locked_app, "--users", "80", "--step-users", "20",
         "--spawn-rate", "400", "--duration", "2s", "--timeout", "1s", "--find-limit", "--json",
@@ -422,13 +450,13 @@ def test_the_limit_is_where_the_queue_passes_the_budget(tmp_path: Path, locked_a
     )  # fmt: skip
     assert run.returncode == 1, run.stdout + run.stderr
     result = json.loads(run.stdout)
-    assert (result["limit_users"], result["broke_at_users"]) == (20, 40)
+    assert (result["limit_users"], result["broke_at_users"]) == (20, 40), result["steps"]
     assert [s["users"] for s in result["steps"]] == [20, 40]  # --find-limit stops there
     first, second = result["steps"]
-    assert first["within_budget"]
+    assert first["within_budget"], first
     assert first["fallbacks"] == 0
-    assert 20 <= first["ok_rps"] <= 40  # about 1 / 30 ms: the handler's own rate
-    assert 400 <= first["p50"] <= 900  # about 20 x 30 ms of queue
+    assert 12 <= first["ok_rps"] <= 40  # about 1 / 30 ms: the handler's own rate
+    assert 250 <= first["p50"] <= 900  # about 20 x 30 ms of queue
     assert not second["within_budget"]
     assert "BW401" not in result["by_code"]
 

@@ -152,3 +152,38 @@ def test_a_port_in_use_is_one_line_and_exit_2() -> None:
     assert result.stderr.strip() == (
         f"botwebhook serve: error: cannot listen on 127.0.0.1:{port}: Address already in use"
     )
+
+
+STOPPED_DURING_A_FINALIZER = """
+import importlib, os, signal, threading, time
+from harness.mocks import make_hardened_server
+
+common = importlib.import_module("harness._cli_common")
+
+def ok(environ, start_response):
+    start_response("200 OK", [])
+    return [b""]
+
+class Slow:
+    def __del__(self):
+        time.sleep(0.5)  # a finalizer on the main thread when the signal comes
+
+def announce():
+    threading.Timer(0.1, os.kill, (os.getpid(), signal.SIGINT)).start()
+    Slow()  # dropped at once
+
+server = make_hardened_server("127.0.0.1", 0, ok)
+common.serve_until_stopped(server, announce)
+server.server_close()
+print("stopped")
+"""
+
+
+def test_ctrl_c_stops_the_server_even_during_a_finalizer() -> None:
+    """A KeyboardInterrupt raised inside a finalizer is lost ("Exception ignored"): serve
+    and listen went on serving after Ctrl-C. Their signals now only set a flag."""
+    done = subprocess.run([sys.executable, "-c", STOPPED_DURING_A_FINALIZER],
+                          capture_output=True, text=True, timeout=20)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "stopped"
+    assert "Exception ignored" not in done.stderr
