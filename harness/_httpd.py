@@ -34,6 +34,7 @@ from typing import Any
 
 from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 
+from harness._tls import close_half_made
 from harness._transport import DEFAULT_TIMEOUT
 
 __all__ = [
@@ -310,7 +311,7 @@ class HardenedServer(ThreadedWSGIServer):
                 request, server_side=True, do_handshake_on_connect=False
             )
         except (OSError, ssl.SSLError) as exc:  # the client left before the handshake
-            _close_half_made(exc)
+            close_half_made(exc)
             return
         try:
             self.mark_waiting(request, secured)
@@ -330,23 +331,6 @@ class HardenedServer(ThreadedWSGIServer):
 
     def log(self, type: str, message: str, *args: Any) -> None:
         pass  # werkzeug's "Error on request" and the like: the 500 says it
-
-
-def _close_half_made(exc: BaseException) -> None:
-    """Close the socket that ``SSLContext.wrap_socket`` made and dropped when it raised.
-
-    Up to Python 3.12, ``SSLSocket._create`` takes over the accepted socket, then raises
-    without closing itself when a client that already left makes ``getpeername`` or its
-    probe ``recv`` fail (CPython gh-113280). The socket is closed only when the garbage
-    collector finds it, with a ``ResourceWarning``: here it is closed at once.
-    """
-    tb = exc.__traceback__
-    while tb is not None:
-        made = tb.tb_frame.f_locals.get("self")
-        if tb.tb_frame.f_code.co_name == "_create" and isinstance(made, ssl.SSLSocket):
-            with contextlib.suppress(OSError):
-                made.close()
-        tb = tb.tb_next
 
 
 def make_hardened_server(

@@ -6,8 +6,10 @@ writing X.509 by hand is not something to do ourselves.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import ipaddress
+import ssl
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,3 +77,31 @@ def make_certificate(folder: Path, *, days: int = 2) -> Certificate:
     )
     key_path.chmod(0o600)
     return Certificate(cert_path, key_path)
+
+
+def close_half_made(error: BaseException) -> None:
+    """Close any TLS socket that ``SSLContext.wrap_socket`` made and then dropped while
+    ``error`` (or an exception it was raised from) was being raised.
+
+    Up to Python 3.12, ``SSLSocket._create`` takes over the socket it wraps and then
+    raises without closing itself when the peer has already reset the connection:
+    ``getpeername`` or its probe ``recv`` fails (CPython gh-113280). The socket is then
+    closed only when the garbage collector finds it, with a ``ResourceWarning``. Both
+    sides meet it: the server when a client leaves before the handshake, a client
+    when a server resets a new connection.
+    """
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [error]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        tb = current.__traceback__
+        while tb is not None:
+            made = tb.tb_frame.f_locals.get("self")
+            if tb.tb_frame.f_code.co_name == "_create" and isinstance(made, ssl.SSLSocket):
+                with contextlib.suppress(OSError):
+                    made.close()
+            tb = tb.tb_next
+        pending += [current.__cause__, current.__context__]

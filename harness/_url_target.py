@@ -12,6 +12,7 @@ import weakref
 from typing import Any
 
 from harness._capture import Caller, CallTimedOut
+from harness._tls import close_half_made
 from harness._transport import (
     _CHUNK,
     DEADLINE_FACTOR,
@@ -147,16 +148,20 @@ class UrlTarget(Target):
         # urllib3 would add a User-Agent and Accept-Encoding: identity of its own.
         skipped = {name: SKIP_HEADER for name in _ADDED if name.lower() not in given}
         try:
-            response = session.request(
-                method,
-                url,
-                data=body or None,
-                headers={**headers, **skipped},
-                timeout=(min(self.connect_timeout, timeout), timeout),
-                allow_redirects=False,
-                verify=self.verify,
-                stream=True,
-            )
+            try:
+                response = session.request(
+                    method,
+                    url,
+                    data=body or None,
+                    headers={**headers, **skipped},
+                    timeout=(min(self.connect_timeout, timeout), timeout),
+                    allow_redirects=False,
+                    verify=self.verify,
+                    stream=True,
+                )
+            except Exception as error:  # a server that reset a new connection, say
+                close_half_made(error)
+                raise
             opened.append(response)
             try:
                 data, size = self._read(response.raw)

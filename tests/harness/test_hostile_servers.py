@@ -150,3 +150,33 @@ def test_send_prints_a_huge_answer_once_and_bounded(capsys: pytest.CaptureFixtur
     assert "more bytes)" in out  # what was left out is said
     assert len(out) < 20_000  # not 100 MB, and not twice
     assert err == ""
+
+
+def test_a_connection_reset_before_the_tls_handshake_leaves_no_socket_open(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A server that resets a new connection before the client wraps it: Python up to 3.12
+    drops the half-made TLS socket unclosed (CPython gh-113280). The URL target closes it.
+    The reset is simulated where ``SSLSocket`` first meets it, in ``getpeername``."""
+    import gc
+    import socket
+    import ssl
+    import warnings
+
+    def reset(self: ssl.SSLSocket) -> None:
+        raise ConnectionResetError(104, "Connection reset by peer")
+
+    with (
+        socket.create_server(("127.0.0.1", 0)) as listener,
+        warnings.catch_warnings(record=True) as seen,
+    ):
+        warnings.simplefilter("always")
+        monkeypatch.setattr(ssl.SSLSocket, "getpeername", reset)
+        target = load_target(f"https://127.0.0.1:{listener.getsockname()[1]}/", insecure=True)
+        exchange = deliver(target, load_fixture("colour_shape_a"), secret=SECRET)
+        target.close()
+        monkeypatch.undo()
+        gc.collect()
+    assert exchange.failure is not None
+    assert "reset" in exchange.failure
+    assert [str(w.message) for w in seen if issubclass(w.category, ResourceWarning)] == []
