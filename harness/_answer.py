@@ -1,4 +1,4 @@
-"""What the platform does with an endpoint's answer (PROTOCOL.md sections 4 and 5).
+"""What the platform does with an endpoint's answer (docs/protocol.md, sections 4 and 5).
 (The request's headers are ``harness._headers``.)
 
 :func:`read_answer` reads a 200 response body the way the platform's Gson
@@ -355,7 +355,7 @@ class Outcome:
 
 def apply_context_update(context: dict[str, str], data: Mapping[str, Any]) -> None:
     """Apply an answer's nested ``context.variables`` to ``context`` in place, by the
-    platform's rules (PROTOCOL.md section 5)."""
+    platform's rules (docs/protocol.md, section 5)."""
     for name, variable in ((data.get("context") or {}).get("variables") or {}).items():
         value = variable.get("value") if isinstance(variable, dict) else None
         if value is None:

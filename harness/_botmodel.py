@@ -42,7 +42,7 @@ __all__ = [
     "VariableSpec",
 ]
 
-#: The system entities the platform ships (PROTOCOL.md section 7).
+#: The system entities the platform ships (docs/protocol.md, section 7).
 SYSTEM_ENTITIES = (
     "sys.number",
     "sys.ordinal",

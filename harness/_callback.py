@@ -1,4 +1,4 @@
-"""A mock of the platform's callback API (PROTOCOL.md section 6).
+"""A mock of the platform's callback API (docs/protocol.md, section 6).
 
 A handler that answers later posts its response, with the ``webhook_token`` it
 received, to ``POST {base}/v1/ai/chat/webhook/callback/{chatSession}``.  The

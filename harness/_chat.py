@@ -1,4 +1,4 @@
-"""The platform's side of a chat: the dialogue rules of PROTOCOL.md section 7 and
+"""The platform's side of a chat: the dialogue rules of docs/protocol.md, section 7 and
 the exact request bodies they lead to (sections 2 and 4).
 
 :class:`Dialogue` holds what the platform keeps of one conversation (the chat

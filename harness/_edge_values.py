@@ -1,6 +1,6 @@
 """Values at the edges of what users type, for every kind of variable.
 
-A system entity's value is a span of the user's own text (PROTOCOL.md section 7):
+A system entity's value is a span of the user's own text (docs/protocol.md, section 7):
 "4", "tomorrow", "7pm", "London".  Realistic values (the provider's) are the
 common ones; a handler that takes a number from "2" may still crash on "two" or
 "2,5", or run for minutes on "4000000".  These pools hold the rest of the range

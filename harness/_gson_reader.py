@@ -1,6 +1,6 @@
 """Read JSON the way the platform's lenient Gson ``JsonReader`` does.
 
-What it accepts beyond strict JSON (PROTOCOL.md section 4): a byte order
+What it accepts beyond strict JSON (docs/protocol.md, section 4): a byte order
 mark, the ``)]}'`` non-execute prefix, ``//``, ``#`` and ``/* */`` comments,
 single-quoted strings, unquoted names and values, ``=`` / ``=>`` between a
 name and its value, ``;`` between elements, keywords in either case, and

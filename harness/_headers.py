@@ -1,4 +1,4 @@
-"""The headers the platform sends (PROTOCOL.md section 2): Jersey's on the POST,
+"""The headers the platform sends (docs/protocol.md, section 2): Jersey's on the POST,
 and Java's own on the GET that follows a 301, 302 or 303."""
 
 from __future__ import annotations

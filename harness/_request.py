@@ -1,4 +1,4 @@
-"""The webhook request the platform POSTs (PROTOCOL.md section 2).
+"""The webhook request the platform POSTs (docs/protocol.md, section 2).
 
 Field order in each dataclass is the platform's key order on the wire, so
 ``WebhookRequest.from_bytes(body).to_bytes() == body`` for every body the

@@ -1,4 +1,4 @@
-"""The endpoint's answer to the platform (PROTOCOL.md section 5).
+"""The endpoint's answer to the platform (docs/protocol.md, section 5).
 
 These classes are the *strict* model of a well-formed response: what a
 handler should write.  How the platform's lenient parser reads whatever a

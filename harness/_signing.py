@@ -1,4 +1,4 @@
-"""X-Hub-Signature: HMAC-SHA256 over the exact body bytes (PROTOCOL.md section 3)."""
+"""X-Hub-Signature: HMAC-SHA256 over the exact body bytes (docs/protocol.md, section 3)."""
 
 from __future__ import annotations
 

@@ -4,7 +4,7 @@ matches, and what value a prompted variable gets from the user's answer.
 The platform's real language understanding is not emulated.  A conversation
 names the intent the platform matched; this module only finds it when the
 model's examples make it unambiguous, and fills variables by the rules of
-PROTOCOL.md section 7.
+docs/protocol.md, section 7.
 
 **The matcher.**  Each example of the chat's language (``examples`` in the
 model) becomes a pattern that must match the *whole* sentence:

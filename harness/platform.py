@@ -1,4 +1,4 @@
-"""What the platform does around a webhook call (``PROTOCOL.md`` sections 2 and 4):
+"""What the platform does around a webhook call (``docs/protocol.md``, sections 2 and 4):
 the headers it sends, its timeouts and redirects, how it reads the answer, and
 what the chat user then sees (:class:`Outcome`).
 """

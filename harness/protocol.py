@@ -1,7 +1,7 @@
 """The protocol itself, exactly: request and response models, the platform's
 Gson writing and lenient reading, signing, and the canonical fixtures.
 
-See ``PROTOCOL.md`` (sections 2, 3 and 5).  ``WebhookRequest.from_bytes`` and
+See ``docs/protocol.md`` (sections 2, 3 and 5).  ``WebhookRequest.from_bytes`` and
 ``.to_bytes`` round-trip the platform's bytes; :func:`gson_dumps` writes any JSON
 value as the platform's Gson does; :func:`read_lenient` reads text as its
 lenient reader does.

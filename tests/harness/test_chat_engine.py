@@ -1,4 +1,4 @@
-"""The conversation engine, rule by rule against PROTOCOL.md sections 4, 5 and 7, and
+"""The conversation engine, rule by rule against docs/protocol.md, sections 4, 5 and 7, and
 against the exact request bodies it produces."""
 
 from __future__ import annotations
