@@ -121,7 +121,7 @@ def _steps(result: Mapping[str, Any], budget: float) -> list[str]:
             f"  {s['fallback_share']:7.1%}  {'yes' if s['within_budget'] else 'no'}"
         )
     good, bad = limit(result)
-    rule = f"p99 within {budget:g} s and fallbacks within the allowed share"
+    rule = f"fallbacks (a call past {budget:g} s is one) within the allowed share"
     if bad is None:
         lines.append(f"limit     {rule} up to {steps[-1]['users']} users (the most tried)")
     else:
