@@ -134,7 +134,7 @@ class AsgiTarget(InProcessTarget):
     def request(
         self, method: str, url: str, headers: dict[str, str], body: bytes, timeout: float
     ) -> Received:
-        self.check_headers(headers)
+        self.require_headers(headers)
         self.start()
         call = Call(capture=self.capture)
         started = time.perf_counter()

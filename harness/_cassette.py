@@ -44,6 +44,7 @@ from typing import Any
 
 from harness._errors import BotWebhookValueError
 from harness._exchange import json_object
+from harness._headers import find_header
 
 __all__ = [
     "FORMAT",
@@ -95,8 +96,8 @@ class CassetteEntry:
     where: str = ""
 
     def header(self, name: str) -> str | None:
-        lowered = name.lower()
-        return next((v for k, v in self.request_headers if k.lower() == lowered), None)
+        """A request header (any case), or None."""
+        return find_header(self.request_headers, name)
 
     @property
     def request_json(self) -> dict[str, Any]:

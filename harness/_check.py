@@ -28,9 +28,9 @@ from harness._errors import BotWebhookValueError, require_type
 from harness._exchange import Exchange, Expect, deliver
 from harness._findings import CODES
 from harness._payload import FEATURES, TEXT_VARIANTS, Payload
-from harness._runner import DEFAULT_WORKERS, check_workers, run_in_order
+from harness._runner import DEFAULT_WORKERS, require_workers, run_in_order
 from harness._signing import Secret, SecretLike, redact_secret
-from harness._transport import DEFAULT_TIMEOUT, Target, check_timeout
+from harness._transport import DEFAULT_TIMEOUT, Target, require_timeout
 
 __all__ = [
     "Report",
@@ -264,8 +264,8 @@ def run_check(
             f"unknown finding code {unknown[0]!r} for ignore (hint: codes are "
             f"{', '.join(sorted(CODES))})"
         )
-    workers = check_workers(workers)
-    timeout = check_timeout(timeout)
+    workers = require_workers(workers)
+    timeout = require_timeout(timeout)
     model = scope_model(model, intents)
     signing = target.platform_signs if sign is None else sign
     secured = signing and bool(secret)

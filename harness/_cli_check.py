@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from harness._cli_common import CliError, check_output, number
+from harness._cli_common import CliError, number, require_output
 from harness._cli_targets import (
     TARGET_HELP,
     chosen_model,
@@ -32,7 +32,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from harness._progress import progress
     from harness._report import render_json, render_junit, render_text
 
-    check_output("--junit-xml", args.junit_xml)
+    require_output("--junit-xml", args.junit_xml)
     ignore = parse_ignore(args.ignore)
     model = chosen_model(args)
     with (

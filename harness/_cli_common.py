@@ -24,10 +24,10 @@ __all__ = [
     "CliError",
     "Parser",
     "add_secret_option",
-    "check_output",
     "hide_secrets",
     "number",
     "read_input",
+    "require_output",
     "resolve_secret",
     "secret_values",
     "write_bytes",
@@ -175,7 +175,7 @@ def add_secret_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def check_output(
+def require_output(
     option: str,
     path: str | Path | None,
     *,

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from harness._cli_common import SECONDS, CliError, check_output, number
+from harness._cli_common import SECONDS, CliError, number, require_output
 from harness._cli_targets import chosen_model, opened_target, sign_mode, target_options
 
 __all__ = ["register"]
@@ -19,7 +19,7 @@ def cmd_converse(args: argparse.Namespace) -> int:
     from harness._progress import progress
     from harness._turn_files import load_conversations
 
-    check_output("--junit-xml", args.junit_xml)
+    require_output("--junit-xml", args.junit_xml)
     model = chosen_model(args)
     specs = []
     for name in args.files:

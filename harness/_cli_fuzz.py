@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from harness._cli_common import CliError, check_output, number
+from harness._cli_common import CliError, number, require_output
 from harness._cli_targets import (
     TARGET_HELP,
     chosen_model,
@@ -26,7 +26,7 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
     from harness._progress import progress
     from harness._workspace import DEFAULT_DATABASE, DEFAULT_SAVE_DIR
 
-    check_output("--save-dir", args.save_dir, kind="folder")
+    require_output("--save-dir", args.save_dir, kind="folder")
     if args.conversations and args.passthrough:
         raise CliError(
             "--conversations with --passthrough: a passthrough bot has no intents to converse "

@@ -25,8 +25,8 @@ from harness._cli_common import (
     SECRET_ENV,
     CliError,
     add_secret_option,
-    check_output,
     number,
+    require_output,
     resolve_secret,
 )
 
@@ -77,7 +77,7 @@ def cmd_load(args: argparse.Namespace) -> int:
     if args.plot and not (args.step_users or args.find_limit):
         raise CliError("--plot draws latency against concurrency: add --step-users N or "
                        "--find-limit")  # fmt: skip
-    _check_outputs(args)
+    _require_outputs(args)
     steps = _steps(args)
     model_path = _model_path(args.model)
     model = _scoped(model_path, args.intents)
@@ -163,12 +163,12 @@ def failures_allowed(text: str) -> dict[str, float]:
         ) from None
 
 
-def _check_outputs(args: argparse.Namespace) -> None:
+def _require_outputs(args: argparse.Namespace) -> None:
     """Every file the run writes, refused before it starts when it cannot be written:
     a folder that is missing or not writable, or a folder given for a file."""
-    check_output("--html", args.html, example="load.html")
-    check_output("--plot", args.plot, example="load.png")
-    check_output("--csv", args.csv, kind="prefix")
+    require_output("--html", args.html, example="load.html")
+    require_output("--plot", args.plot, example="load.png")
+    require_output("--csv", args.csv, kind="prefix")
 
 
 def _model_path(given: str | None) -> str | None:

@@ -13,8 +13,8 @@ from harness._cli_common import (
     SECONDS,
     CliError,
     add_secret_option,
-    check_output,
     number,
+    require_output,
     resolve_secret,
     serve_until_stopped,
 )
@@ -72,7 +72,7 @@ def cmd_listen(args: argparse.Namespace) -> int:
     secret = resolve_secret(args.secret, required=False)
     if bool(args.cert) != bool(args.key):
         raise CliError("--cert and --key go together: the certificate and its private key")
-    check_output("--record", args.record, no_links=True, example="calls.jsonl")
+    require_output("--record", args.record, no_links=True, example="calls.jsonl")
     target, _ = _target(args.forward_to, None, args)
     writer = CassetteWriter(args.record) if args.record else None
     redactor = None
@@ -158,7 +158,7 @@ def cmd_redact(args: argparse.Namespace) -> int:
     from harness._redact import Redactor
 
     out = Path(args.out or Path(args.file).with_suffix(".redacted.jsonl"))
-    check_output("--out", out, no_links=True, example="calls.redacted.jsonl")
+    require_output("--out", out, no_links=True, example="calls.redacted.jsonl")
     if out.resolve() == Path(args.file).resolve():
         raise CliError("--out is the input file: write the redacted cassette elsewhere")
     entries, problems = _read(args.file)
@@ -188,7 +188,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     from harness._replay import render_json, render_junit, render_text, replay_entry
     from harness._replay_diff import Rules, read_sidecar, sidecar_path, write_sidecar
 
-    check_output("--junit-xml", args.junit_xml)
+    require_output("--junit-xml", args.junit_xml)
     entries, problems = _read(args.file)
     rules = Rules.parse(read_sidecar(args.file), str(sidecar_path(args.file)))
     for rule in args.ignore or ():

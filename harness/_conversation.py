@@ -30,7 +30,7 @@ from harness._patterns import compile_pattern
 from harness._payload import Payload
 from harness._signing import Secret, SecretLike
 from harness._transcript import failure_text, transcript
-from harness._transport import DEFAULT_TIMEOUT, Target, check_timeout
+from harness._transport import DEFAULT_TIMEOUT, Target, require_timeout
 
 __all__ = ["EXPECTATIONS", "Conversation", "ConversationFailed", "Turn"]
 
@@ -233,8 +233,8 @@ class Conversation:
 
             model = builtin_model()
         require_type("model", model, BotModel, "harness.load_model(path) or a BotModel")
-        self.timeout = check_timeout(timeout)
-        self.later_timeout = check_timeout(later_timeout, "later_timeout")
+        self.timeout = require_timeout(timeout)
+        self.later_timeout = require_timeout(later_timeout, "later_timeout")
         self.dialogue = Dialogue(
             model, language=language, channel=channel, client_variables=client_variables,
             clock=clock, seed=seed, passthrough=passthrough,

@@ -28,8 +28,8 @@ from harness._transport import (
     Received,
     Sent,
     Target,
-    check_timeout,
     deliver_raw,
+    require_timeout,
 )
 
 __all__ = [
@@ -208,7 +208,7 @@ def deliver(
     secret = Secret.of(secret)  # from here on, no traceback can show it
     require_type("target", target, Target, "load it first: harness.load_target(app_or_url)")
     require_type("body", body, (bytes, Payload), "pass the exact body bytes or a Payload")
-    timeout = check_timeout(timeout)
+    timeout = require_timeout(timeout)
     variant = ""
     passthrough: bool | None = None
     if isinstance(body, Payload):

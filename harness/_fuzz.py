@@ -31,7 +31,7 @@ from harness._exchange import Exchange, deliver
 from harness._fuzz_report import MAX_TIMEOUTS, FuzzFailure, FuzzReport
 from harness._payload import Payload
 from harness._signing import Secret, SecretLike, redact_secret
-from harness._transport import DEFAULT_TIMEOUT, Target, check_timeout
+from harness._transport import DEFAULT_TIMEOUT, Target, require_timeout
 from harness._verdicts import NOT_JUDGED
 from harness._workspace import DEFAULT_DATABASE, DEFAULT_SAVE_DIR, save_file, workspace
 
@@ -46,9 +46,9 @@ __all__ = [
     "DEFAULT_SAVE_DIR",
     "FuzzFailure",
     "FuzzReport",
-    "check_run",
     "fuzz",
     "hunt",
+    "require_fuzz_run",
 ]
 
 
@@ -116,8 +116,8 @@ def fuzz(
     from harness import strategies as bst
     from harness._model_files import describe_model, model_notes, scope_model
 
-    check_run(target, examples, "calls per phase")
-    timeout = check_timeout(timeout)
+    require_fuzz_run(target, examples, "calls per phase")
+    timeout = require_timeout(timeout)
     model = scope_model(model, intents)
     signing = target.platform_signs if sign is None else sign
     report = FuzzReport(
@@ -250,7 +250,7 @@ def _surveyed(
     return True, model
 
 
-def check_run(target: object, examples: object, what: str) -> None:
+def require_fuzz_run(target: object, examples: object, what: str) -> None:
     """A fuzz run's target and example count, or the error that names them."""
     require_type("target", target, Target, "load it first: harness.load_target(app_or_url)")
     if isinstance(examples, bool) or not isinstance(examples, int) or examples < 1:

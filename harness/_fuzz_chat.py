@@ -12,10 +12,10 @@ from typing import Any
 from harness._botmodel import BotModel
 from harness._converse import run_conversation
 from harness._exchange import Exchange
-from harness._fuzz import check_run, hunt
+from harness._fuzz import hunt, require_fuzz_run
 from harness._fuzz_report import FuzzFailure, FuzzReport
 from harness._signing import Secret, SecretLike, redact_secret
-from harness._transport import DEFAULT_TIMEOUT, Target, check_timeout
+from harness._transport import DEFAULT_TIMEOUT, Target, require_timeout
 from harness._turn_files import to_yaml
 from harness._workspace import DEFAULT_DATABASE, save_file, workspace
 
@@ -45,8 +45,8 @@ def fuzz_conversations(
     secret = Secret.of(secret)
     from harness._chat_strategies import conversations
 
-    check_run(target, examples, "conversations to run")
-    timeout = check_timeout(timeout)
+    require_fuzz_run(target, examples, "conversations to run")
+    timeout = require_timeout(timeout)
     if report is None:
         report = FuzzReport(target.name, redact_secret(secret) if secret else "none", seed, 0, 0.0)
     if any(f.code == "BW108" for f in report.run_findings):

@@ -3,12 +3,15 @@ and Java's own on the GET that follows a 301, 302 or 303."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+
 from harness._signing import SIGNATURE_HEADER
 
 __all__ = [
     "JAVA_ACCEPT",
     "JAVA_USER_AGENT",
     "JERSEY_USER_AGENT",
+    "find_header",
     "platform_headers",
     "redirect_headers",
 ]
@@ -17,6 +20,14 @@ JERSEY_USER_AGENT = "Jersey/2.27 (HttpUrlConnection 1.8.0_222)"
 #: HttpURLConnection's own User-Agent: what a redirected GET carries (Jersey's is gone).
 JAVA_USER_AGENT = "Java/1.8.0_222"
 JAVA_ACCEPT = "text/html, image/gif, image/jpeg, *; q=.2, */*; q=.2"
+
+
+def find_header(headers: Mapping[str, str] | Iterable[tuple[str, str]], name: str) -> str | None:
+    """The first value of header ``name`` (any case) in a mapping or in (name, value)
+    pairs, or None: the one header lookup of the package."""
+    pairs = headers.items() if isinstance(headers, Mapping) else headers
+    lowered = name.lower()
+    return next((v for k, v in pairs if k.lower() == lowered), None)
 
 
 def platform_headers(body: bytes, signature: str | None) -> dict[str, str]:

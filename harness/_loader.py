@@ -25,7 +25,7 @@ from harness._transport import (
     Target,
     TargetError,
     WsgiTarget,
-    check_timeout,
+    require_timeout,
 )
 from harness._url_target import UrlTarget
 
@@ -77,7 +77,7 @@ def load_target(
             spec,
             verify=not insecure,
             ca_bundle=ca_bundle,
-            connect_timeout=check_timeout(connect_timeout, "connect_timeout"),
+            connect_timeout=require_timeout(connect_timeout, "connect_timeout"),
             max_answer=max_answer,
         )
     if "://" in spec:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness._answer import Outcome, outcome, read_answer
+from harness._headers import find_header
 from harness._signing import SIGNATURE_HEADER, SecretLike, signature_problem
 from harness._transport import DEFAULT_TIMEOUT, Target
 
@@ -90,14 +91,12 @@ def record(
     response_body: bytes,
 ) -> RecordedCall:
     """A :class:`RecordedCall`, with the platform's outcome for webhook payloads."""
-    header = next((v for k, v in headers.items() if k.lower() == SIGNATURE_HEADER.lower()), None)
+    header = find_header(headers, SIGNATURE_HEADER)
     payload = _payload(body)
     result = None
     if isinstance(payload, dict) and "chatResult" in payload:
         passthrough = "intentName" not in payload
-        content_type = next(
-            (v for k, v in response_headers.items() if k.lower() == "content-type"), None
-        )
+        content_type = find_header(response_headers, "Content-Type")
         if status == 200:
             answer = read_answer(response_body, content_type, passthrough=passthrough)
             result = outcome(payload, answer)

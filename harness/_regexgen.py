@@ -4,6 +4,17 @@ Works on the parse tree of Python's own regex parser, so the syntax is
 exactly Python's.  Look-arounds are refused up front; every generated string
 is checked with a full match (within the time limit of :mod:`harness._patterns`)
 before it is returned.
+
+Why not a kept generator: the ones there are walk the same private parser
+(``re._parser``, formerly ``sre_parse``) -- Hypothesis's ``from_regex``, which
+the fuzz strategies use for their draws, and ``rstr``'s ``xeger`` alike -- so
+taking one would move the dependency on a private module, not remove it.  The
+seeded factory also needs what neither gives: the same string for the same seed
+from a plain ``random.Random``, short strings for unbounded repeats, and the
+size check of :mod:`harness._patterns` before anything is compiled.  A Python
+release that changes the tree cannot pass silently: every string is checked
+with a full match before it is returned, and the tests generate for each
+construct handled here.
 """
 
 from __future__ import annotations

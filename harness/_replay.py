@@ -22,6 +22,7 @@ from harness._answer import Outcome, outcome, read_answer
 from harness._cassette import CassetteEntry, CassetteError
 from harness._exchange import Exchange, clip_lines, deliver, is_passthrough, judge
 from harness._findings import printable
+from harness._headers import find_header
 from harness._httpd import end_to_end
 from harness._replay_diff import Difference, Rules, Seen, compare, learned_rules, seen_of
 from harness._report import xml_text
@@ -97,7 +98,7 @@ def _recorded(entry: CassetteEntry) -> tuple[Outcome, dict[str, Any] | None]:
         return outcome(request, None, f"WebHook Execution Failed - {entry.failure}"), None
     if entry.status != 200:
         return outcome(request, None, f"Webhook call failed (HTTP code {entry.status})"), None
-    content_type = next((v for k, v in entry.response_headers if k.lower() == "content-type"), None)
+    content_type = find_header(entry.response_headers, "Content-Type")
     answer = read_answer(entry.response_body, content_type, passthrough=passthrough)
     return outcome(request, answer), answer.data
 

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from harness._errors import TargetError
 
-__all__ = ["Route", "check_path", "choose_path", "describe_routes", "routes_of", "split_url"]
+__all__ = ["Route", "choose_path", "describe_routes", "require_path", "routes_of", "split_url"]
 
 _ANY = frozenset({"*"})
 _HIDDEN_METHODS = frozenset({"HEAD", "OPTIONS"})
@@ -82,7 +82,7 @@ def choose_path(
     return "/", None, routes
 
 
-def check_path(path: object) -> str | None:
+def require_path(path: object) -> str | None:
     """``path`` for an in-process target: None, or text that starts with ``/``."""
     if path is None:
         return None

@@ -23,7 +23,7 @@ from typing import Generic, TypeVar
 
 from harness._errors import BotWebhookValueError
 
-__all__ = ["DEFAULT_WORKERS", "Run", "check_workers", "run_in_order"]
+__all__ = ["DEFAULT_WORKERS", "Run", "require_workers", "run_in_order"]
 
 #: Calls in flight at once by default: the platform calls an endpoint concurrently
 #: for concurrent chats; four overlap slow calls four times over while staying
@@ -51,7 +51,7 @@ class Run(Generic[_R]):
         return self.total - len(self.results)
 
 
-def check_workers(workers: object) -> int:
+def require_workers(workers: object) -> int:
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise BotWebhookValueError(
             f"expected a positive int for workers, got {workers!r} (hint: 1 runs one call "

@@ -18,6 +18,7 @@ from urllib.parse import urljoin, urlsplit
 from harness._capture import Caller, CallTimedOut, WsgiErrors, install_routers, under_pytest
 from harness._capture import describe_exception as _describe_exception
 from harness._errors import BotWebhookValueError, TargetError, describe
+from harness._headers import find_header
 from harness._routes import split_url
 
 __all__ = [
@@ -29,8 +30,8 @@ __all__ = [
     "Target",
     "TargetError",
     "WsgiTarget",
-    "check_timeout",
     "deliver_raw",
+    "require_timeout",
 ]
 
 #: The platform's connect and read timeouts, in seconds.
@@ -80,8 +81,7 @@ class Received:
             object.__setattr__(self, "size", len(self.body))
 
     def header(self, name: str) -> str | None:
-        lowered = name.lower()
-        return next((v for k, v in self.headers.items() if k.lower() == lowered), None)
+        return find_header(self.headers, name)
 
     @property
     def all_headers(self) -> list[tuple[str, str]]:
@@ -158,11 +158,11 @@ class InProcessTarget(Target):
         capture: bool | None,
         path: str | None = None,
     ) -> None:
-        from harness._routes import check_path, choose_path
+        from harness._routes import choose_path, require_path
 
         self.app = app
         self.name = name or _describe_app(app)
-        chosen, self.path_note, self.routes = choose_path(app, self.name, check_path(path))
+        chosen, self.path_note, self.routes = choose_path(app, self.name, require_path(path))
         self.path = chosen
         self.url = _IN_PROCESS_BASE + chosen
         self._parts = split_url(self.url)
@@ -173,7 +173,7 @@ class InProcessTarget(Target):
         install_routers(streams=self.capture)
 
     @staticmethod
-    def check_headers(headers: dict[str, str]) -> None:
+    def require_headers(headers: dict[str, str]) -> None:
         """Refuse what no HTTP client could send: a line break in a header value."""
         if any("\n" in v or "\r" in v for v in headers.values()):
             raise _TransportFailure("a header value contains a line break: not sendable")
@@ -208,7 +208,7 @@ class WsgiTarget(InProcessTarget):
     def request(
         self, method: str, url: str, headers: dict[str, str], body: bytes, timeout: float
     ) -> Received:
-        self.check_headers(headers)
+        self.require_headers(headers)
         path, base, query = self._parts if url == self.url else split_url(url)
 
         def call() -> tuple[int, list[tuple[str, str]], bytes]:
@@ -262,7 +262,7 @@ class WsgiTarget(InProcessTarget):
         )
 
 
-def check_timeout(timeout: object, name: str = "timeout") -> float:
+def require_timeout(timeout: object, name: str = "timeout") -> float:
     """``timeout`` as seconds: a finite number more than 0 (the platform's is 10)."""
     import math
 

@@ -27,7 +27,7 @@ from harness._fuzz import DEFAULT_DATABASE, DEFAULT_SAVE_DIR, fuzz
 from harness._fuzz_report import MAX_TIMEOUTS, FuzzFailure, FuzzReport
 from harness._loader import load_target
 from harness._report import render_json, render_junit, render_text
-from harness._routes import Route, check_path, routes_of
+from harness._routes import Route, require_path, routes_of
 from harness._runner import DEFAULT_WORKERS
 from harness._survey import Survey, survey
 from harness._transport import Delivery, Received, Sent, Target, WsgiTarget
@@ -62,7 +62,6 @@ __all__ = [
     "WsgiTarget",
     "build_matrix",
     "check_exchange",
-    "check_path",
     "contract_scenarios",
     "curl_command",
     "deliver",
@@ -74,6 +73,7 @@ __all__ = [
     "render_json",
     "render_junit",
     "render_text",
+    "require_path",
     "routes_of",
     "run_check",
     "survey",

@@ -77,13 +77,13 @@ def resolve(config: pytest.Config) -> Settings:
         else:
             sources[name] = "default"
     from harness import BotWebhookError
-    from harness.checks import check_path
+    from harness.checks import require_path
     from harness.platform import DEFAULT_TIMEOUT
     from pytest_botwebhook._suite import TEST_SECRET
 
     path = _text(values.get("path"), "path", sources)
     try:
-        check_path(path)
+        require_path(path)
     except BotWebhookError as exc:
         raise pytest.UsageError(f"botwebhook: path from {sources['path']}: {exc}") from None
 

@@ -22,6 +22,36 @@ import requests  # noqa: E402, F401
 import yaml  # noqa: E402, F401
 
 ROOT = Path(__file__).resolve().parent.parent
+
+#: Modules whose tests are slow by nature: load runs, soaks, hostile peers, the wheel.
+SLOW_MODULES = {
+    "test_load.py", "test_soak.py", "test_wheel.py", "test_hostile_servers.py",
+    "test_replay_trust.py", "test_httpd.py", "test_serve.py", "test_conversation_fuzz.py",
+    "test_plugin_loads.py",
+}  # fmt: skip
+#: What a test's own source says when it starts another process.
+_LAUNCHES = ("subprocess.", "Popen(", "botwebhook(", "Listening(", "sys.executable")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark the slow tests (``-m "not slow"`` is the contributor's quick loop): those of
+    the slow modules, pytester runs, and tests that launch a process."""
+    import inspect
+
+    for item in items:
+        if item.get_closest_marker("slow") is not None:
+            continue
+        function = getattr(item, "function", None)
+        try:
+            source = inspect.getsource(function) if function is not None else ""
+        except (OSError, TypeError):
+            source = ""
+        if (
+            item.path.name in SLOW_MODULES
+            or "pytester" in getattr(item, "fixturenames", ())
+            or any(launch in source for launch in _LAUNCHES)
+        ):
+            item.add_marker(pytest.mark.slow)
 #: The protocol's byte and signature vectors, shipped with the tests (a copy of
 #: ``../shared/vectors``; test_vectors_match_the_shared_copy keeps them equal).
 VECTORS = Path(__file__).resolve().parent / "vectors"
