@@ -23,11 +23,13 @@ import yaml  # noqa: E402, F401
 
 ROOT = Path(__file__).resolve().parent.parent
 
-#: Modules whose tests are slow by nature: load runs, soaks, hostile peers, the wheel.
+#: Modules whose tests are slow by nature: load runs, soaks, hostile peers, the wheel,
+#: fuzz runs, and whole checks of real-world and differently written handlers.
 SLOW_MODULES = {
     "test_load.py", "test_soak.py", "test_wheel.py", "test_hostile_servers.py",
     "test_replay_trust.py", "test_httpd.py", "test_serve.py", "test_conversation_fuzz.py",
-    "test_plugin_loads.py",
+    "test_plugin_loads.py", "test_fuzz.py", "test_bounded_resources.py", "test_first_run.py",
+    "test_verdicts.py",
 }  # fmt: skip
 #: What a test's own source says when it starts another process.
 _LAUNCHES = ("subprocess.", "Popen(", "botwebhook(", "Listening(", "sys.executable")
@@ -52,6 +54,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             or any(launch in source for launch in _LAUNCHES)
         ):
             item.add_marker(pytest.mark.slow)
+
+
 #: The protocol's byte and signature vectors, shipped with the tests (a copy of
 #: ``../shared/vectors``; test_vectors_match_the_shared_copy keeps them equal).
 VECTORS = Path(__file__).resolve().parent / "vectors"

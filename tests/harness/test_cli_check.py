@@ -91,6 +91,7 @@ def test_junit_shows_warnings_and_fails_them_with_strict(
     assert ET.parse(junit).getroot().get("failures") != "0"
 
 
+@pytest.mark.slow
 def test_check_a_url_served_by_another_process(capsys: pytest.CaptureFixture[str]) -> None:
     with serving(__import__("bw_handlers").GOOD) as (url, _):
         code, out, _ = run(capsys, "check", url, "--secret", SECRET, "--sign", "always")
@@ -216,6 +217,7 @@ def test_junit_xml_stays_well_formed_with_control_characters(
     assert "bad \\x00\\x01" in text
 
 
+@pytest.mark.slow  # a fuzz run
 def test_fuzz_command(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
