@@ -164,3 +164,23 @@ def test_builtin_catalogue_json_stays_deterministic_for_a_seed() -> None:
     second = run_conversation(spec, target, secret=SECRET, seed=9, clock=lambda: 1.0)
     bodies = [[e.sent.body for t in r.chat.turns for e in t.exchanges] for r in (first, second)]
     assert bodies[0] == bodies[1]
+
+
+def test_a_first_sentence_the_examples_read_a_value_into_is_not_prompted_for() -> None:
+    """ "call the plumber about the leak" reads as 'call $person': the platform would take
+    a person from it and not prompt. Generated chats agree with the dialogue they are
+    played against (once, one prompted for it, and its file would not load)."""
+    from harness.model import scope_model
+
+    model = scope_model(builtin_model(), ["call_contact"])
+
+    @settings(max_examples=300, deadline=None, database=None,
+              suppress_health_check=list(HealthCheck))  # fmt: skip
+    @given(conversations(model, languages=["EN"], max_intents=1))
+    def reads_back(spec: ConversationSpec) -> None:
+        with tempfile.TemporaryDirectory() as folder:
+            file = Path(folder) / "test_g.conversation.yaml"
+            file.write_text(to_yaml(spec), "utf-8")
+            load_conversations(file)  # its dry run plays the dialogue: prompts must agree
+
+    reads_back()
