@@ -24,7 +24,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING as _TYPE_CHECKING
 
-from harness._answer import Outcome
 from harness._botmodel import BotModel
 from harness._callback import CallbackMock
 from harness._check import Report, run_check
@@ -37,6 +36,7 @@ from harness._lazy import lazy_attributes as _lazy_attributes
 from harness._loader import load_target
 from harness._mock import WebhookMock
 from harness._model_files import load_model
+from harness._outcome import Outcome
 from harness._payload import Payload
 from harness._server import LiveWebhookServer
 from harness._signing import Secret, generate_secret, sign, verify

@@ -24,15 +24,10 @@ __all__ = [
     "RESPONSE_SPEC",
     "Answer",
     "AnswerFinding",
-    "Outcome",
-    "apply_context_update",
-    "outcome",
     "read_answer",
-    "substitute",
 ]
 
 FACEBOOK_TEXT_LIMIT = 640
-_SHOWN_TEXT = 300
 FAILED_DESERIALIZE = "Failed to deserialize webhook response JSON"
 
 
@@ -315,86 +310,3 @@ def _long_texts(data: Mapping[str, Any]) -> list[AnswerFinding]:
         for path, text in texts
         if isinstance(text, str) and len(text) > FACEBOOK_TEXT_LIMIT
     ]
-
-
-# -- what the user sees -----------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """What the platform makes of one webhook call.
-
-    ``ok`` False means the call failed (``failure`` has the platform's message):
-    an intent webhook then shows the intent's own response and changes nothing,
-    a passthrough call makes the chat API answer ``400 Error in external webhook
-    call``.  ``user_text`` is what the chat user reads; ``context`` the
-    conversation context afterwards; ``rich`` the Facebook nodes forwarded.
-    """
-
-    ok: bool
-    user_text: str | None
-    context: dict[str, str]
-    failure: str | None = None
-    rich: list[dict[str, Any]] | None = None
-    chat_api_error: str | None = None
-    token_stored: bool = False
-
-    def describe(self) -> str:
-        if self.chat_api_error:
-            return f"the chat API answers {self.chat_api_error} ({self.failure})"
-        text = self.user_text
-        if text is not None and len(text) > _SHOWN_TEXT:
-            text = f"{text[:_SHOWN_TEXT]}… ({len(text)} characters)"
-        seen = f"the user would see: {text!r}"
-        if not self.ok:
-            seen += f" (the intent's own response: {self.failure})"
-        if self.rich:
-            seen += f", plus {len(self.rich)} Facebook node(s)"
-        return seen
-
-
-def apply_context_update(context: dict[str, str], data: Mapping[str, Any]) -> None:
-    """Apply an answer's nested ``context.variables`` to ``context`` in place, by the
-    platform's rules (docs/protocol.md, section 5)."""
-    for name, variable in ((data.get("context") or {}).get("variables") or {}).items():
-        value = variable.get("value") if isinstance(variable, dict) else None
-        if value is None:
-            context.pop(name, None)  # existing + null: deleted; new + null: ignored
-        else:
-            context[name] = value  # replaced (lifespan kept) or added
-
-
-def substitute(text: str, context: Mapping[str, str]) -> str:
-    """Replace ``$name`` placeholders with context values, longest names first."""
-    for name in sorted(context, key=len, reverse=True):
-        text = text.replace("$" + name, context[name])
-    return text
-
-
-def outcome(
-    request: Mapping[str, Any], answer: Answer | None, failure: str | None = None
-) -> Outcome:
-    """The platform's result for ``request`` (decoded JSON) and its ``answer``.
-
-    ``failure`` is the platform's message when the call itself failed (status,
-    timeout, connection); otherwise the answer's own failure applies.
-    """
-    chat = request.get("chatResult") or {}
-    context = dict(chat.get("context") or {})
-    passthrough = "intentName" not in request
-    failure = failure or (answer.failure if answer else "no answer")
-    if answer is None or answer.data is None or failure:
-        if passthrough:
-            return Outcome(
-                False, None, context, failure, None, "400 Error in external webhook call"
-            )
-        own = substitute(str(chat.get("answer") or ""), context)
-        return Outcome(False, own, context, failure)
-    data = answer.data
-    nodes = data.get("facebook_multi") or ([data["facebook"]] if data.get("facebook") else None)
-    if passthrough:  # text used as-is, even null; context updates ignored
-        return Outcome(True, data.get("text"), context, None, nodes)
-    apply_context_update(context, data)
-    text = data.get("text")
-    shown = text if isinstance(text, str) and text != "" else str(chat.get("answer") or "")
-    return Outcome(True, substitute(shown, context), context, None, nodes, token_stored=True)

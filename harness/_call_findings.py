@@ -16,6 +16,7 @@ from harness._answer import Answer
 from harness._crash_reports import crash_report
 from harness._findings import Severity
 from harness._hints import crash_hint, probe_hint, status_hint
+from harness._outcome import transport_failed
 from harness._transport import Delivery, Received
 
 __all__ = ["Found", "call_findings", "rejected_signature"]
@@ -48,7 +49,7 @@ def call_findings(
     received = delivery.received
     if delivery.failure is not None:
         code = "BW107" if delivery.hung else "BW105" if delivery.timed_out else "BW100"
-        out.append(Found(code, f"WebHook Execution Failed - {delivery.failure}"))
+        out.append(Found(code, transport_failed(delivery.failure)))
     for hop in delivery.hops:
         if not hop.startswith("307"):
             out.append(Found("BW106", f"redirect {hop}"))

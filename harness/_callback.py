@@ -22,11 +22,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness._answer import apply_context_update, read_answer
+from harness._answer import read_answer
 from harness._capture import current
 from harness._exchange import Exchange, deliver
 from harness._loader import load_target
 from harness._mock import MockNetwork, OnNetwork
+from harness._outcome import apply_context_update
 from harness._payload import Payload
 from harness._signing import Secret, SecretLike
 

@@ -17,11 +17,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from harness._answer import Outcome
 from harness._botmodel import BotModel, IntentSpec, VariableSpec
 from harness._errors import BotWebhookValueError, ConversationError
 from harness._gson_writer import dumps
 from harness._intent_build import java_map, variable_json
+from harness._outcome import Outcome
 from harness._patterns import PatternError, place_in
 from harness._payload import Payload, Variant
 from harness._request import Shape

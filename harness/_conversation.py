@@ -18,7 +18,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness._answer import Outcome
 from harness._botmodel import BotModel
 from harness._callback import CallbackMock
 from harness._chat import Channel, Dialogue, Plan
@@ -26,6 +25,7 @@ from harness._errors import BotWebhookValueError, require_type
 from harness._exchange import Exchange, deliver
 from harness._findings import Finding
 from harness._loader import load_target
+from harness._outcome import Outcome
 from harness._patterns import compile_pattern
 from harness._payload import Payload
 from harness._signing import Secret, SecretLike

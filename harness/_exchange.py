@@ -14,11 +14,12 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from harness._answer import FAILED_DESERIALIZE, Answer, AnswerFinding, Outcome, outcome, read_answer
+from harness._answer import Answer
 from harness._call_findings import call_findings
 from harness._errors import require_type
 from harness._findings import Finding, shell_quote
 from harness._headers import platform_headers
+from harness._outcome import Outcome, outcome, take_answer
 from harness._payload import Payload
 from harness._signing import SIGNATURE_HEADER, Secret, SecretLike
 from harness._signing import sign as sign_body
@@ -253,26 +254,14 @@ def judge(
     received = delivery.received
     answer = None
     failure = None
-    if delivery.failure is not None:
-        failure = f"WebHook Execution Failed - {delivery.failure}"
-    elif received is not None and received.status != 200:
-        failure = f"Webhook call failed (HTTP code {received.status})"
-    elif received is not None and received.over_cap:
+    if delivery.failure is not None or received is None:
+        failure, _ = take_answer(None, {}, b"", passthrough=passthrough, failure=delivery.failure)
+    elif received.over_cap and received.status == 200:
         answer = None  # only part of it was read: nothing to judge but its size
-    elif received is not None:
-        encoding = received.header("Content-Encoding")
-        if encoding not in (None, "", "identity"):
-            answer = Answer(
-                failure=FAILED_DESERIALIZE,
-                findings=[
-                    AnswerFinding("BW103", "$", f"Content-Encoding {encoding}: the platform did "
-                                  "not ask for it and does not decode it")
-                ],
-            )  # fmt: skip
-        else:
-            answer = read_answer(
-                received.body, received.header("Content-Type"), passthrough=passthrough
-            )
+    else:
+        failure, answer = take_answer(
+            received.status, received.headers, received.body, passthrough=passthrough
+        )
     exchange = Exchange(
         sent=sent,
         delivery=delivery,

@@ -14,8 +14,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness._answer import Outcome, outcome, read_answer
 from harness._headers import find_header
+from harness._outcome import Outcome, outcome, take_answer
 from harness._signing import SIGNATURE_HEADER, SecretLike, signature_problem
 from harness._transport import DEFAULT_TIMEOUT, Target
 
@@ -96,12 +96,9 @@ def record(
     result = None
     if isinstance(payload, dict) and "chatResult" in payload:
         passthrough = "intentName" not in payload
-        content_type = find_header(response_headers, "Content-Type")
-        if status == 200:
-            answer = read_answer(response_body, content_type, passthrough=passthrough)
-            result = outcome(payload, answer)
-        else:
-            result = outcome(payload, None, f"Webhook call failed (HTTP code {status})")
+        failure, answer = take_answer(status, response_headers, response_body,
+                                      passthrough=passthrough)  # fmt: skip
+        result = outcome(payload, answer, failure)
     return RecordedCall(
         method=method,
         url=url,

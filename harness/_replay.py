@@ -18,12 +18,11 @@ from dataclasses import dataclass, field
 from typing import Any
 from xml.etree import ElementTree as ET
 
-from harness._answer import Outcome, outcome, read_answer
 from harness._cassette import CassetteEntry, CassetteError
 from harness._exchange import Exchange, clip_lines, deliver, is_passthrough, judge
 from harness._findings import printable
-from harness._headers import find_header
 from harness._httpd import end_to_end
+from harness._outcome import Outcome, outcome, take_answer
 from harness._replay_diff import Difference, Rules, Seen, compare, learned_rules, seen_of
 from harness._report import xml_text
 from harness._signing import SecretLike
@@ -94,12 +93,12 @@ def recorded_outcome(entry: CassetteEntry) -> Outcome:
 def _recorded(entry: CassetteEntry) -> tuple[Outcome, dict[str, Any] | None]:
     request = entry.request_json
     passthrough = is_passthrough(entry.request_body)
-    if entry.status is None:
-        return outcome(request, None, f"WebHook Execution Failed - {entry.failure}"), None
-    if entry.status != 200:
-        return outcome(request, None, f"Webhook call failed (HTTP code {entry.status})"), None
-    content_type = find_header(entry.response_headers, "Content-Type")
-    answer = read_answer(entry.response_body, content_type, passthrough=passthrough)
+    failure, answer = take_answer(
+        entry.status, entry.response_headers, entry.response_body, passthrough=passthrough,
+        failure=entry.failure if entry.status is None else None,
+    )  # fmt: skip
+    if answer is None:
+        return outcome(request, None, failure), None
     return outcome(request, answer), answer.data
 
 

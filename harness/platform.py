@@ -12,11 +12,7 @@ from harness._answer import (
     RESPONSE_SPEC,
     Answer,
     AnswerFinding,
-    Outcome,
-    apply_context_update,
-    outcome,
     read_answer,
-    substitute,
 )
 from harness._headers import (
     JAVA_ACCEPT,
@@ -25,6 +21,7 @@ from harness._headers import (
     platform_headers,
     redirect_headers,
 )
+from harness._outcome import Outcome, apply_context_update, outcome, substitute
 from harness._transport import DEADLINE_FACTOR, DEFAULT_TIMEOUT, MAX_ANSWER
 
 __all__ = [

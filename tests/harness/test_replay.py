@@ -355,3 +355,35 @@ def test_replay_verifies_an_https_target_and_takes_a_ca_bundle(
     assert "status: 200 -> no answer" in out
     assert "BW100" in out
     assert trusted == 0, capsys.readouterr().out
+
+
+def test_one_judge_for_checks_the_recorder_and_replay() -> None:
+    """A gzip answer the platform did not ask for cannot be read: a check, a mock's
+    recorder and replay say the same, as they all take the answer in one place."""
+    import gzip
+
+    from harness import deliver, load_target
+    from harness.platform import FAILED_DESERIALIZE
+    from harness.replay import CassetteEntry, recorded_outcome
+
+    body = build_payload(seed=2).body
+    packed = gzip.compress(b'{"text": "hi"}')
+    headers = [("Content-Type", "application/json"), ("Content-Encoding", "gzip")]
+    entry = CassetteEntry("POST", "http://x/", [], body, 200, headers, packed)
+    assert recorded_outcome(entry).failure == FAILED_DESERIALIZE
+
+    def gzipped(environ: object, start_response: Any) -> list[bytes]:
+        start_response("200 OK", headers)
+        return [packed]
+
+    with WebhookMock() as mock:
+        mock.add("https://hooks.example.com/", handler=gzipped)
+        requests.post("https://hooks.example.com/", data=body, timeout=10)
+    assert mock.last.outcome is not None
+    assert mock.last.outcome.failure == FAILED_DESERIALIZE
+    with LiveWebhookServer(handler=gzipped) as server:
+        exchange = deliver(load_target(server.url), body, secret=SECRET)
+    assert exchange.outcome.failure == FAILED_DESERIALIZE
+    assert recorded_outcome(CassetteEntry("POST", "u", [], body, 503, [], b"")).failure == (
+        "Webhook call failed (HTTP code 503)"
+    )
