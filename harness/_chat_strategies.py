@@ -1,6 +1,6 @@
 """Whole conversations as a Hypothesis strategy (``harness.strategies.conversations``).
 
-A drawn conversation is a :class:`~harness._turn_files.ConversationSpec`, the
+A drawn conversation is a :class:`~harness._conversation_files.ConversationSpec`, the
 same thing a conversation file holds: it runs with ``run_conversation`` and
 prints as a ready-to-save ``.conversation.yaml`` document with ``to_yaml``.
 Each episode enters a random intent, gives some variables in the first
@@ -23,7 +23,7 @@ from hypothesis.strategies import SearchStrategy
 
 from harness._botmodel import BotModel, IntentSpec, VariableSpec
 from harness._chat import CHANNELS
-from harness._turn_files import ConversationSpec, TurnSpec
+from harness._conversation_files import ConversationSpec, TurnSpec
 from harness._understand import Matcher, fill
 
 __all__ = ["conversations"]

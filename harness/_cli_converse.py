@@ -14,10 +14,10 @@ __all__ = ["register"]
 
 
 def cmd_converse(args: argparse.Namespace) -> int:
+    from harness._conversation_files import load_conversations
     from harness._converse import render_json, render_junit, render_text, run_conversation
     from harness._model_files import load_model
     from harness._progress import progress
-    from harness._turn_files import load_conversations
 
     require_output("--junit-xml", args.junit_xml)
     model = chosen_model(args)

@@ -65,7 +65,7 @@ def _tls_client_options(parser: argparse.ArgumentParser) -> None:
 def cmd_listen(args: argparse.Namespace) -> int:
     from harness._cassette import CassetteWriter
     from harness._findings import printable
-    from harness._httpd import make_hardened_server
+    from harness._hardened_server import make_hardened_server
     from harness._listen import Forwarder, bound_malloc, describe_exchange
 
     bound_malloc()  # before any thread starts

@@ -24,7 +24,7 @@ __all__ = ["register"]
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from harness._httpd import make_hardened_server
+    from harness._hardened_server import make_hardened_server
     from harness._tls import make_certificate
     from harness.reference import make_app
 

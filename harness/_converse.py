@@ -12,13 +12,13 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 from harness._conversation import Conversation, ConversationFailed
+from harness._conversation_files import ConversationSpec
 from harness._errors import ConversationError, ConversationFileError
 from harness._findings import Finding
 from harness._patterns import PatternError
 from harness._report import xml_text
 from harness._signing import SecretLike
 from harness._transport import DEFAULT_TIMEOUT, Target
-from harness._turn_files import ConversationSpec
 
 __all__ = [
     "ConversationResult",

@@ -10,13 +10,13 @@ from pathlib import Path
 from typing import Any
 
 from harness._botmodel import BotModel
+from harness._conversation_files import to_yaml
 from harness._converse import run_conversation
 from harness._exchange import Exchange
 from harness._fuzz import hunt, require_fuzz_run
 from harness._fuzz_report import FuzzFailure, FuzzReport
 from harness._signing import Secret, SecretLike, redact_secret
 from harness._transport import DEFAULT_TIMEOUT, Target, require_timeout
-from harness._turn_files import to_yaml
 from harness._workspace import DEFAULT_DATABASE, save_file, workspace
 
 __all__ = ["fuzz_conversations"]

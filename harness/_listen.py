@@ -36,7 +36,7 @@ from typing import Any
 from harness._cassette import CassetteEntry, CassetteWriter, intent_of
 from harness._exchange import Exchange, clip_lines, is_passthrough, judge
 from harness._findings import printable
-from harness._httpd import end_to_end, read_body
+from harness._hardened_server import end_to_end, read_body
 from harness._signing import SIGNATURE_HEADER, Secret, SecretLike, verify
 from harness._transport import DEFAULT_TIMEOUT, Sent, Target, send_once
 

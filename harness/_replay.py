@@ -21,7 +21,7 @@ from xml.etree import ElementTree as ET
 from harness._cassette import CassetteEntry, CassetteError
 from harness._exchange import Exchange, clip_lines, deliver, is_passthrough, judge
 from harness._findings import printable
-from harness._httpd import end_to_end
+from harness._hardened_server import end_to_end
 from harness._outcome import Outcome, outcome, take_answer
 from harness._replay_diff import Difference, Rules, Seen, compare, learned_rules, seen_of
 from harness._report import xml_text

@@ -81,7 +81,8 @@ class LiveWebhookServer(CallLog):
     def _app(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         from werkzeug.wrappers import Request, Response
 
-        from harness._httpd import HOP_BY_HOP, read_body  # werkzeug's server: on first call
+        # werkzeug's server, imported on the first call
+        from harness._hardened_server import HOP_BY_HOP, read_body
 
         request = Request(environ)
         body, refused = read_body(request, self.max_body)
@@ -107,7 +108,7 @@ class LiveWebhookServer(CallLog):
         return response(environ, start_response)
 
     def start(self) -> LiveWebhookServer:
-        from harness._httpd import make_hardened_server
+        from harness._hardened_server import make_hardened_server
 
         pair = None
         if self.tls:

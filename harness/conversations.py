@@ -17,6 +17,13 @@ from __future__ import annotations
 
 from harness._chat import Dialogue, Plan, Prompt
 from harness._conversation import EXPECTATIONS, Conversation, ConversationFailed, Turn
+from harness._conversation_files import (
+    FILE_PATTERN,
+    ConversationSpec,
+    TurnSpec,
+    load_conversations,
+    to_yaml,
+)
 from harness._converse import (
     ConversationResult,
     render_json,
@@ -26,13 +33,6 @@ from harness._converse import (
 )
 from harness._errors import ConversationError, ConversationFileError
 from harness._fuzz_chat import fuzz_conversations
-from harness._turn_files import (
-    FILE_PATTERN,
-    ConversationSpec,
-    TurnSpec,
-    load_conversations,
-    to_yaml,
-)
 from harness._understand import Match, Matcher, fill
 
 __all__ = [

@@ -9,7 +9,7 @@ API.  Each records calls (:class:`RecordedCall`) with the signature's verdict.
 from __future__ import annotations
 
 from harness._callback import CallbackMock, ChatSession
-from harness._httpd import (
+from harness._hardened_server import (
     HANDSHAKE_TIMEOUT,
     MAX_CONNECTIONS,
     READ_TIMEOUT,
