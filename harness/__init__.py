@@ -5,7 +5,7 @@ payloads, signing and the mocks needs; the rest lives in a few public
 namespaces, as Hypothesis does:
 
 - :mod:`harness.errors`: every exception, under :class:`BotWebhookError`;
-- :mod:`harness.protocol`: request and response models, Gson writing and
+- :mod:`harness.protocol`: request and response structs, Gson writing and
   lenient reading, signing helpers, the canonical fixtures;
 - :mod:`harness.platform`: what the platform does around a call (headers,
   timeouts, reading the answer, the outcome);

@@ -109,7 +109,7 @@ _CONTEXT: dict[str, Any] = {
 #: The response type as the platform binds it: key -> type ("string", "int",
 #: "double", "bool", "enum:<name>"), a nested dict, a one-item list for an array,
 #: or ("map", value type).  The one description of the response contract: the
-#: strategies draw their enums from it and a test holds the response models and
+#: strategies draw their enums from it and a test holds the response structs and
 #: the JSON Schema to it.
 RESPONSE_SPEC: dict[str, Any] = {
     "text": _STR,

@@ -12,20 +12,20 @@ from typing import Any, Literal
 
 from harness._errors import InvalidPayloadError
 from harness._gson_writer import dumps, java_hash_order
-from harness._json_model import (
+from harness._json_strict import loads_strict
+from harness._json_struct import (
     BOOL,
     DOUBLE,
     INT,
     JSON,
     STR,
-    JsonModel,
+    JsonStruct,
     ListOf,
     MapOf,
-    ModelOf,
     Str,
+    StructOf,
     jfield,
 )
-from harness._json_strict import loads_strict
 
 __all__ = [
     "LANGUAGES",
@@ -59,7 +59,7 @@ _FLAT_MAP = MapOf(STR, null_hint="the platform leaves null map entries out")
 AUTO = "auto"
 
 
-class _RequestModel(JsonModel):
+class _RequestModel(JsonStruct):
     __slots__ = ()
     _error = InvalidPayloadError
 
@@ -101,10 +101,10 @@ class ChainedIntent(_RequestModel):
     name: str = jfield(_INTENT_NAME, required=True, needed=True)
     chat_id: str | None = jfield(_UUID_STR, key="chatId")
     aiid: str | None = jfield(_UUID_STR)
-    variables: list[MemoryVariable] | None = jfield(ListOf(ModelOf(MemoryVariable)))
+    variables: list[MemoryVariable] | None = jfield(ListOf(StructOf(MemoryVariable)))
     is_fulfilled: bool | None = jfield(BOOL, key="isFulfilled")
     variables_map: dict[str, MemoryVariable] | None = jfield(
-        MapOf(ModelOf(MemoryVariable)), key="variablesMap"
+        MapOf(StructOf(MemoryVariable)), key="variablesMap"
     )
 
 
@@ -122,7 +122,7 @@ class ChatResult(_RequestModel):
     context: dict[str, str] = jfield(_FLAT_MAP, required=True, factory=dict)
     topic_out: str | None = jfield(STR)
     chat_id: str | None = jfield(_UUID_STR, key="chatId")
-    intents: list[ChainedIntent] | None = jfield(ListOf(ModelOf(ChainedIntent)))
+    intents: list[ChainedIntent] | None = jfield(ListOf(StructOf(ChainedIntent)))
     chat_target: Any = jfield(JSON, key="chatTarget")
     timestamp: int = jfield(INT, required=True, default=0)
     rich_answer: dict[str, Any] = jfield(MapOf(JSON), required=True, factory=dict)
@@ -149,18 +149,18 @@ class WebhookRequest(_RequestModel):
 
     intent_name: str | None = jfield(_INTENT_NAME, key="intentName")
     memory_variables: list[MemoryVariable] | None = jfield(
-        ListOf(ModelOf(MemoryVariable)), key="memoryVariables"
+        ListOf(StructOf(MemoryVariable)), key="memoryVariables"
     )
     chat_result: ChatResult = jfield(
-        ModelOf(ChatResult), key="chatResult", required=True, needed=True
+        StructOf(ChatResult), key="chatResult", required=True, needed=True
     )
     variables_map: dict[str, MemoryVariable] | None = jfield(
-        MapOf(ModelOf(MemoryVariable)), key="variablesMap"
+        MapOf(StructOf(MemoryVariable)), key="variablesMap"
     )
     client_variables: dict[str, str] | None = jfield(_FLAT_MAP, key="clientVariables")
     originating_aiid: str = jfield(_UUID_STR, key="originatingAiid", required=True, needed=True)
     chat_session: str = jfield(_HEX64, key="chatSession", required=True, needed=True)
-    config: Config | None = jfield(ModelOf(Config))
+    config: Config | None = jfield(StructOf(Config))
     webhook_token: str = jfield(_HEX64, required=True, needed=True)
     language: str = jfield(_LANGUAGE, required=True, default="EN")
 

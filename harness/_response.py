@@ -11,8 +11,8 @@ import json
 from dataclasses import dataclass
 
 from harness._errors import InvalidResponseError
-from harness._json_model import BOOL, DOUBLE, INT, STR, JsonModel, ListOf, MapOf, ModelOf, jfield
 from harness._json_strict import loads_strict
+from harness._json_struct import BOOL, DOUBLE, INT, STR, JsonStruct, ListOf, MapOf, StructOf, jfield
 
 __all__ = [
     "Attachment",
@@ -28,7 +28,7 @@ __all__ = [
 ]
 
 
-class _ResponseModel(JsonModel):
+class _ResponseModel(JsonStruct):
     __slots__ = ()
     _error = InvalidResponseError
     _null_is_absent = True
@@ -60,8 +60,8 @@ class Element(_ResponseModel):
     title: str | None = jfield(STR)
     image_url: str | None = jfield(STR)
     subtitle: str | None = jfield(STR)
-    default_action: DefaultAction | None = jfield(ModelOf(DefaultAction))
-    buttons: list[Button] | None = jfield(ListOf(ModelOf(Button)))
+    default_action: DefaultAction | None = jfield(StructOf(DefaultAction))
+    buttons: list[Button] | None = jfield(ListOf(StructOf(Button)))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -71,8 +71,8 @@ class AttachmentPayload(_ResponseModel):
     url: str | None = jfield(STR)
     template_type: str | None = jfield(STR)
     text: str | None = jfield(STR)
-    buttons: list[Button] | None = jfield(ListOf(ModelOf(Button)))
-    elements: list[Element] | None = jfield(ListOf(ModelOf(Element)))
+    buttons: list[Button] | None = jfield(ListOf(StructOf(Button)))
+    elements: list[Element] | None = jfield(ListOf(StructOf(Element)))
     sharable: bool | None = jfield(BOOL)
     image_aspect_ratio: str | None = jfield(STR)
     top_element_style: str | None = jfield(STR)
@@ -83,7 +83,7 @@ class Attachment(_ResponseModel):
     """``audio``, ``video``, ``file``, ``image`` or ``template``, with its payload."""
 
     type: str | None = jfield(STR)
-    payload: AttachmentPayload | None = jfield(ModelOf(AttachmentPayload))
+    payload: AttachmentPayload | None = jfield(StructOf(AttachmentPayload))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -103,10 +103,10 @@ class MessageNode(_ResponseModel):
     deprecated spelling of ``attachment``."""
 
     text: str | None = jfield(STR)
-    quick_replies: list[QuickReply] | None = jfield(ListOf(ModelOf(QuickReply)))
-    attachment: Attachment | None = jfield(ModelOf(Attachment))
+    quick_replies: list[QuickReply] | None = jfield(ListOf(StructOf(QuickReply)))
+    attachment: Attachment | None = jfield(StructOf(Attachment))
     type: str | None = jfield(STR)
-    payload: AttachmentPayload | None = jfield(ModelOf(AttachmentPayload))
+    payload: AttachmentPayload | None = jfield(StructOf(AttachmentPayload))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -125,7 +125,7 @@ class ContextUpdate(_ResponseModel):
 
     intent_score: float | None = jfield(DOUBLE)
     variables: dict[str, ContextVariable | None] | None = jfield(
-        MapOf(ModelOf(ContextVariable), allow_null=True)
+        MapOf(StructOf(ContextVariable), allow_null=True)
     )
 
 
@@ -134,9 +134,9 @@ class WebhookResponse(_ResponseModel):
     """What a webhook answers with status 200.  ``{}`` is a valid response."""
 
     text: str | None = jfield(STR)
-    facebook: MessageNode | None = jfield(ModelOf(MessageNode))
-    facebook_multi: list[MessageNode] | None = jfield(ListOf(ModelOf(MessageNode)))
-    context: ContextUpdate | None = jfield(ModelOf(ContextUpdate))
+    facebook: MessageNode | None = jfield(StructOf(MessageNode))
+    facebook_multi: list[MessageNode] | None = jfield(ListOf(StructOf(MessageNode)))
+    context: ContextUpdate | None = jfield(StructOf(ContextUpdate))
     webhook_token: str | None = jfield(STR)
 
     @classmethod

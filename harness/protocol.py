@@ -1,4 +1,4 @@
-"""The protocol itself, exactly: request and response models, the platform's
+"""The protocol itself, exactly: request and response structs, the platform's
 Gson writing and lenient reading, signing, and the canonical fixtures.
 
 See ``docs/protocol.md`` (sections 2, 3 and 5).  ``WebhookRequest.from_bytes`` and

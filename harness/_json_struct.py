@@ -1,9 +1,9 @@
-"""Typed JSON <-> dataclass conversion shared by the request and response models.
+"""Typed JSON <-> dataclass conversion shared by the request and response structs.
 
-Each model field declares, through :func:`jfield`, its JSON key and a codec
+Each struct field declares, through :func:`jfield`, its JSON key and a codec
 that checks and converts the JSON value.  The field order of a dataclass is
 the key order on the wire.  Decoding is strict: unknown keys, missing
-required keys and wrong types raise the model's own :class:`ProtocolError`
+required keys and wrong types raise the struct's own :class:`ProtocolError`
 subclass with the JSON path of the problem, so nothing a user passed is
 silently dropped or altered.
 """
@@ -25,11 +25,11 @@ __all__ = [
     "JSON",
     "STR",
     "Codec",
-    "JsonModel",
+    "JsonStruct",
     "ListOf",
     "MapOf",
-    "ModelOf",
     "Str",
+    "StructOf",
     "jfield",
 ]
 
@@ -172,16 +172,16 @@ class MapOf(Codec):
         return {k: (None if v is None else self.item.encode(v)) for k, v in value.items()}
 
 
-M = TypeVar("M", bound="JsonModel")
+M = TypeVar("M", bound="JsonStruct")
 
 
-class ModelOf(Codec):
-    def __init__(self, model: type[JsonModel]) -> None:
-        self.model = model
+class StructOf(Codec):
+    def __init__(self, struct: type[JsonStruct]) -> None:
+        self.struct = struct
         self.expected = "an object"
 
     def decode(self, value: Any, path: str, error: type[ProtocolError]) -> Any:
-        return self.model.from_json(value, path=path)
+        return self.struct.from_json(value, path=path)
 
     def encode(self, value: Any) -> Any:
         return value.to_json()
@@ -197,7 +197,7 @@ def jfield(
     factory: Callable[[], Any] | None = None,
     keep_null: bool = False,
 ) -> Any:
-    """Declare a model field: its codec, JSON key (default: the attribute name),
+    """Declare a struct field: its codec, JSON key (default: the attribute name),
     whether the key must be present when parsing, and its default in code
     (``needed=True``: no default, the argument must be given in code too).
     ``keep_null`` writes an explicit ``null`` for None instead of leaving the
@@ -221,7 +221,7 @@ class _FieldSpec:
         self.keep_null: bool = field.metadata["keep_null"]
 
 
-class JsonModel:
+class JsonStruct:
     """Mixin for frozen dataclasses that map one-to-one to a JSON object."""
 
     __slots__ = ()
@@ -232,11 +232,11 @@ class JsonModel:
 
     @classmethod
     def _specs(cls) -> tuple[_FieldSpec, ...]:
-        specs = JsonModel._specs_cache.get(cls)
+        specs = JsonStruct._specs_cache.get(cls)
         if specs is None:
             fields = dataclasses.fields(cls)  # type: ignore[arg-type]
             specs = tuple(_FieldSpec(f) for f in fields)
-            JsonModel._specs_cache[cls] = specs
+            JsonStruct._specs_cache[cls] = specs
         return specs
 
     @classmethod
@@ -279,7 +279,7 @@ class JsonModel:
         return obj
 
     def _check(self, path: str) -> None:
-        """Cross-field rules; overridden by models that have any."""
+        """Cross-field rules; overridden by structs that have any."""
 
     def to_json(self) -> dict[str, Any]:
         """The object as plain JSON values, keys in wire order, absent fields left out."""
