@@ -267,11 +267,12 @@ class Caller:
         handler counts as its exception; ``KeyboardInterrupt`` is raised here."""
         call = Call(capture=self.capture)
         box: _Box[_T] = _Box(fn, call)
-        worker = self._worker(timeout)
+        deadline = time.monotonic() + timeout  # the wait for a thread counts in it
+        worker = self._worker(deadline)
         if worker is None:
             raise CallTimedOut(call, started=False, busy=self.max_threads)
         worker.jobs.put(box)
-        if not box.done.acquire(timeout=timeout):
+        if not box.done.acquire(timeout=max(0.0, deadline - time.monotonic())):
             with self._lock:
                 if not box.finished:
                     box.abandoned_at = time.monotonic()
@@ -284,10 +285,9 @@ class Caller:
             return None, RuntimeError(f"the handler called sys.exit({error.code!r})"), call
         raise error
 
-    def _worker(self, timeout: float) -> _Worker | None:
-        """An idle thread, a new one under the cap, or the first to be free within
-        ``timeout`` seconds (None: every thread stayed busy)."""
-        deadline = time.monotonic() + timeout
+    def _worker(self, deadline: float) -> _Worker | None:
+        """An idle thread, a new one under the cap, or the first to be free before
+        ``deadline`` (a ``time.monotonic()`` value; None: every thread stayed busy)."""
         with self._lock:
             while not self._idle and self._threads >= self.max_threads:
                 left = deadline - time.monotonic()

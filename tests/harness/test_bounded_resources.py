@@ -44,6 +44,21 @@ def test_calls_that_time_out_hold_a_bounded_number_of_threads() -> None:
     assert "could not start" in note
 
 
+def test_the_wait_for_a_thread_counts_in_the_calls_deadline() -> None:
+    """Every thread busy with a late call: a new call waits for one, and that wait is
+    part of its deadline, never added to it (the platform waits once)."""
+    from harness.checks import MAX_CALL_THREADS
+
+    target = load_target(_hangs(1.0))
+    for _ in range(MAX_CALL_THREADS):  # each abandoned at once, each holding a thread 1 s
+        deliver(target, BODY, secret=SECRET, timeout=0.01)
+    started = time.monotonic()
+    late = deliver(target, BODY, secret=SECRET, timeout=0.8)  # a thread frees after ~0.6 s
+    elapsed = time.monotonic() - started
+    assert late.delivery.timed_out
+    assert elapsed < 1.1, elapsed  # 0.8 s in all, not 0.6 s of waiting + 0.8 s of call
+
+
 def test_threads_are_reused_once_the_late_calls_end() -> None:
     target = load_target(_hangs(0.3))
     before = threading.active_count()
