@@ -189,10 +189,7 @@ class Dialogue:
     def _slots_from_examples(self, spec: IntentSpec, text: str) -> dict[str, str]:
         if self._matcher is None:
             self._matcher = Matcher.of(self.model, self.language)
-        for match in self._matcher.matches(text):
-            if match.intent == spec.name:
-                return dict(match.values)
-        return {}
+        return self._matcher.values_for(spec.name, text)
 
     def _enter(self, spec: IntentSpec) -> list[_Slot]:
         """Start an episode of ``spec``: variables with ``reset_on_entry`` are emptied."""

@@ -63,11 +63,7 @@ def _episode(draw: st.DrawFn, model: BotModel, language: str) -> list[TurnSpec]:
     )
     # A sentence the examples read a value into ("call the plumber about the leak" for
     # "call $person") gets no prompt for it: the chat must be the one the dialogue plays.
-    read = next(
-        (m.values for m in Matcher.of(model, language).matches(text) if m.intent == intent.name),
-        {},
-    )
-    assume(set(read) <= given)
+    assume(set(Matcher.of(model, language).values_for(intent.name, text)) <= given)
     turns = [TurnSpec(text, (intent.name,), first)]
     for variable in intent.by_index:
         if not variable.mandatory or variable.label in given:

@@ -154,6 +154,11 @@ class Matcher:
             found.append(Match(intent.name, example, values))
         return found
 
+    def values_for(self, intent: str, text: str) -> dict[str, str]:
+        """The values the first of ``intent``'s examples that matches ``text`` reads
+        into it (what the platform captures from the sentence), or ``{}``."""
+        return next((dict(m.values) for m in self.matches(text) if m.intent == intent), {})
+
 
 def _slow_example(
     intent: IntentSpec, example: str, labels: tuple[str, ...], sentence: str
