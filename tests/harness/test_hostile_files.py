@@ -28,6 +28,21 @@ SLOW = "(a|aa)+$"
 SUBJECT = "a" * 60 + "b"
 #: A limit of 0.5 s a match, plus the run around it.
 BOUND = 5.0
+#: A bot that answers SUBJECT, and a conversation that matches SLOW against it.
+SLOW_BOT = f"""\
+from werkzeug.wrappers import Response
+
+def app(environ, start_response):
+    body = '{{"text": "{SUBJECT}"}}'
+    return Response(body, mimetype="application/json")(environ, start_response)
+"""
+SLOW_TURN = f"""\
+turns:
+  - user: I like red
+    intent: colour
+    entities: {{colour: red}}
+    expect: {{bot_matches: '{SLOW}'}}
+"""
 
 
 def _write(folder: Path, name: str, text: str) -> Path:
@@ -75,28 +90,8 @@ def test_a_slow_bot_matches_is_one_error_naming_file_line_and_pattern(tmp_path: 
 def test_converse_says_it_in_one_line_with_exit_2(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _write(
-        tmp_path,
-        "slowbot.py",
-        f"""\
-        from werkzeug.wrappers import Response
-
-        def app(environ, start_response):
-            body = '{{"text": "{SUBJECT}"}}'
-            return Response(body, mimetype="application/json")(environ, start_response)
-        """,
-    )
-    _write(
-        tmp_path,
-        "test_slow.conversation.yaml",
-        f"""\
-        turns:
-          - user: I like red
-            intent: colour
-            entities: {{colour: red}}
-            expect: {{bot_matches: '{SLOW}'}}
-        """,
-    )
+    _write(tmp_path, "slowbot.py", SLOW_BOT)
+    _write(tmp_path, "test_slow.conversation.yaml", SLOW_TURN)
     monkeypatch.chdir(tmp_path)
     monkeypatch.syspath_prepend(str(tmp_path))
     started = time.monotonic()
@@ -315,27 +310,8 @@ def test_pytest_collection_is_bounded_and_names_the_pattern(pytester: pytest.Pyt
         ".conversation.yaml",
         test_redeem=f"model: bot.toml\nturns:\n  - user: redeem {SUBJECT}\n",
     )
-    pytester.makefile(
-        ".conversation.yaml",
-        test_matches=textwrap.dedent(
-            f"""\
-            turns:
-              - user: I like red
-                intent: colour
-                entities: {{colour: red}}
-                expect: {{bot_matches: '{SLOW}'}}
-            """
-        ),
-    )
-    pytester.makepyfile(
-        slowbot=f"""
-        from werkzeug.wrappers import Response
-
-        def app(environ, start_response):
-            body = '{{"text": "{SUBJECT}"}}'
-            return Response(body, mimetype="application/json")(environ, start_response)
-        """
-    )
+    pytester.makefile(".conversation.yaml", test_matches=SLOW_TURN)
+    pytester.makepyfile(slowbot=SLOW_BOT)
     pytester.syspathinsert()
     args = ("--botwebhook-target", "slowbot:app", "-p", "no:cacheprovider")
     started = time.monotonic()
