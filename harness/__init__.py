@@ -24,31 +24,32 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING as _TYPE_CHECKING
 
-from harness._botmodel import BotModel
-from harness._callback import CallbackMock
-from harness._check import Report, run_check
 from harness._errors import BotWebhookError
-from harness._exchange import Exchange, deliver
-from harness._findings import Finding
-from harness._fuzz import fuzz
-from harness._fuzz_report import FuzzReport
 from harness._lazy import lazy_attributes as _lazy_attributes
-from harness._loader import load_target
-from harness._mock import WebhookMock
-from harness._model_files import load_model
-from harness._outcome import Outcome
-from harness._payload import Payload
-from harness._server import LiveWebhookServer
-from harness._signing import Secret, generate_secret, sign, verify
-from harness._transport import Target
 from harness._version import __version__
+from harness.checks._check import Report, run_check
+from harness.checks._fuzz import fuzz
+from harness.checks._fuzz_report import FuzzReport
+from harness.delivery._exchange import Exchange, deliver
+from harness.delivery._findings import Finding
+from harness.delivery._loader import load_target
+from harness.delivery._transport import Target
+from harness.mocks._callback import CallbackMock
+from harness.mocks._live_server import LiveWebhookServer
+from harness.mocks._mock import WebhookMock
+from harness.model._botmodel import BotModel
+from harness.model._files import load_model
+from harness.model._payload import Payload
+from harness.platform._outcome import Outcome
+from harness.protocol._signing import Secret, generate_secret, sign, verify
 
 if _TYPE_CHECKING:
-    from harness._factory import PayloadFactory, build_payload
+    from harness.model._factory import PayloadFactory, build_payload
 
 # These need Faker, whose import is slow; load them on first use (PEP 562).
 __getattr__ = _lazy_attributes(
-    globals(), {"PayloadFactory": "harness._factory", "build_payload": "harness._factory"}
+    globals(),
+    {"PayloadFactory": "harness.model._factory", "build_payload": "harness.model._factory"},
 )
 
 

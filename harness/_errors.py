@@ -103,3 +103,33 @@ def require_type(name: str, value: Any, expected: type | tuple[type, ...], hint:
         return
     names = " or ".join(t.__name__ for t in types)
     raise BotWebhookTypeError(f"expected {names} for {name}, got {describe(value)} (hint: {hint})")
+
+
+class BotModelError(BotWebhookValueError):
+    """A bot model (Python or TOML) that cannot describe a real bot."""
+
+
+class CassetteError(BotWebhookValueError):
+    """A cassette line that cannot be read: not JSON, an unknown format version, a
+    truncated base64 body.  The message names the file and the line."""
+
+    def __init__(self, path: str, line: int, problem: str) -> None:
+        super().__init__(f"{path}:{line}: {problem}")
+        self.path = path
+        self.line = line
+
+
+class UnmatchedCallError(AssertionError):
+    """Calls reached the mock that no registered URL matches."""
+
+
+class UnsupportedRegexError(BotWebhookValueError):
+    """A regex that cannot be compiled or that this generator cannot satisfy."""
+
+
+class ReplayRuleError(BotWebhookValueError):
+    """An ignore rule that cannot be used."""
+
+
+class TlsUnavailableError(BotWebhookError):
+    """TLS was asked for but the ``cryptography`` package is not installed."""

@@ -1,12 +1,14 @@
 """The caps on what users give us, in one place (README "Limits" lists them).
 
 A file a user writes is read only up to its cap, so a 20 MB conversation file
-is refused after 1 MiB has been read, not after it has filled memory.
+is refused after 1 MiB has been read, not after it has filled memory; a request
+body our servers take is read the same way (:func:`read_body`).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 __all__ = [
     "CONVERSATIONS_PER_FILE",
@@ -14,6 +16,7 @@ __all__ = [
     "MODEL_FILE_MAX",
     "TURNS_PER_CONVERSATION",
     "FileTooLarge",
+    "read_body",
     "read_capped",
 ]
 
@@ -48,3 +51,23 @@ def read_capped(path: Path, limit: int) -> str:
 
 def _size(limit: int) -> str:
     return f"{limit // (1024 * 1024)} MiB" if limit % (1024 * 1024) == 0 else f"{limit} bytes"
+
+
+def read_body(request: Any, limit: int) -> tuple[bytes, Any]:
+    """A werkzeug request's body (chunked too), or the answer that refuses it: 413
+    when it is over ``limit`` bytes (not read beyond), 400 when it cannot be read (a
+    broken chunk, a body shorter than its length, a client gone)."""
+    from werkzeug.wrappers import Response
+
+    declared = request.content_length  # None when absent, chunked or not a number
+    body = b""
+    if declared is None or declared <= limit:
+        try:
+            body = request.stream.read(limit + 1)
+        except Exception:
+            unread = '{"error": "the body could not be read"}'
+            return b"", Response(unread, status=400, mimetype="application/json")
+    if (declared is not None and declared > limit) or len(body) > limit:
+        refused = f'{{"error": "body larger than {limit} bytes"}}'
+        return b"", Response(refused, status=413, mimetype="application/json")
+    return body, None

@@ -7,12 +7,12 @@ saw a call nothing was registered for, which fails a test.
 
 from __future__ import annotations
 
-from harness._botmodel import BotModelError
-from harness._cassette import CassetteError
 from harness._errors import (
+    BotModelError,
     BotWebhookError,
     BotWebhookTypeError,
     BotWebhookValueError,
+    CassetteError,
     ConversationError,
     ConversationFileError,
     InvalidPayloadError,
@@ -20,15 +20,15 @@ from harness._errors import (
     InvalidSecretError,
     PayloadOptionError,
     ProtocolError,
+    ReplayRuleError,
     SerializationError,
     TargetError,
+    TlsUnavailableError,
     UnknownFixtureError,
+    UnmatchedCallError,
+    UnsupportedRegexError,
 )
-from harness._mock import UnmatchedCallError
 from harness._patterns import PatternError
-from harness._regexgen import UnsupportedRegexError
-from harness._replay_diff import ReplayRuleError
-from harness._tls import TlsUnavailableError
 
 __all__ = [
     "BotModelError",

@@ -33,7 +33,7 @@ from typing import Any
 from werkzeug.wrappers import Request, Response
 
 from harness._errors import BotWebhookValueError, InvalidSecretError
-from harness._signing import SIGNATURE_HEADER, Secret, SecretLike, verify
+from harness.protocol._signing import SIGNATURE_HEADER, Secret, SecretLike, verify
 
 __all__ = ["DEFAULT_MAX_BODY", "PLAIN_HTTP_ENV", "ReferenceHandler", "from_env", "make_app"]
 

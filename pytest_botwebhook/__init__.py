@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING as _TYPE_CHECKING
 from typing import Any as _Any
 
-from pytest_botwebhook._suite import TEST_SECRET, contract_suite, fuzz_suite, replay_suite
+from pytest_botwebhook._settings import TEST_SECRET
+from pytest_botwebhook._suite import contract_suite, fuzz_suite, replay_suite
 
 if _TYPE_CHECKING:
     from pytest_botwebhook._client import BotWebhookClient, PayloadBuilder

@@ -142,7 +142,7 @@ class BotWebhookClient:
 
     def _noted(self, exchange: Exchange) -> Exchange:
         """Say on a refused signature that the default test secret was used."""
-        from pytest_botwebhook._suite import TEST_SECRET, note_default_secret
+        from pytest_botwebhook._settings import TEST_SECRET, note_default_secret
 
         if self.secret == TEST_SECRET:
             note_default_secret(exchange)
@@ -163,7 +163,7 @@ class BotWebhookClient:
     ) -> Report:
         """Run the full scenario matrix (as ``botwebhook check``) and return the report;
         ``workers`` calls are in flight at once (1 for a handler that is not thread-safe)."""
-        from pytest_botwebhook._suite import DEFAULT_SECRET_NOTE, TEST_SECRET
+        from pytest_botwebhook._settings import DEFAULT_SECRET_NOTE, TEST_SECRET
 
         report = run_check(
             self.target,

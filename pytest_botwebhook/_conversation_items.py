@@ -59,7 +59,7 @@ def _test_for(spec: ConversationSpec) -> Callable[..., None]:
                 "call", "botwebhook warnings", f"{finding.code} {finding.title}: {finding.evidence}"
             )
         if result.failure is not None:
-            from pytest_botwebhook._suite import DEFAULT_SECRET_NOTE, TEST_SECRET
+            from pytest_botwebhook._settings import DEFAULT_SECRET_NOTE, TEST_SECRET
 
             text = result.failure
             if botwebhook.secret == TEST_SECRET and "BW303" in text:

@@ -12,7 +12,40 @@ from typing import Any
 
 import pytest
 
-__all__ = ["OPTIONS", "Settings", "configured", "resolve", "seed_for"]
+__all__ = [
+    "DEFAULT_SECRET_NOTE",
+    "OPTIONS",
+    "TEST_SECRET",
+    "Settings",
+    "configured",
+    "note_default_secret",
+    "resolve",
+    "seed_for",
+]
+
+#: The secret used when none is configured: clearly a test value, 40 characters.
+#: (``harness.protocol.TEST_SECRET`` is the same: the plugin imports no harness at
+#: start-up, so the value is written here again; a test holds the two equal.)
+TEST_SECRET = "botwebhook-test-secret-not-for-productio"
+
+#: What a failing call says when it was signed with the default test secret and the
+#: handler refused the signature (``BW303``).
+DEFAULT_SECRET_NOTE = (
+    "no secret was configured, so this call was signed with the default test secret "
+    "(pytest_botwebhook.TEST_SECRET), which your handler does not know; set the one it "
+    "verifies with: --botwebhook-secret, the ini option botwebhook_secret, "
+    "$BOTWEBHOOK_SECRET, or a botwebhook_secret fixture that returns it"
+)
+
+
+def note_default_secret(exchange: Any) -> None:
+    """Add :data:`DEFAULT_SECRET_NOTE` to an exchange the handler refused as wrongly
+    signed (``BW303``) when it was signed with the default test secret."""
+    if any(f.code == "BW303" for f in exchange.findings) and DEFAULT_SECRET_NOTE not in (
+        exchange.notes
+    ):
+        exchange.notes.append(DEFAULT_SECRET_NOTE)
+
 
 #: (name, help) of every setting; the flag is --botwebhook-NAME, the ini key botwebhook_NAME.
 OPTIONS = (
@@ -79,7 +112,6 @@ def resolve(config: pytest.Config) -> Settings:
     from harness import BotWebhookError
     from harness.checks import require_path
     from harness.platform import DEFAULT_TIMEOUT
-    from pytest_botwebhook._suite import TEST_SECRET
 
     path = _text(values.get("path"), "path", sources)
     try:

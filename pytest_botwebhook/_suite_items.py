@@ -19,7 +19,7 @@ import pytest
 from harness import BotModel, BotWebhookError, Exchange, Target, load_target
 from harness.checks import NOT_JUDGED, Finding, Scenario, Survey, build_matrix, probe_scenarios
 from harness.checks import survey as take_survey
-from pytest_botwebhook._suite import note_default_secret
+from pytest_botwebhook._settings import note_default_secret
 
 if TYPE_CHECKING:
     from pytest_botwebhook._settings import Settings

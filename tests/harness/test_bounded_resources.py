@@ -128,8 +128,8 @@ def test_callback_memory_stays_flat_under_200_one_mib_callbacks() -> None:
 
 
 def test_the_record_is_a_ring_of_recent_calls(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("harness._callback.KEPT_CALLBACKS", 5)
-    monkeypatch.setattr("harness._callback.KEPT_SESSIONS", 3)
+    monkeypatch.setattr("harness.mocks._callback.KEPT_CALLBACKS", 5)
+    monkeypatch.setattr("harness.mocks._callback.KEPT_SESSIONS", 3)
     mock = CallbackMock()
     mock.open_session("a", token="t0")
     for n in range(8):
@@ -154,7 +154,7 @@ def test_the_record_is_a_ring_of_recent_calls(monkeypatch: pytest.MonkeyPatch) -
 def test_a_callback_over_the_served_cap_is_413(monkeypatch: pytest.MonkeyPatch) -> None:
     import requests
 
-    monkeypatch.setattr("harness._callback.CALLBACK_MAX_BODY", 1000)
+    monkeypatch.setattr("harness.mocks._callback.CALLBACK_MAX_BODY", 1000)
     mock = CallbackMock()
     server = mock.serve()
     try:
@@ -217,7 +217,7 @@ def test_a_mocks_call_log_is_bounded_and_still_counts_every_call(
 ) -> None:
     from harness import LiveWebhookServer
 
-    monkeypatch.setattr("harness._recorder.KEPT_CALLS", 3)
+    monkeypatch.setattr("harness.mocks._recorder.KEPT_CALLS", 3)
     import requests
 
     with LiveWebhookServer() as server:
@@ -232,8 +232,8 @@ def test_a_mocks_call_log_is_bounded_and_still_counts_every_call(
         assert "(2 earlier call(s) not kept)" in text
         assert "  3. POST" in text
         assert "  5. POST" in text
-    monkeypatch.setattr("harness._recorder.KEPT_CALLS", 1000)
-    monkeypatch.setattr("harness._recorder.KEPT_BYTES", 10_000)
+    monkeypatch.setattr("harness.mocks._recorder.KEPT_CALLS", 1000)
+    monkeypatch.setattr("harness.mocks._recorder.KEPT_BYTES", 10_000)
     with LiveWebhookServer() as server:
         for _ in range(5):
             requests.post(server.url, data=b"x" * 3000, timeout=10)

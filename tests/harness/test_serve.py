@@ -158,7 +158,7 @@ STOPPED_DURING_A_FINALIZER = """
 import importlib, os, signal, threading, time
 from harness.mocks import make_hardened_server
 
-common = importlib.import_module("harness._cli_common")
+common = importlib.import_module("harness.cli._common")
 
 def ok(environ, start_response):
     start_response("200 OK", [])

@@ -33,7 +33,8 @@ def test_wheel_contents(wheel: Path) -> None:
     for required in (
         "harness/__init__.py",
         "harness/py.typed",
-        "harness/cli.py",
+        "harness/cli/__init__.py",
+        "harness/cli/__main__.py",
         "pytest_botwebhook/__init__.py",
         "pytest_botwebhook/plugin.py",
         "pytest_botwebhook/py.typed",
@@ -44,6 +45,9 @@ def test_wheel_contents(wheel: Path) -> None:
     ):
         assert required in names, required
     assert not any(n.startswith(("tests/", "fixtures/")) for n in names)
+    root = Path(__file__).resolve().parents[2]
+    sources = {p.relative_to(root).as_posix() for p in (root / "harness").rglob("*.py")}
+    assert sources - names == set()  # every folder of the package ships
     metadata = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
     entry_points = zipfile.ZipFile(wheel).read(metadata).decode()
     assert "botwebhook = pytest_botwebhook.plugin" in entry_points

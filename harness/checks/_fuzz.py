@@ -1,0 +1,333 @@
+"""Property-based fuzzing of a handler with Hypothesis (``botwebhook fuzz``).
+
+Two phases, in order, so that no malformed failure can hide a crash on a
+valid payload:
+
+1. **valid**: realistic signed payloads across every variant, which must get an
+   answer the platform accepts as meant (never a 5xx);
+2. **attacker**: what anyone on the network can send: payloads with a wrong or
+   no signature (refused when a secret is configured) and malformed bodies,
+   sent without a valid signature (only the platform can sign, and it never
+   sends a malformed body), which must not get a 5xx.
+
+Each distinct failure (finding code, exception type and where it was raised)
+is shrunk on its own and reported; Hypothesis' example database replays them
+first next time.  Deadlines are off: a slow handler is a ``BW105`` finding,
+and after a few timeouts the phase stops calling the target, so a slow or dead
+handler cannot make a run last ``timeout`` x examples.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from harness._errors import BotWebhookValueError, require_type
+from harness.checks._fuzz_report import MAX_TIMEOUTS, FuzzFailure, FuzzReport
+from harness.checks._verdicts import NOT_JUDGED
+from harness.checks._workspace import DEFAULT_DATABASE, DEFAULT_SAVE_DIR, save_file, workspace
+from harness.delivery._exchange import Exchange, deliver
+from harness.delivery._transport import Target, require_timeout
+from harness.model._botmodel import BotModel
+from harness.model._payload import Payload
+from harness.platform._budget import DEFAULT_TIMEOUT
+from harness.protocol._signing import Secret, SecretLike, redact_secret
+
+if TYPE_CHECKING:
+    from hypothesis.strategies import SearchStrategy
+
+#: Accepted payloads kept for the signature probes.
+_KEPT_ACCEPTED = 64
+
+__all__ = [
+    "DEFAULT_DATABASE",
+    "DEFAULT_SAVE_DIR",
+    "FuzzFailure",
+    "FuzzReport",
+    "fuzz",
+    "hunt",
+    "require_fuzz_run",
+]
+
+
+class _CallFailed(Exception):
+    """Raised inside the property so Hypothesis shrinks.  One subclass per distinct
+    failure, so that Hypothesis tells them apart and shrinks each on its own."""
+
+
+_KINDS: dict[tuple[str, ...], type[_CallFailed]] = {}
+
+
+def _failure_type(key: tuple[str, ...]) -> type[_CallFailed]:
+    kind = _KINDS.get(key)
+    if kind is None:
+        kind = _KINDS[key] = type(f"Failed_{len(_KINDS)}", (_CallFailed,), {})
+    return kind
+
+
+def failure_key(exchange: Exchange) -> tuple[str, ...]:
+    """What makes a failure distinct: the error codes, and for a server error the
+    exception's type and where it was raised (``KeyError``, ``app.py:14``)."""
+    codes = tuple(sorted({f.code for f in exchange.findings if f.severity == "error"}))
+    raised = exchange.received.exception if exchange.received is not None else None
+    if not raised:
+        return codes
+    kind = raised.split(":", 1)[0]
+    where = raised.rsplit(" at ", 1)[1] if " at " in raised else ""
+    return (*codes, kind, where)
+
+
+def fuzz(
+    target: Target,
+    *,
+    secret: SecretLike | None = None,
+    model: BotModel | None = None,
+    examples: int = 100,
+    seed: int | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    database: str | Path | None = DEFAULT_DATABASE,
+    save_dir: str | Path | None = None,
+    passthrough: bool = False,
+    sign: bool | None = None,
+    on_exchange: Callable[[Exchange, None], None] | None = None,
+    seeds: Sequence[bytes] = (),
+    intents: Sequence[str] | None = None,
+) -> FuzzReport:
+    """Fuzz ``target`` with ``examples`` calls per phase; see the module docstring.
+
+    A survey comes first (``harness.checks._survey``): an intent the handler does not serve
+    is reported once (``BW110``) and left out, and a target with no webhook at its
+    path (``BW108``) is not fuzzed.  The signature probes are built on payloads the
+    handler accepted; when it accepted none, the attacker phase is not judged.
+    ``intents`` limits the run to those intents, as for :func:`harness.run_check`.
+
+    ``seed`` makes the run reproducible; ``database`` None keeps nothing between
+    runs; ``save_dir`` writes each failing body there as ``fuzz-<code>-<n>.body``;
+    ``on_exchange(exchange, None)`` is called after each call (for progress: the
+    total is not known in advance, shrinking adds calls).  ``seeds`` are real
+    request bodies (a cassette's): the valid phase tries each first, then mutates
+    them as well as generating payloads.
+    """
+    secret = Secret.of(secret)  # from here on, no traceback can show it
+    from hypothesis import strategies as st
+
+    from harness.checks import _strategies as bst
+    from harness.model._files import describe_model, model_notes, scope_model
+
+    require_fuzz_run(target, examples, "calls per phase")
+    timeout = require_timeout(timeout)
+    model = scope_model(model, intents)
+    signing = target.platform_signs if sign is None else sign
+    report = FuzzReport(
+        target=target.name,
+        redacted_secret=redact_secret(secret) if secret else "none",
+        seed=seed,
+        examples=0,
+        elapsed=0.0,
+        model=describe_model(model),
+        model_notes=model_notes(model, target),
+        path=getattr(target, "path", None) or "",
+    )
+    started = time.perf_counter()
+    accepted: list[Payload] = []
+    if not passthrough:
+        go, model = _surveyed(report, target, model, secret, signing, timeout, seed, accepted)
+        if not go:
+            report.elapsed = time.perf_counter() - started
+            return report
+    kinds = ("passthrough",) if passthrough else ("intent",)
+    valid: Any = bst.payloads(model=model, kinds=kinds, shapes=("A", "B")).map(
+        lambda p: ("contract", p, None)
+    )
+    if seeds:
+        valid = bst.mutated(seeds).map(lambda b: ("contract", b, None)) | valid
+    wrong = bst.signatures(valid=False).filter(lambda s: s is not None)
+
+    def attacks() -> Any:
+        """The attacker phase, built after the valid one: the signature probes take
+        payloads the handler accepted."""
+        out: list[Any] = []
+        if secret and signing:
+            sample = st.sampled_from(accepted[:16])
+            out.append(st.tuples(st.just("wrong-signature"), sample, wrong))
+            out.append(st.tuples(st.just("missing-signature"), sample, st.none()))
+        # Malformed bodies as an attacker sends them: unsigned, or with a signature that
+        # cannot be right; on an unsigned target, as they are.
+        attacker_signature = st.none() | wrong if signing else st.none()
+        out.append(st.tuples(st.just("malformed"), bst.malformed_bodies(), attacker_signature))
+        return st.one_of(out)
+
+    digest = f"{target.name}|{model.source if model else 'catalogue'}|{passthrough}"
+    db = Path(database) if database is not None else None
+    if db is not None:
+        workspace(db)
+
+    def send(kind: Any, body: Any, signature: str | None) -> Exchange:
+        exchange = deliver(
+            target,
+            body,
+            secret=secret,
+            sign=signing,
+            signature=signature,
+            timeout=timeout,
+            expect=kind,
+            scenario=f"fuzz[{kind}]",
+        )
+        if on_exchange is not None:
+            on_exchange(exchange, None)
+        got = exchange.received
+        took = kind == "contract" and got is not None and got.status == 200
+        if took and isinstance(body, Payload) and len(accepted) < _KEPT_ACCEPTED:
+            accepted.append(body)
+        return exchange
+
+    for phase in ("valid", "attacker"):
+        if phase == "attacker" and not accepted:
+            report.notes.append(
+                NOT_JUDGED.replace("were not judged", "(the attacker phase) were not judged")
+            )
+            break
+        strategy = valid if phase == "valid" else attacks()
+        found, calls, gave_up = hunt(
+            strategy,
+            send,
+            examples=examples,
+            seed=seed,
+            database=db,
+            digest=f"{digest}|{phase}",
+            explicit=[("contract", body, None) for body in seeds] if phase == "valid" else [],
+        )
+        report.phases[phase] = calls
+        report.examples += calls
+        if gave_up:
+            report.gave_up.append(phase)
+        report.failures.extend(FuzzFailure(exchange, phase) for exchange in found)
+    report.elapsed = time.perf_counter() - started
+    overdue = target.overdue_note()
+    if overdue:
+        report.notes.append(overdue)
+    if report.failures and save_dir is not None:
+        folder = workspace(Path(save_dir))
+        for number, failure in enumerate(report.failures, 1):
+            name = f"fuzz-{failure.code}-{number}.body"
+            failure.saved = save_file(folder, name, failure.exchange.sent.body)
+    return report
+
+
+def _surveyed(
+    report: FuzzReport,
+    target: Target,
+    model: BotModel | None,
+    secret: Secret | None,
+    signing: bool,
+    timeout: float,
+    seed: int | None,
+    accepted: list[Payload],
+) -> tuple[bool, BotModel | None]:
+    """Whether to fuzz at all (not when there is no webhook at the path), and the model
+    to fuzz with, after a survey of the target: without the intents it does not serve."""
+    from harness.checks._survey import survey
+    from harness.model._catalogue import builtin_model
+
+    looked = survey(target, model, secret=secret, sign=signing, timeout=timeout, seed=seed or 0)
+    report.run_findings.extend(looked.findings)
+    calls = len(looked.report.exchanges) if looked.report else 0
+    report.phases["survey"] = calls
+    report.examples += calls
+    if looked.accepted is not None:
+        accepted.append(looked.accepted)
+    if looked.no_webhook:
+        report.notes.append("nothing was fuzzed: there is no webhook at this path")
+        return False, model
+    if looked.not_served:
+        count = len(looked.not_served)
+        report.notes.append(
+            f"the {count} intent{'s' * (count != 1)} not served (BW110) were not fuzzed"
+        )
+        return True, looked.served(model or builtin_model())
+    return True, model
+
+
+def require_fuzz_run(target: object, examples: object, what: str) -> None:
+    """A fuzz run's target and example count, or the error that names them."""
+    require_type("target", target, Target, "load it first: harness.load_target(app_or_url)")
+    if isinstance(examples, bool) or not isinstance(examples, int) or examples < 1:
+        raise BotWebhookValueError(
+            f"expected a positive int for examples, got {examples!r} (hint: {what})"
+        )
+
+
+def hunt(
+    strategy: SearchStrategy[Any],
+    send: Callable[[Any, Any, str | None], Exchange],
+    *,
+    examples: int,
+    seed: int | None,
+    database: Path | None,
+    digest: str,
+    explicit: Sequence[Any] = (),
+) -> tuple[list[Exchange], int, bool]:
+    """One Hypothesis run: the shrunk exchange of each distinct failure, the calls
+    made, and whether it stopped calling after too many timeouts."""
+    from hypothesis import HealthCheck, Verbosity, example, given, settings
+    from hypothesis.database import DirectoryBasedExampleDatabase
+    from hypothesis.errors import HypothesisWarning
+
+    found: dict[tuple[str, ...], Exchange] = {}
+    state: dict[str, Any] = {"calls": 0, "timeouts": 0, "first": None}
+
+    def call(case: tuple[str, Any, str | None]) -> None:
+        if state["timeouts"] >= MAX_TIMEOUTS:
+            # The handler is too slow to go on: fail every further example the way
+            # the first slow call did, so the run (and the shrinking) ends quickly.
+            raise _failure_type(state["first"])()
+        kind, body, signature = case
+        state["calls"] += 1
+        exchange = send(kind, body, signature)
+        if not any(f.severity == "error" for f in exchange.findings):
+            return
+        key = failure_key(exchange)
+        found[key] = exchange  # the last one kept is the shrunk one, replayed last
+        if exchange.delivery.timed_out:
+            state["timeouts"] += 1
+            state["first"] = state["first"] or key
+        raise _failure_type(key)()
+
+    if seed is not None:
+        # hypothesis.seed() would also switch the example database off; seeding this
+        # way keeps both a reproducible run and the replay of kept failures.
+        call._hypothesis_internal_use_seed = seed  # type: ignore[attr-defined]
+    # Hypothesis keys its database on the inner function: one key per target and phase,
+    # or a passing phase would delete what another phase found.
+    call._hypothesis_internal_add_digest = digest.encode()  # type: ignore[attr-defined]
+    prop = given(strategy)(call)
+    for case in explicit:  # recorded calls first, as they were
+        prop = example(case)(prop)
+    runner = settings(
+        verbosity=Verbosity.quiet,  # our report says it all, Hypothesis need not print
+        max_examples=examples,
+        deadline=None,
+        database=DirectoryBasedExampleDatabase(str(database)) if database is not None else None,
+        suppress_health_check=list(HealthCheck),
+        report_multiple_bugs=True,
+        print_blob=False,
+    )(prop)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", HypothesisWarning)  # e.g. "overly large repr"
+            runner()
+    except Exception as exc:
+        if not _only_ours(exc):
+            raise
+    return list(found.values()), state["calls"], state["timeouts"] >= MAX_TIMEOUTS
+
+
+def _only_ours(exc: BaseException) -> bool:
+    """Whether ``exc`` is our failure, or a group (several bugs, a flaky one) of them."""
+    if isinstance(exc, _CallFailed):
+        return True
+    inner: tuple[BaseException, ...] = getattr(exc, "exceptions", ())
+    return bool(inner) and all(_only_ours(e) for e in inner)

@@ -1,0 +1,157 @@
+"""The result of a check: :class:`Report`, and the advice a pattern of findings
+points to (a wrong secret, an unsigned endpoint, a handler written for other
+intents, a certificate the platform would not trust)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from harness.checks._runner import DEFAULT_WORKERS
+from harness.delivery._call_findings import rejected_signature
+from harness.delivery._exchange import Exchange
+from harness.delivery._findings import Finding
+from harness.delivery._hints import HTTP_UNSIGNED
+from harness.delivery._transport import Target
+from harness.protocol._signing import Secret
+
+__all__ = ["Report", "advice_for"]
+
+
+@dataclass
+class Report:
+    """What a check found: every exchange, the findings (minus ignored codes),
+    and advice when a pattern points at one cause."""
+
+    target: str
+    #: The secret as reports show it (``2fb7…(40 chars)``), or "none".
+    redacted_secret: str
+    seed: int
+    exchanges: list[Exchange]
+    ignored: frozenset[str] = frozenset()
+    elapsed: float = 0.0
+    advice: list[str] = field(default_factory=list)
+    #: Scenarios of the matrix that were not sent (an early stop or Ctrl-C).
+    not_run: int = 0
+    #: Why the run stopped early, when the target was not answering.
+    stopped: str | None = None
+    #: Ctrl-C ended the run: the report holds the scenarios done until then.
+    interrupted: bool = False
+    #: What was not checked, and why (probes skipped for want of a secret).
+    notes: list[str] = field(default_factory=list)
+    workers: int = DEFAULT_WORKERS
+    #: Findings about the run as a whole (``BW108`` no webhook at this path, ``BW110``
+    #: an intent not served), each standing for the calls it covers.
+    run_findings: list[Finding] = field(default_factory=list)
+    #: The bot model in use, as the header names it ("the built-in catalogue (12 intents)").
+    model: str = ""
+    #: What the header says about the model (a model file found but not used).
+    model_notes: list[str] = field(default_factory=list)
+    #: Where an in-process app was called (``/getWeather``) and how that path was found.
+    path: str = ""
+
+    @property
+    def findings(self) -> list[Finding]:
+        found = [*self.run_findings, *(f for e in self.exchanges for f in e.findings)]
+        return [f for f in found if f.code not in self.ignored]
+
+    def count(self, severity: str) -> int:
+        return sum(1 for f in self.findings if f.severity == severity)
+
+    @property
+    def errors(self) -> int:
+        return self.count("error")
+
+    @property
+    def warnings(self) -> int:
+        return self.count("warning")
+
+    def exit_code(self, *, strict: bool = False) -> int:
+        """0 when nothing fails (warnings fail only when ``strict``), else 1."""
+        return 1 if self.errors or (strict and self.warnings) else 0
+
+    def by_code(self) -> dict[str, list[Finding]]:
+        grouped: dict[str, list[Finding]] = {}
+        for finding in sorted(self.findings, key=lambda f: f.code):
+            grouped.setdefault(finding.code, []).append(finding)
+        return grouped
+
+    def assert_ok(self, *, strict: bool = False) -> None:
+        """Raise AssertionError with every failing scenario's findings, unless
+        nothing fails (errors always; warnings only when ``strict``)."""
+        __tracebackhide__ = True
+        failing = [
+            f
+            for f in self.run_findings
+            if f.code not in self.ignored and (strict or f.severity == "error")
+        ]
+        run_level = [
+            f"{f.scenario}: {f.code} {f.severity}: {f.title}\n    {f.evidence}\n    hint: {f.hint}"
+            for f in failing
+        ]
+        reports = (e.failure_report(strict=strict, ignored=self.ignored) for e in self.exchanges)
+        failed = [*run_level, *(text for text in reports if text is not None)]
+        if failed:
+            head = f"{len(failed)} of {len(self.exchanges)} scenarios failed against {self.target}"
+            stopped = [f"stopped early: {self.stopped}"] if self.stopped else []
+            raise AssertionError("\n\n".join([head, *failed, *stopped, *self.advice]))
+
+
+def advice_for(
+    report: Report, signing: bool, secret: Secret | None, builtin: bool, target: Target
+) -> list[str]:
+    """Advice when a pattern of the valid payloads' answers points at one cause."""
+    contract = [e for e in report.exchanges if e.expect == "contract"]
+    if not contract:
+        return []
+    if report.stopped:
+        return [_why_stopped(contract, target)]
+    advice = []
+    answered = [e for e in contract if e.delivery.failure is None]
+    rejected = [e for e in contract if e.received is not None and rejected_signature(e.received)]
+    if signing and len(rejected) == len(contract):
+        how = (
+            "pass the bot's secret with --secret S or $BOTWEBHOOK_SECRET"
+            if secret is None
+            else "check that --secret is the secret this handler verifies with, and that it "
+            "computes the HMAC over the raw body bytes (re-serialized JSON differs)"
+        )
+        advice.append(
+            f"every signed request was rejected ({rejected[0].received.status}): the secret "  # type: ignore[union-attr]
+            f"is probably wrong; {how}"
+        )
+    elif not signing and len(rejected) == len(contract):
+        advice.append(f"every request was refused, and none was signed: {HTTP_UNSIGNED}")
+    elif builtin and answered and not report.run_findings and all(not e.ok for e in contract):
+        advice.append(
+            "the handler failed on every payload of the built-in catalogue: it is probably "
+            "written for its own intents; name them with --intent NAME, or declare them in "
+            "pyproject.toml [tool.botwebhook] or botwebhook.toml and pass --model FILE (see "
+            "the README's 'Declare your bot')"
+        )
+    if target.in_process is False and not answered:
+        advice.append(f"no request reached {target.name}: {contract[0].delivery.failure}")
+    timed_out = [e for e in contract if e.delivery.timed_out]
+    if timed_out and report.workers > 1 and len(timed_out) < len(contract):
+        advice.append(
+            f"{len(timed_out)} calls passed the read timeout while up to {report.workers} "
+            "calls were in flight; a server that handles one request at a time queues them, "
+            "so confirm with --workers 1 (workers=1) before blaming the handler"
+        )
+    return advice
+
+
+def _why_stopped(contract: list[Exchange], target: Target) -> str:
+    first = contract[0].delivery.failure or ""
+    if any(e.delivery.timed_out for e in contract):
+        why = "each call is abandoned at the read timeout, as the platform gives up on it"
+    elif "CERTIFICATE_VERIFY_FAILED" in first or "TLS handshake failed" in first:
+        why = (
+            f"the TLS handshake with {target.name} failed ({first}): a self-signed or private "
+            "certificate? trust its CA with --ca-bundle FILE (the platform would refuse it "
+            "too), or skip verification for a staging endpoint with --insecure"
+        )
+    elif not target.in_process:
+        why = f"no request reached {target.name} ({first}): check that it is running"
+    else:
+        why = f"every call failed ({first})"
+    return f"{why}; pass --keep-going (keep_going=True) to send every scenario anyway"

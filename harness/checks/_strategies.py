@@ -1,0 +1,348 @@
+"""The payload, request, response, body and signature strategies behind
+``harness.strategies`` (its docstring says how they shrink)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from hypothesis import strategies as st
+from hypothesis.errors import InvalidArgument
+from hypothesis.strategies import SearchStrategy
+
+from harness.model._botmodel import SYSTEM_ENTITIES, BotModel
+from harness.model._catalogue import builtin_model
+from harness.model._payload import FEATURES, TEXT_VARIANTS, Payload
+from harness.platform._answer import RESPONSE_ENUMS
+from harness.protocol._request import ChatResult, MemoryVariable, WebhookRequest
+from harness.protocol._response import (
+    Attachment,
+    AttachmentPayload,
+    Button,
+    ContextUpdate,
+    ContextVariable,
+    DefaultAction,
+    Element,
+    MessageNode,
+    QuickReply,
+    WebhookResponse,
+)
+from harness.protocol._signing import sign
+
+if TYPE_CHECKING:
+    from harness.model._factory import PayloadFactory
+
+__all__ = [
+    "chat_results",
+    "malformed_bodies",
+    "mutated",
+    "payloads",
+    "responses",
+    "signatures",
+    "variables",
+]
+
+_KINDS = ("intent", "passthrough")
+_SHAPES = ("A", "B", "P")
+
+
+def _check_choice(name: str, value: Sequence[str], allowed: Sequence[str]) -> tuple[str, ...]:
+    if isinstance(value, str) or not isinstance(value, Sequence) or not value:
+        raise InvalidArgument(
+            f"{name}={value!r} must be a non-empty sequence of {', '.join(map(repr, allowed))}"
+        )
+    for item in value:
+        if item not in allowed:
+            raise InvalidArgument(f"{name} contains {item!r}; allowed: {', '.join(allowed)}")
+    return tuple(dict.fromkeys(value))
+
+
+def payloads(
+    *,
+    model: BotModel | None = None,
+    kinds: Sequence[str] = ("intent",),
+    shapes: Sequence[str] = ("A", "B"),
+) -> SearchStrategy[Payload]:
+    """Realistic platform payloads (:class:`harness.Payload`) for ``model`` (default:
+    the built-in catalogue), of the given ``kinds`` (``intent``, ``passthrough``)
+    and, for intent webhooks, ``shapes`` (``A``, ``B``).  Shrinks toward shape A,
+    the first intent, plain text, no features, seed 0."""
+    if model is not None and not isinstance(model, BotModel):
+        raise InvalidArgument(f"model={model!r} must be a harness.BotModel or None")
+    kinds = _check_choice("kinds", kinds, _KINDS)
+    shapes = _check_choice("shapes", shapes, ("A", "B"))
+    return _payloads(model or builtin_model(), kinds, shapes)
+
+
+def _factory(model: BotModel) -> PayloadFactory:
+    from harness.model._factory import PayloadFactory
+
+    cached = _FACTORIES.get(id(model))
+    if cached is None or cached.model is not model:
+        cached = _FACTORIES[id(model)] = PayloadFactory(model, seed=0)
+    return cached
+
+
+_FACTORIES: dict[int, PayloadFactory] = {}
+
+
+@st.composite
+def _payloads(
+    draw: st.DrawFn, model: BotModel, kinds: tuple[str, ...], shapes: tuple[str, ...]
+) -> Payload:
+    from harness.model._factory import PayloadOptionError, intent_fits
+
+    factory = _factory(model)
+    kind = draw(st.sampled_from(kinds))
+    language = draw(st.sampled_from(model.languages))
+    text = draw(st.sampled_from(TEXT_VARIANTS))
+    if kind == "passthrough":
+        facebook = draw(st.booleans())
+        factory.reseed(draw(st.integers(0, 2**32 - 1)))
+        return factory.build(shape="P", language=language, text=text, facebook=facebook)
+    # Features first, then an intent that can have them: a bug behind one feature
+    # is found often, and shrinks to that feature on the first intent that has it.
+    # One draw for all the features (a bit each): cheaper than six, and a failure still
+    # shrinks to the smallest mask, the one feature that matters.
+    # The top bit is the shape: clear for A (first sentence), set for B (when allowed).
+    mask = draw(st.integers(0, 2 ** (len(FEATURES) + 1) - 1))
+    features: dict[str, Any] = {f: bool(mask >> i & 1) for i, f in enumerate(FEATURES)}
+    if features["trigger"] and features["sys_any_command"]:
+        features["trigger"] = False
+    # Every choice is drawn every time, in the same order, so that the shrinker can
+    # flip one (a feature off) without scrambling the meaning of the others.
+    shape: Any = shapes[-1] if mask >> len(FEATURES) & 1 else shapes[0]
+    index = draw(st.integers(0, len(model.intents) - 1))
+    if features["trigger"] or features["sys_any_command"]:
+        shape = "A"
+    candidates = [i for i in model.intents if intent_fits(i, shape, features)]
+    if not candidates:
+        features = dict.fromkeys(FEATURES, False)
+        candidates = [i for i in model.intents if intent_fits(i, shape, features)]
+    if not candidates:
+        shape = "A"
+        candidates = list(model.intents)
+    intent = candidates[index % len(candidates)]
+    factory.reseed(draw(st.integers(0, 2**32 - 1)))
+    try:
+        return factory.build(
+            intent=intent.name, shape=shape, language=language, text=text, **features
+        )
+    except PayloadOptionError as exc:  # pragma: no cover - the choices above avoid it
+        raise AssertionError(f"payloads() drew an impossible combination: {exc}") from exc
+
+
+_labels = st.from_regex(r"[a-z][a-z0-9_]{0,15}", fullmatch=True)
+_texts = st.text(st.characters(codec="utf-8"), max_size=40)
+
+
+@st.composite
+def _variable(draw: st.DrawFn) -> MemoryVariable:
+    system = draw(st.booleans())
+    entity = (
+        draw(st.sampled_from(SYSTEM_ENTITIES))
+        if system
+        else draw(st.from_regex(r"[a-z][a-z0-9_.-]{0,15}", fullmatch=True))
+    )
+    max_prompts = draw(st.integers(1, 16))
+    return MemoryVariable(
+        entity=entity,
+        value=draw(st.none() | _texts.filter(bool)),
+        mandatory=draw(st.booleans()),
+        times_prompted=draw(st.integers(0, max_prompts)),
+        max_prompts=max_prompts,
+        label=draw(_labels),
+        value_type="SYS" if system else draw(st.sampled_from(["LIST", "REGEX"])),
+    )
+
+
+def variables() -> SearchStrategy[MemoryVariable]:
+    """Intent variables (:class:`harness.MemoryVariable`), filled or not."""
+    return _variable()
+
+
+@st.composite
+def _chat_result(draw: st.DrawFn, shape: str) -> ChatResult:
+    from harness.model._factory import MAX_QUERY
+
+    context = draw(st.dictionaries(_labels, _texts, max_size=4))
+    query = draw(st.text(st.characters(codec="utf-8"),
+                         max_size=MAX_QUERY))  # fmt: skip
+    if shape == "A":
+        return ChatResult(
+            score=draw(st.floats(0.0, 1.0)),
+            query=query,
+            answer=draw(_texts),
+            elapsed_time=draw(st.floats(0.001, 2.0)),
+            context=context,
+        )
+    return ChatResult(
+        topic_in="",
+        score=0.0 if shape == "P" else draw(st.floats(0.0, 1.0)),
+        query=query,
+        answer="" if shape == "P" else draw(_texts),
+        history="",
+        elapsed_time=0.0,
+        context=context,
+        topic_out="",
+        chat_id=str(draw(st.uuids(version=4))),
+        timestamp=draw(st.integers(1_500_000_000_000, 2_000_000_000_000)),
+    )
+
+
+def chat_results(*, shapes: Sequence[str] = _SHAPES) -> SearchStrategy[ChatResult]:
+    """``chatResult`` objects of the given shapes (``A``, ``B``, ``P``)."""
+    shapes = _check_choice("shapes", shapes, _SHAPES)
+    return st.sampled_from(shapes).flatmap(_chat_result)
+
+
+_urls = st.sampled_from(
+    ["https://example.com/a.png", "https://example.com/menu", "https://example.com/x?y=1"]
+)
+_buttons = st.builds(
+    Button,
+    type=st.sampled_from(RESPONSE_ENUMS["button.type"]),
+    title=_texts.filter(bool),
+    url=_urls,
+    payload=st.none() | _texts,
+)
+_elements = st.builds(
+    Element,
+    title=_texts.filter(bool),
+    image_url=st.none() | _urls,
+    subtitle=st.none() | _texts,
+    default_action=st.none()
+    | st.builds(DefaultAction, url=_urls, webview_height_ratio=st.sampled_from(["tall", "full"])),
+    buttons=st.none() | st.lists(_buttons, max_size=3),
+)
+_template = st.builds(
+    AttachmentPayload,
+    template_type=st.sampled_from(RESPONSE_ENUMS["template_type"]),
+    text=st.none() | _texts,
+    buttons=st.none() | st.lists(_buttons, max_size=3),
+    elements=st.none() | st.lists(_elements, min_size=1, max_size=4),
+    top_element_style=st.none() | st.sampled_from(RESPONSE_ENUMS["top_element_style"]),
+)
+_media = st.builds(AttachmentPayload, url=_urls)
+_attachments = st.builds(Attachment, type=st.just("template"), payload=_template) | st.builds(
+    Attachment,
+    type=st.sampled_from([t for t in RESPONSE_ENUMS["attachment.type"] if t != "template"]),
+    payload=_media,
+)
+_quick_replies = st.builds(
+    QuickReply,
+    content_type=st.sampled_from(RESPONSE_ENUMS["content_type"]),
+    title=_texts.filter(bool),
+    payload=st.none() | _texts,
+)
+_nodes = st.builds(
+    MessageNode,
+    text=st.none() | st.text(max_size=640),
+    quick_replies=st.none() | st.lists(_quick_replies, max_size=4),
+    attachment=st.none() | _attachments,
+)
+_contexts = st.builds(
+    ContextUpdate,
+    variables=st.dictionaries(
+        _labels, st.builds(ContextVariable, value=st.none() | _texts), max_size=4
+    ),
+)
+
+
+def responses() -> SearchStrategy[WebhookResponse]:
+    """Valid webhook answers (:class:`harness.WebhookResponse`): text, Facebook nodes
+    with quick replies and templates, nested context updates; no finding-worthy
+    content (texts stay within 640 characters, enums are known values)."""
+    return st.builds(
+        WebhookResponse,
+        text=st.none() | st.text(max_size=640),
+        facebook=st.none() | _nodes,
+        facebook_multi=st.none() | st.lists(_nodes, max_size=3),
+        context=st.none() | _contexts,
+    )
+
+
+def malformed_bodies() -> SearchStrategy[bytes]:
+    """Request bodies no platform sends: invalid JSON, wrong types, truncated
+    payloads, deep nesting, huge strings, invalid UTF-8.
+
+    The platform never sends these, and only it holds the secret: send them
+    without a valid signature, as anyone on the network could (``deliver(...,
+    expect="malformed")`` does).  A handler that verifies first refuses them
+    with a 4xx; a 5xx then means it parses before it verifies.  Shrinks toward
+    the shortest bodies (``b""``, ``null``, ``[]``) and the smallest nesting.
+    """
+    # Truncations of the canonical request bodies: as varied as truncating generated
+    # payloads, at a fraction of the cost.
+    from harness.protocol._fixtures import fixture_names, load_fixture
+
+    valid = [load_fixture(name) for name in fixture_names("request")]
+    wrong_types = st.fixed_dictionaries(
+        {
+            "intentName": st.integers() | st.lists(st.integers(), max_size=2),
+            "chatResult": st.lists(st.integers(), max_size=2) | st.text(max_size=5),
+            "variablesMap": st.text(max_size=5) | st.integers(),
+            "memoryVariables": st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+        }
+    ).map(lambda d: json.dumps(d).encode())
+    # Simplest first: one_of shrinks toward its first branches.
+    return st.one_of(
+        st.sampled_from([b"", b"null", b"[]", b"true", b'"text"', b"{}"]),
+        st.text(max_size=40).map(lambda t: ("{" + t).encode()),
+        st.binary(min_size=1, max_size=40).map(lambda b: b'{"q":"\xff' + b + b'"}'),
+        st.sampled_from(valid).flatmap(lambda b: st.integers(0, len(b) - 1).map(lambda n: b[:n])),
+        wrong_types,
+        st.integers(2, 3000).map(lambda depth: b"[" * depth + b"]" * depth),
+        st.integers(100_000, 300_000).map(lambda n: b'{"query":"' + b"x" * n + b'"}'),
+    )
+
+
+def signatures(
+    *, valid: bool = False, body: bytes | None = None, secret: str | None = None
+) -> SearchStrategy[str | None]:
+    """``X-Hub-Signature`` values.  ``valid=True`` (needs ``body`` and ``secret``)
+    gives the correct one; ``valid=False`` gives wrong ones: missing (None), no
+    ``sha256=`` prefix, wrong length, non-hex, another algorithm, or a well-formed
+    digest of something else."""
+    if valid:
+        if body is None or secret is None:
+            raise InvalidArgument("signatures(valid=True) needs body=... and secret=...")
+        if not isinstance(body, bytes | bytearray):
+            raise InvalidArgument(f"body={body!r} must be bytes")
+        return st.just(sign(bytes(body), secret))
+    hexes = st.text("0123456789abcdef", min_size=64, max_size=64)
+    correct = sign(bytes(body), secret) if body is not None and secret else None
+    return st.one_of(
+        st.none(),
+        hexes,
+        hexes.map(lambda h: "sha1=" + h[:40]),
+        st.text("0123456789abcdef", max_size=80)
+        .filter(lambda h: len(h) != 64)
+        .map(lambda h: "sha256=" + h),
+        # Any header-safe text (HTTP forbids CR and LF in header values).
+        st.text(
+            st.characters(min_codepoint=0x20, max_codepoint=0x7E), min_size=64, max_size=64
+        ).map(lambda h: "sha256=" + h),
+        hexes.map(lambda h: "sha256=" + h).filter(lambda h: h != correct),
+    )
+
+
+st.register_type_strategy(WebhookRequest, payloads().map(lambda p: p.request))
+st.register_type_strategy(Payload, payloads())
+st.register_type_strategy(MemoryVariable, variables())
+st.register_type_strategy(ChatResult, chat_results())
+st.register_type_strategy(WebhookResponse, responses())
+
+
+def mutated(bodies: Sequence[bytes]) -> SearchStrategy[bytes]:
+    """Recorded platform request bodies (e.g. from a cassette), each as it is or with
+    one thing the chat user controls changed: the query, a variable's value (in every
+    place it appears), an optional variable's value removed, or no ``clientVariables``.
+    Every result is still a platform request, written platform-exact; shrinks toward
+    the recorded body."""
+    if isinstance(bodies, bytes) or not bodies:
+        raise InvalidArgument("bodies must be a non-empty sequence of request bodies")
+    from harness.checks._mutations import mutated as mutate
+
+    return mutate(bodies)

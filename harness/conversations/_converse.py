@@ -1,0 +1,225 @@
+"""Running conversation files against a target, and their reports (text, JSON,
+JUnit): what ``botwebhook converse`` and the pytest items share."""
+
+from __future__ import annotations
+
+import json
+import time
+import zlib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from xml.etree import ElementTree as ET
+
+from harness._errors import ConversationError, ConversationFileError
+from harness._patterns import PatternError
+from harness.checks._report import xml_text
+from harness.conversations._conversation import Conversation, ConversationFailed
+from harness.conversations._files import ConversationSpec
+from harness.delivery._findings import Finding
+from harness.delivery._transport import Target
+from harness.platform._budget import DEFAULT_TIMEOUT
+from harness.protocol._signing import SecretLike
+
+__all__ = [
+    "ConversationResult",
+    "render_json",
+    "render_junit",
+    "render_text",
+    "run_conversation",
+]
+
+
+@dataclass
+class ConversationResult:
+    """A conversation file's conversation, run: its turns, and the failure text
+    (transcript, what failed, a reproducer) or None when it passed."""
+
+    spec: ConversationSpec
+    chat: Conversation
+    failure: str | None = None
+    failed_turn: int | None = None
+    elapsed: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.failure is None
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for t in self.chat.turns for f in t.findings if f.severity == "warning"]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.spec.name,
+            "file": self.spec.path,
+            "line": self.spec.line,
+            "ok": self.ok,
+            "failed_turn": self.failed_turn,
+            "failure": self.failure,
+            "turns": [
+                {
+                    "turn": t.number,
+                    "user": t.user,
+                    "bot": t.bot,
+                    "chat_api_error": t.chat_api_error,
+                    "prompt": t.prompt,
+                    "webhook": t.webhook,
+                    "status": [e.received.status if e.received else None for e in t.exchanges],
+                    "context": t.context,
+                    "later": t.later,
+                    "findings": [f.as_dict() for f in t.findings],
+                }
+                for t in self.chat.turns
+            ],
+        }
+
+
+def run_conversation(
+    spec: ConversationSpec,
+    target: Target,
+    *,
+    secret: SecretLike | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    seed: int = 0,
+    clock: Callable[[], float] | None = None,
+    later_timeout: float | None = None,
+    sign: bool | None = None,
+    strict: bool = False,
+    callback_port: int | None = None,
+) -> ConversationResult:
+    """Run ``spec`` turn by turn against ``target``; stops at the first turn that
+    fails an expectation or breaks the contract (an error finding).  Each
+    conversation of a run gets its own chat session (from ``seed``, its file and
+    its place there); ``callback_port`` serves the callback API over HTTP too."""
+    started = time.monotonic()
+    options: dict[str, Any] = {} if later_timeout is None else {"later_timeout": later_timeout}
+    chat = Conversation(
+        target, model=spec.model, secret=secret, language=spec.language,
+        channel=spec.channel,  # type: ignore[arg-type]
+        client_variables=spec.client_variables, clock=clock,
+        seed=seed + zlib.crc32(f"{spec.path}#{spec.index}".encode()), callback_port=callback_port,
+        timeout=timeout, name=spec.name, sign=sign,
+        strict=strict, **options,
+    )  # fmt: skip
+    result = ConversationResult(spec, chat)
+    try:
+        for number, turn_spec in enumerate(spec.turns):
+            try:
+                turn = chat.say(
+                    turn_spec.user, intent=turn_spec.intents or None, entities=turn_spec.entities
+                )
+            except ConversationError as exc:  # the dry run makes this rare: say why anyway
+                result.failure = f"{spec.path}:{turn_spec.line}: {exc}"
+                result.failed_turn = len(chat.turns) + 1
+                break
+            except PatternError as exc:  # a pattern of the model's, too slow on this text
+                raise _pattern_error(spec, number, exc, "user") from None
+            try:
+                turn.expect(**turn_spec.expect)
+            except ConversationFailed as exc:
+                result.failure = f"{spec.path}:{turn_spec.line}: {exc}"
+                result.failed_turn = turn.number
+                break
+            except PatternError as exc:  # bot_matches or later: the file's own pattern
+                key = next((k for k, v in turn_spec.expect.items() if v == exc.pattern), "")
+                raise _pattern_error(spec, number, exc, f"expect.{key}") from None
+    finally:
+        chat.close()
+        result.elapsed = time.monotonic() - started
+    return result
+
+
+def _pattern_error(
+    spec: ConversationSpec, number: int, exc: PatternError, key: str
+) -> ConversationFileError:
+    """A user's pattern that took too long, as an error naming the file and line."""
+    turn = spec.turns[number]
+    line = turn.lines.get(key, turn.line)
+    return ConversationFileError(spec.path, line, f"turns[{number}].{key}", str(exc))
+
+
+def render_text(
+    results: Sequence[ConversationResult],
+    *,
+    verbose: bool = False,
+    header: Mapping[str, str] | None = None,
+) -> str:
+    """Each conversation's transcript (a failing one with what failed), then a count;
+    ``header`` (target, path, model) first, when given."""
+    blocks = []
+    if header:
+        from harness.checks._report import header_lines
+
+        lines = [f"botwebhook converse: {header.get('target', '')}"]
+        notes = [header["model_note"]] if header.get("model_note") else []
+        lines += header_lines(header.get("path", ""), header.get("model", ""), notes)
+        blocks.append("\n".join(lines))
+    for result in results:
+        turns = len(result.chat.turns)
+        head = f"{'ok  ' if result.ok else 'FAIL'} {result.spec.name} ({result.spec.path}:" \
+               f"{result.spec.line}, {turns} turn{'s' * (turns != 1)})"  # fmt: skip
+        if result.ok:
+            body = result.chat.transcript() if verbose else ""
+        else:
+            assert result.failure is not None
+            body = result.failure
+        blocks.append(head + ("\n" + body if body else ""))
+    failed = sum(not r.ok for r in results)
+    warnings = sum(len(r.warnings) for r in results)
+    blocks.append(
+        f"{len(results)} conversation(s): {len(results) - failed} passed, {failed} failed"
+        + (f", {warnings} warning(s) (shown with --verbose)" if warnings and not verbose else "")
+    )
+    return "\n\n".join(blocks)
+
+
+def render_json(
+    results: Sequence[ConversationResult], *, header: Mapping[str, str] | None = None
+) -> str:
+    """The results as JSON: the ``header`` (target, path, model), counts, then each
+    conversation's turns and failure."""
+    data = {
+        **dict(header or {}),
+        "conversations": len(results),
+        "failed": sum(not r.ok for r in results),
+        "results": [r.as_dict() for r in results],
+    }
+    return json.dumps(data, ensure_ascii=False, indent=2)
+
+
+def render_junit(
+    results: Sequence[ConversationResult], *, header: Mapping[str, str] | None = None
+) -> str:
+    """One test case per conversation; the ``header`` (target, path, model) as the
+    suite's properties."""
+    suite = ET.Element(
+        "testsuite",
+        name="botwebhook.converse",
+        tests=str(len(results)),
+        failures=str(sum(not r.ok for r in results)),
+        time=f"{sum(r.elapsed for r in results):.3f}",
+    )
+    if header:
+        properties = ET.SubElement(suite, "properties")
+        for name, value in header.items():
+            if value:
+                ET.SubElement(properties, "property", name=name, value=xml_text(value))
+    for result in results:
+        case = ET.SubElement(
+            suite,
+            "testcase",
+            classname=f"botwebhook.{result.spec.path}",
+            name=result.spec.name,
+            time=f"{result.elapsed:.4f}",
+        )
+        if result.failure is not None:
+            failure = ET.SubElement(
+                case, "failure", message=xml_text(f"failed at turn {result.failed_turn}")
+            )
+            failure.text = xml_text(result.failure)
+        warnings = result.warnings
+        if warnings:
+            out = ET.SubElement(case, "system-out")
+            out.text = xml_text("\n".join(f"{f.code} {f.title}: {f.evidence}" for f in warnings))
+    return ET.tostring(suite, encoding="unicode", xml_declaration=True)

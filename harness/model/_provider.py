@@ -1,0 +1,222 @@
+"""``BotWebhookProvider``: a Faker provider of believable webhook values.
+
+Add it to any Faker (``fake.add_provider(BotWebhookProvider)``); the
+Faker's locale picks the language of queries and entity values.  Values
+drawn from Faker's locale data (names, cities, weekdays, companies) come
+from a small pool built once per provider with a fixed seed, so a seeded
+Faker gives the same values on every machine, and fast.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
+
+from faker.providers import BaseProvider
+
+from harness.model import _langdata as L
+from harness.model._langdata import PLACEHOLDER
+from harness.model._regexgen import RegexGenerator
+
+__all__ = ["BotWebhookProvider"]
+
+_LANGUAGE_OF_LOCALE = {locale: language for language, locale in L.LOCALES.items()}
+_POOL_SIZE = 32
+# 2025-01-01T00:00:00Z .. 2026-12-31T23:59:59Z, in milliseconds.
+_EPOCH_MS_LOW = 1_735_689_600_000
+_EPOCH_MS_HIGH = 1_798_761_599_999
+_CLIENT_VARIABLES: tuple[tuple[str, Callable[[random.Random], str]], ...] = (
+    ("customer_id", lambda r: f"C-{r.randint(1000, 99999)}"),
+    ("plan", lambda r: r.choice(("free", "pro", "premium", "enterprise"))),
+    ("channel", lambda r: r.choice(("web", "ios", "android", "kiosk"))),
+    ("user_id", lambda r: f"u-{r.randint(1, 99999)}"),
+    ("store", lambda r: f"store {r.randint(1, 400)}"),
+)
+_API_KEY_NAMES = ("openweather", "maps", "crm", "payments", "calendar")
+
+
+T = TypeVar("T")
+
+
+def pick(rng: random.Random, options: Sequence[T]) -> T:
+    """``rng.choice`` without its per-call overhead (this is on the hot path)."""
+    return options[int(rng.random() * len(options))]
+
+
+class BotWebhookProvider(BaseProvider):
+    """Webhook values: system-entity values, queries, scores, ids and tokens."""
+
+    def __init__(self, generator: Any) -> None:
+        super().__init__(generator)
+        self._pools: dict[str, list[str]] = {}
+        self._regexes: dict[str, RegexGenerator] = {}
+
+    # -- language ---------------------------------------------------------------
+
+    def bot_language(self) -> str:
+        """The platform language (``EN``, ``ES``, …) of this Faker's locale."""
+        for provider in self.generator.get_providers():
+            lang = getattr(provider, "__lang__", None)
+            if lang:
+                return _LANGUAGE_OF_LOCALE.get(lang, "EN")
+        return "EN"
+
+    def _rng(self) -> random.Random:
+        rng: random.Random = self.generator.random
+        return rng
+
+    def _pool(self, name: str, make: Callable[[], str]) -> list[str]:
+        pool = self._pools.get(name)
+        if pool is None:
+            saved = self.generator.random
+            self.generator.random = random.Random(f"botwebhook-pool-{name}-{self.bot_language()}")
+            try:
+                pool = list(dict.fromkeys(make() for _ in range(_POOL_SIZE)))
+            finally:
+                self.generator.random = saved
+            self._pools[name] = pool
+        return pool
+
+    def _pick(self, options: Sequence[str]) -> str:
+        return pick(self._rng(), options)
+
+    # -- system entities --------------------------------------------------------
+
+    def sys_number(self) -> str:
+        """A number as a user types it: ``"4"``, ``"12"``, ``"250"``."""
+        rng = self._rng()
+        return str(rng.randint(1, 12) if rng.random() < 0.8 else rng.randint(13, 500))
+
+    def sys_ordinal(self) -> str:
+        return self._pick(L.ORDINALS[self.bot_language()])
+
+    def sys_percent(self) -> str:
+        rng = self._rng()
+        number = rng.choice((5, 10, 12, 15, 18, 20, 25, 50))
+        if rng.random() < 0.7:
+            return f"{number}%"
+        return f"{number} {L.PERCENT_WORD[self.bot_language()]}"
+
+    def sys_date(self) -> str:
+        """A date phrase: ``"tomorrow"``, ``"next Friday"``, ``"March 3"``."""
+        language = self.bot_language()
+        weekday = self._pick(self._pool("weekday", self.generator.day_of_week))
+        month = self._pick(self._pool("month", self.generator.month_name))
+        if language != "EN":  # weekdays and months are not capitalized there
+            weekday, month = weekday.lower(), month.lower()
+        frame = self._pick(L.DATES[language])
+        return frame.format(weekday=weekday, month=month, day=self._rng().randint(1, 28))
+
+    def sys_time(self) -> str:
+        rng = self._rng()
+        h12 = rng.randint(1, 11)
+        return self._pick(L.TIMES[self.bot_language()]).format(
+            h12=h12, h24=h12 + rng.choice((0, 12)), mm=rng.choice(("00", "15", "30", "45"))
+        )
+
+    def sys_places(self) -> str:
+        pool = self._pools.get("city")
+        if pool is None:
+            # Some locales (it_IT) build their city list from a set, so its order, and
+            # what a seeded Faker draws from it, changes with PYTHONHASHSEED: sort it.
+            listed = next(
+                (p.cities for p in self.generator.get_providers() if hasattr(p, "cities")), None
+            )
+            if listed:
+                chooser = random.Random(f"botwebhook-pool-city-{self.bot_language()}")
+                pool = chooser.sample(sorted(set(listed)), min(_POOL_SIZE, len(set(listed))))
+                self._pools["city"] = pool
+            else:
+                pool = self._pool("city", self.generator.city)
+        return self._pick(pool)
+
+    def sys_person(self) -> str:
+        return self._pick(self._pool("first_name", self.generator.first_name))
+
+    def sys_group(self) -> str:
+        return self._pick(L.GROUPS[self.bot_language()])
+
+    def sys_any(self) -> str:
+        return self._pick(L.FREE_TEXT[self.bot_language()])
+
+    def entity_value(
+        self, entity: str, *, values: Sequence[str] = (), regex: str | None = None
+    ) -> str:
+        """A value for ``entity``: a system entity's span of text, one of a custom
+        entity's ``values``, or a match of its ``regex``."""
+        if entity.startswith("sys."):
+            method = getattr(self, entity.replace(".", "_"), None)
+            if method is None:
+                return self.sys_any()
+            value: str = method()
+            return value
+        if regex is not None:
+            generator = self._regexes.get(regex)
+            if generator is None:
+                generator = self._regexes[regex] = RegexGenerator(regex)
+            return generator.example(self._rng())
+        return self._pick(values or L.GENERIC_WORDS)
+
+    # -- what the user typed ------------------------------------------------------
+
+    def first_sentence(self, captured: Mapping[str, str], *, examples: Sequence[str] = ()) -> str:
+        """A first sentence that contains every captured value verbatim (shape A).
+
+        ``captured`` maps labels to values; an example is used only when its
+        ``$label`` placeholders are exactly the captured labels.
+        """
+        fitting = [e for e in examples if set(PLACEHOLDER.findall(e)) == set(captured)]
+        if fitting:
+            text = self._pick(fitting)
+            for label in sorted(captured, key=len, reverse=True):
+                text = text.replace("$" + label, captured[label])
+            return text
+        language = self.bot_language()
+        if not captured:
+            return self._pick(L.FRAMES[language]).format(v=self._pick(L.FREE_TEXT[language]))
+        joined = L.AND[language].join(captured.values())
+        return self._pick(L.FRAMES[language]).format(v=joined)
+
+    def prompt_answer(self, value: str) -> str:
+        """What a user types when prompted for a value (shape B): the value itself."""
+        return self._pick(L.ANSWERS[self.bot_language()]).format(v=value)
+
+    # -- numbers, ids, tokens ---------------------------------------------------
+
+    def chat_score(self) -> float:
+        """The intent's match score: a full-precision double in (0.5, 1)."""
+        return 0.5 + self._rng().random() * 0.5
+
+    def elapsed_time(self) -> float:
+        """Seconds the platform took on a first-sentence turn, e.g. ``0.052``."""
+        return self._rng().randint(12, 400) / 1000
+
+    def timestamp_ms(self) -> int:
+        """Milliseconds since the epoch, within 2025-2026."""
+        return self._rng().randint(_EPOCH_MS_LOW, _EPOCH_MS_HIGH)
+
+    def uuid_string(self) -> str:
+        """A lowercase canonical random UUID (``chatId``, ``originatingAiid``)."""
+        return str(uuid.UUID(int=self._rng().getrandbits(128), version=4))
+
+    def hex64(self) -> str:
+        """64 lowercase hex characters (``chatSession``, ``webhook_token``)."""
+        return f"{self._rng().getrandbits(256):064x}"
+
+    def webhook_secret(self) -> str:
+        """A platform-style secret: 40 lowercase hex characters."""
+        return f"{self._rng().getrandbits(160):040x}"
+
+    def client_variables(self, *, max_count: int = 3) -> dict[str, str]:
+        """``clientVariables`` as sent from ``x-hutoma-var-NAME`` headers."""
+        rng = self._rng()
+        chosen = rng.sample(_CLIENT_VARIABLES, rng.randint(0, max_count))
+        return {name: make(rng) for name, make in chosen}
+
+    def api_keys(self) -> dict[str, str]:
+        """A ``config.api_keys`` map of 1-3 developer API keys."""
+        rng = self._rng()
+        names = rng.sample(_API_KEY_NAMES, rng.randint(1, 3))
+        return {name: f"{name[:2]}-{rng.getrandbits(64):016x}" for name in names}

@@ -1,0 +1,76 @@
+"""The headers the platform sends (docs/protocol.md, section 2): Jersey's on the POST,
+and Java's own on the GET that follows a 301, 302 or 303."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from harness.protocol._signing import SIGNATURE_HEADER
+
+__all__ = [
+    "HOP_BY_HOP",
+    "JAVA_ACCEPT",
+    "JAVA_USER_AGENT",
+    "JERSEY_USER_AGENT",
+    "end_to_end",
+    "find_header",
+    "platform_headers",
+    "redirect_headers",
+]
+
+JERSEY_USER_AGENT = "Jersey/2.27 (HttpUrlConnection 1.8.0_222)"
+#: HttpURLConnection's own User-Agent: what a redirected GET carries (Jersey's is gone).
+JAVA_USER_AGENT = "Java/1.8.0_222"
+JAVA_ACCEPT = "text/html, image/gif, image/jpeg, *; q=.2, */*; q=.2"
+
+
+def find_header(headers: Mapping[str, str] | Iterable[tuple[str, str]], name: str) -> str | None:
+    """The first value of header ``name`` (any case) in a mapping or in (name, value)
+    pairs, or None: the one header lookup of the package."""
+    pairs = headers.items() if isinstance(headers, Mapping) else headers
+    lowered = name.lower()
+    return next((v for k, v in pairs if k.lower() == lowered), None)
+
+
+def platform_headers(body: bytes, signature: str | None) -> dict[str, str]:
+    """The headers the platform sends, in its order."""
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": JERSEY_USER_AGENT,
+        "Accept": JAVA_ACCEPT,
+        "Content-Length": str(len(body)),
+    }
+    if signature is not None:
+        headers[SIGNATURE_HEADER] = signature
+    return headers
+
+
+def redirect_headers() -> dict[str, str]:
+    """What Java's ``HttpURLConnection`` sends on the GET that follows a 301, 302 or
+    303 to a POST: it starts the request over with its defaults only (no body, no
+    Content-Type or Content-Length, no signature, its own User-Agent)."""
+    return {"User-Agent": JAVA_USER_AGENT, "Accept": JAVA_ACCEPT, "Connection": "keep-alive"}
+
+
+#: Headers of one connection, not of the message: never passed on, either way
+#: (RFC 9110 §7.6.1, with the proxy's own credentials; the length is the new
+#: connection's own, written again).
+HOP_BY_HOP = frozenset(
+    {"connection", "keep-alive", "transfer-encoding", "te", "expect", "upgrade",
+     "proxy-connection", "content-length", "trailer", "proxy-authorization",
+     "proxy-authenticate"}
+)  # fmt: skip
+
+
+def end_to_end(headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The headers a proxy passes on, in order, repeated ones each time: without the
+    hop-by-hop ones and without those the ``Connection`` header names (RFC 9110
+    §7.6.1)."""
+    pairs = list(headers)
+    named = {
+        token.strip().lower()
+        for name, value in pairs
+        if name.lower() == "connection"
+        for token in value.split(",")
+    }
+    return [(k, v) for k, v in pairs if k.lower() not in HOP_BY_HOP and k.lower() not in named]

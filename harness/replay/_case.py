@@ -1,0 +1,221 @@
+"""Replaying a cassette against a handler, and what changed.
+
+Each recorded request is sent again: re-signed with the test secret, or byte for
+byte with its recorded headers (``verbatim``, for a handler that still has the
+original secret).  It is sent **twice**, and the new answer is compared with
+the recorded one as the platform sees it (``harness.replay._diff``): the status,
+what the chat user sees, the Facebook nodes, each context variable, and (only
+with ``strict``) the raw bytes.  A field that differs between the two identical
+calls is noise, as is one an ignore rule names; any other change, or a new error
+finding, is a regression.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from xml.etree import ElementTree as ET
+
+from harness.checks._report import xml_text
+from harness.delivery._exchange import Exchange, clip_lines, deliver, is_passthrough, judge
+from harness.delivery._findings import printable
+from harness.delivery._transport import Sent, Target, deliver_raw
+from harness.platform._budget import DEFAULT_TIMEOUT
+from harness.platform._headers import end_to_end
+from harness.platform._outcome import Outcome, outcome, take_answer
+from harness.protocol._signing import SecretLike
+from harness.replay._cassette import CassetteEntry, CassetteError
+from harness.replay._diff import Difference, Rules, Seen, compare, learned_rules, seen_of
+
+__all__ = ["ReplayCase", "recorded_outcome", "render_json", "render_junit", "render_text",
+           "replay_entry"]  # fmt: skip
+
+
+@dataclass
+class ReplayCase:
+    """One recorded call sent again (twice, unless ``twice=False``): the first new
+    exchange, every field that changed, and the rules learned from the two."""
+
+    name: str
+    entry: CassetteEntry
+    exchange: Exchange
+    differences: list[Difference] = field(default_factory=list)
+    #: What varies between the two identical calls, as ignore rules (``--learn``).
+    learned: list[str] = field(default_factory=list)
+
+    @property
+    def regressions(self) -> list[Difference]:
+        return [d for d in self.differences if d.noise is None]
+
+    @property
+    def noise(self) -> list[Difference]:
+        return [d for d in self.differences if d.noise is not None]
+
+    @property
+    def regression(self) -> bool:
+        return bool(self.regressions)
+
+    def report(self) -> str:
+        """What changed, readably (regressions, then noise), with the findings and a
+        reproducer when something regressed."""
+        lines = [f"{self.name} ({self.entry.where}):"]
+        lines.extend(f"  {d.describe()}" for d in self.regressions)
+        lines.extend(f"  noise: {d.describe()}" for d in self.noise)
+        if self.regression:
+            for finding in self.exchange.findings:
+                lines.append(f"  {finding.code} {finding.severity}: {finding.title}")
+                lines.append(f"    {finding.evidence}")
+            lines.append(f"  reproduce with:\n    {self.exchange.reproduce()}")
+            if self.exchange.output:
+                lines.append("  the handler's output:")
+                lines.extend(f"    | {row}" for row in clip_lines(self.exchange.output))
+        return printable("\n".join(lines))
+
+    def as_dict(self) -> dict[str, Any]:
+        file, _, line = self.entry.where.rpartition(":")
+        return {
+            "name": self.name,
+            "file": file,
+            "line": int(line) if line.isdigit() else None,
+            "regression": self.regression,
+            "differences": [d.as_dict() for d in self.differences],
+            "learned": self.learned,
+            "findings": [f.as_dict() for f in self.exchange.findings],
+        }
+
+
+def recorded_outcome(entry: CassetteEntry) -> Outcome:
+    """What the platform made of the recorded answer."""
+    return _recorded(entry)[0]
+
+
+def _recorded(entry: CassetteEntry) -> tuple[Outcome, dict[str, Any] | None]:
+    request = entry.request_json
+    passthrough = is_passthrough(entry.request_body)
+    failure, answer = take_answer(
+        entry.status, entry.response_headers, entry.response_body, passthrough=passthrough,
+        failure=entry.failure if entry.status is None else None,
+    )  # fmt: skip
+    if answer is None:
+        return outcome(request, None, failure), None
+    return outcome(request, answer), answer.data
+
+
+def replay_entry(
+    entry: CassetteEntry,
+    target: Target,
+    *,
+    name: str = "",
+    secret: SecretLike | None = None,
+    verbatim: bool = False,
+    strict: bool = False,
+    timeout: float = DEFAULT_TIMEOUT,
+    rules: Rules | None = None,
+    twice: bool = True,
+) -> ReplayCase:
+    """Send ``entry``'s request to ``target`` again (twice, to tell noise from change;
+    ``twice=False`` sends it once) and compare the answers (see the module docstring);
+    ``rules`` say what else to ignore."""
+    rules = rules or Rules()
+    exchange = _send(entry, target, secret, verbatim, timeout)
+    again = _send(entry, target, secret, verbatim, timeout) if twice else None
+    exchange.scenario = name or entry.intent
+    case = ReplayCase(name or entry.intent, entry, exchange)
+    before, before_data = _recorded(entry)
+    recorded = seen_of(entry.status, before, before_data, entry.response_body)
+    now = _seen(exchange)
+    other = _seen(again) if again is not None else None
+    case.differences = compare(recorded, now, other, rules, strict=strict)
+    known = set()
+    if entry.status is not None:  # the recorded exchange's own errors are not regressions
+        old = judge(_recorded_delivery(entry), passthrough=is_passthrough(entry.request_body))
+        known = {f.code for f in old.findings if f.severity == "error"}
+    case.differences += [
+        Difference("finding", None, f"{f.code} {f.title}")
+        for f in exchange.findings
+        if f.severity == "error" and f.code not in known
+    ]
+    if other is not None:
+        case.learned = learned_rules(now, other)
+    return case
+
+
+def _send(
+    entry: CassetteEntry, target: Target, secret: SecretLike | None, verbatim: bool, timeout: float
+) -> Exchange:
+    body = entry.request_body
+    if verbatim:
+        headers = dict(end_to_end(entry.request_headers))
+        delivery = deliver_raw(target, Sent(entry.method, target.url, headers, body), timeout)
+        return judge(delivery, passthrough=is_passthrough(body), secret_known=True,
+                     in_process=target.in_process)  # fmt: skip
+    return deliver(target, body, secret=secret, sign=True if secret else None, timeout=timeout)
+
+
+def _seen(exchange: Exchange) -> Seen:
+    got = exchange.received
+    data = exchange.answer.data if exchange.answer is not None else None
+    return seen_of(got.status if got else None, exchange.outcome, data, got.body if got else b"")
+
+
+def _recorded_delivery(entry: CassetteEntry) -> Any:
+    from harness.delivery._transport import Delivery, Received
+
+    sent = Sent(entry.method, entry.url, dict(entry.request_headers), entry.request_body)
+    received = Received(entry.status or 0, dict(entry.response_headers), entry.response_body,
+                        entry.elapsed_ms / 1000)  # fmt: skip
+    return Delivery(sent, received)
+
+
+def render_text(cases: Sequence[ReplayCase], problems: Sequence[CassetteError]) -> str:
+    """Each call (``ok``, its noise, or what changed), the unreadable lines, then a
+    count of regressions and noise."""
+    lines = []
+    for case in cases:
+        lines.append(case.report() if case.differences else f"ok   {case.name}")
+    lines.extend(printable(f"unreadable: {problem}") for problem in problems)
+    changed = sum(case.regression for case in cases)
+    noisy = sum(bool(case.noise) and not case.regression for case in cases)
+    lines.append(
+        f"{len(cases)} call(s) replayed: {len(cases) - changed} unchanged"
+        + (f" ({noisy} with noise only)" if noisy else "")
+        + f", {changed} changed"
+        + (f"; {len(problems)} line(s) unreadable" if problems else "")
+    )
+    return "\n".join(lines)
+
+
+def render_json(cases: Sequence[ReplayCase], problems: Sequence[CassetteError]) -> str:
+    """The results as JSON: counts, the unreadable lines (file and line), each call's
+    differences as data (field, recorded, now, noise) and findings."""
+    data = {
+        "replayed": len(cases),
+        "changed": sum(case.regression for case in cases),
+        "noise_only": sum(bool(case.noise) and not case.regression for case in cases),
+        "unreadable": [{"file": p.path, "line": p.line, "problem": str(p)} for p in problems],
+        "calls": [case.as_dict() for case in cases],
+    }
+    return json.dumps(data, ensure_ascii=False, indent=2)
+
+
+def render_junit(cases: Sequence[ReplayCase], problems: Sequence[CassetteError]) -> str:
+    """One test case per call (its noise in ``system-out``), and one failing case per
+    unreadable line."""
+    suite = ET.Element("testsuite", name="botwebhook.replay", tests=str(len(cases) + len(problems)),
+                       failures=str(sum(c.regression for c in cases) + len(problems)),
+                       time=f"{sum(c.exchange.delivery.elapsed for c in cases):.3f}")  # fmt: skip
+    for case in cases:
+        element = ET.SubElement(suite, "testcase", classname="botwebhook.replay", name=case.name)
+        if case.regression:
+            failure = ET.SubElement(element, "failure", message=xml_text("; ".join(
+                d.describe() for d in case.regressions)))  # fmt: skip
+            failure.text = xml_text(case.report())
+        elif case.noise:
+            ET.SubElement(element, "system-out").text = xml_text(case.report())
+    for problem in problems:
+        element = ET.SubElement(suite, "testcase", classname="botwebhook.replay",
+                                name=f"line {problem.line}")  # fmt: skip
+        ET.SubElement(element, "failure", message=xml_text(str(problem)))
+    return ET.tostring(suite, encoding="unicode", xml_declaration=True)
