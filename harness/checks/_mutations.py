@@ -10,14 +10,14 @@ variable loses its value, or the chat becomes a Facebook chat (no
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import replace
 
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
-from harness.protocol._gson_writer import dumps
+from harness._errors import BotWebhookError
+from harness.protocol._request import MAX_QUERY, MemoryVariable, WebhookRequest
 
 __all__ = ["mutated"]
 
@@ -25,28 +25,49 @@ _TEXT = st.text(st.characters(codec="utf-8"), min_size=1, max_size=200)
 
 
 def _apply(body: bytes, kind: int, index: int, text: str) -> bytes:
-    data: Any = json.loads(body)
-    if kind == 0 or not isinstance(data, dict):
+    if kind == 0:
         return body
-    chat = data.get("chatResult") or {}
-    variables = [v for v in data.get("memoryVariables") or [] if isinstance(v, dict)]
-    if kind == 1 and isinstance(chat.get("query"), str):
-        chat["query"] = text[:1024]
+    try:
+        request = WebhookRequest.from_bytes(body)
+    except BotWebhookError:
+        return body  # not a platform request: nothing to keep valid, so no mutation
+    chat = request.chat_result
+    variables = request.memory_variables or []
+    if kind == 1:
+        request = replace(request, chat_result=replace(chat, query=text[:MAX_QUERY]))
     elif kind in (2, 3) and variables:
         variable = variables[index % len(variables)]
-        label = variable.get("label")
-        same = (data.get("variablesMap") or {}).get(label) or {}
-        if kind == 3 and variable.get("mandatory") is False:
-            variable.pop("value", None)
-            same.pop("value", None)
-            (chat.get("context") or {}).pop(label, None)
-        elif kind == 2 and "value" in variable:
-            variable["value"] = same["value"] = text
-            if label in (chat.get("context") or {}):
-                chat["context"][label] = text
+        if kind == 3 and not variable.mandatory:
+            request = _with_value(request, variable, None)
+        elif kind == 2 and variable.filled:
+            request = _with_value(request, variable, text)
     elif kind == 4:
-        data.pop("clientVariables", None)
-    return dumps(data)
+        request = replace(request, client_variables=None)
+    return request.to_bytes()
+
+
+def _with_value(
+    request: WebhookRequest, variable: MemoryVariable, value: str | None
+) -> WebhookRequest:
+    """``request`` with ``variable`` holding ``value`` everywhere it appears (None: the
+    value removed), every map keeping the order the platform wrote it in."""
+    changed = replace(variable, value=value)
+    chat = request.chat_result
+    context = dict(chat.context)
+    if variable.label in context:
+        if value is None:
+            del context[variable.label]
+        else:
+            context[variable.label] = value
+    return replace(
+        request,
+        memory_variables=[changed if v is variable else v for v in request.memory_variables or []],
+        variables_map={
+            label: changed if v.label == variable.label else v
+            for label, v in (request.variables_map or {}).items()
+        },
+        chat_result=replace(chat, context=context),
+    )
 
 
 def mutated(bodies: Sequence[bytes]) -> SearchStrategy[bytes]:

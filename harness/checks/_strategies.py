@@ -164,7 +164,7 @@ def variables() -> SearchStrategy[MemoryVariable]:
 
 @st.composite
 def _chat_result(draw: st.DrawFn, shape: str) -> ChatResult:
-    from harness.model._factory import MAX_QUERY
+    from harness.protocol._request import MAX_QUERY
 
     context = draw(st.dictionaries(_labels, _texts, max_size=4))
     query = draw(st.text(st.characters(codec="utf-8"),

@@ -14,18 +14,23 @@ import random
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from harness._errors import BotWebhookValueError, ConversationError
 from harness._patterns import PatternError, place_in
 from harness.conversations._understand import Matcher, fill, given_values
 from harness.model._botmodel import BotModel, IntentSpec, VariableSpec
-from harness.model._intent_build import java_map, variable_json
+from harness.model._intent_build import memory_variable
 from harness.model._payload import Payload, Variant
 from harness.platform._outcome import Outcome
-from harness.protocol._gson_writer import dumps
-from harness.protocol._request import Shape
+from harness.protocol._request import (
+    ChainedIntent,
+    ChatResult,
+    MemoryVariable,
+    Shape,
+    WebhookRequest,
+)
 
 __all__ = ["Channel", "ConversationError", "Dialogue", "Plan", "Prompt"]
 
@@ -268,51 +273,40 @@ class Dialogue:
         responses = spec.responses_for(self.language)
         answer = responses[self.rng.randrange(len(responses))] if responses else ""
         score = 0.5 + self.rng.random() * 0.5
-        context = java_map(self.context)
-        chat: dict[str, Any]
+        chat: ChatResult
         if intent in self.prompted:  # shape B
             assert self.chat_id is not None
-            chat = {
-                "topicIn": "", "score": score, "query": text, "answer": answer, "history": "",
-                "elapsedTime": 0.0, "context": context, "topic_out": "", "chatId": self.chat_id,
-            }  # fmt: skip
-            timestamp = self._timestamp()
+            chat = ChatResult.later_turn(
+                query=text, answer=answer, score=score, context=self.context,
+                chat_id=self.chat_id, timestamp=self._timestamp(),
+            )  # fmt: skip
         else:  # shape A
-            chat = {
-                "score": score, "query": text, "answer": answer,
-                "elapsedTime": self.rng.randint(12, 400) / 1000, "context": context,
-            }  # fmt: skip
-            timestamp = 0
+            chat = ChatResult.first_turn(
+                query=text, answer=answer, score=score,
+                elapsed_time=self.rng.randint(12, 400) / 1000, context=self.context,
+            )  # fmt: skip
         if chain:
-            chat["intents"] = [self._chain_item(name) for name in (*chain, intent)]
-        chat["timestamp"] = timestamp
-        chat["rich_answer"] = {}
-        body: dict[str, Any] = {
-            "intentName": intent,
-            "memoryVariables": variables,
-            "chatResult": chat,
-            "variablesMap": java_map({v["label"]: v for v in variables}),
-        }
-        body.update(self._common())
-        body["language"] = self.language
+            chat = replace(chat, intents=[self._chain_item(name) for name in (*chain, intent)])
+        request = WebhookRequest.intent(
+            intent_name=intent,
+            variables=variables,
+            chat_result=chat,
+            language=self.language,
+            **self._common(),
+        )
         features = {"facebook"} if self.channel == "facebook" else set()
         features |= {"chained"} if chain else set()
         shape: Shape = "B" if intent in self.prompted else "A"
-        return Payload(dumps(body), Variant(intent, shape, self.language, "plain",
-                                            frozenset(features)))  # fmt: skip
+        variant = Variant(intent, shape, self.language, "plain", frozenset(features))
+        return Payload.of(request, variant)
 
     def passthrough_body(self, text: str) -> Payload:
         """The exact body a passthrough bot sends for ``text`` (shape P)."""
         assert self.chat_id is not None
-        chat = {
-            "topicIn": "", "score": 0.0, "query": text, "answer": "", "history": "",
-            "elapsedTime": 0.0, "context": {}, "topic_out": "", "chatId": self.chat_id,
-            "timestamp": self._timestamp(), "rich_answer": {},
-        }  # fmt: skip
-        body: dict[str, Any] = {"chatResult": chat, **self._common()}
-        body["language"] = "EN"  # the platform always sends EN to passthrough endpoints
+        chat = ChatResult.passthrough(query=text, chat_id=self.chat_id, timestamp=self._timestamp())
+        request = WebhookRequest.passthrough(chat_result=chat, **self._common())
         features = frozenset({"facebook"} if self.channel == "facebook" else ())
-        return Payload(dumps(body), Variant(None, "P", self.language, "plain", features))
+        return Payload.of(request, Variant(None, "P", self.language, "plain", features))
 
     def answered(self, outcome: Outcome) -> None:
         """Take the platform's outcome of a webhook call into the chat: a valid 200
@@ -320,28 +314,23 @@ class Dialogue:
         if outcome.ok and not self.passthrough:
             self.context = dict(outcome.context)
 
-    def _variable(self, slot: _Slot) -> dict[str, Any]:
-        out = variable_json(slot.spec, slot.value, times_prompted=slot.times_prompted)
-        out["requested"] = slot.requested
-        return out
+    def _variable(self, slot: _Slot) -> MemoryVariable:
+        return memory_variable(slot.spec, slot.value, times_prompted=slot.times_prompted,
+                               requested=slot.requested)  # fmt: skip
 
-    def _chain_item(self, intent: str) -> dict[str, Any]:
+    def _chain_item(self, intent: str) -> ChainedIntent:
         variables = [self._variable(slot) for slot in self.memory[intent]]
-        return {
-            "name": intent,
-            "chatId": self._uuid(),
-            "aiid": self.aiid,
-            "variables": variables,
-            "isFulfilled": True,
-            "variablesMap": java_map({v["label"]: v for v in variables}),
-        }
+        return ChainedIntent.fulfilled(
+            name=intent, chat_id=self._uuid(), aiid=self.aiid, variables=variables
+        )
 
     def _common(self) -> dict[str, Any]:
+        """The fields every call shares, as :meth:`WebhookRequest.intent` takes them."""
         out: dict[str, Any] = {}
         if self.channel == "api":
-            out["clientVariables"] = java_map(self.client_variables)
-        out["originatingAiid"] = self.aiid
-        out["chatSession"] = self.chat_session
+            out["client_variables"] = self.client_variables
+        out["originating_aiid"] = self.aiid
+        out["chat_session"] = self.chat_session
         out["webhook_token"] = self._hex64()
         return out
 

@@ -22,17 +22,22 @@ from harness.model import _langdata as L
 from harness.model._botmodel import BotModel, IntentSpec
 from harness.model._catalogue import builtin_model
 from harness.model._intent_build import (
-    MAX_QUERY,
     Draws,
     IntentBuild,
     decorate,
-    java_map,
     value_for,
 )
 from harness.model._payload import TEXT_VARIANTS, Payload, TextVariant, Variant
 from harness.model._provider import BotWebhookProvider, pick
-from harness.protocol._gson_writer import dumps_fast
-from harness.protocol._request import LANGUAGES, Shape
+from harness.protocol._gson_writer import java_map
+from harness.protocol._request import (
+    LANGUAGES,
+    MAX_QUERY,
+    ChatResult,
+    Config,
+    Shape,
+    WebhookRequest,
+)
 
 __all__ = [
     "MAX_QUERY",
@@ -277,16 +282,16 @@ class PayloadFactory:
         )
 
     def _common(self, fake: BotWebhookProvider, facebook: bool, config: bool) -> dict[str, Any]:
+        """The fields every call shares, as :meth:`WebhookRequest.intent` takes them."""
         out: dict[str, Any] = {}
         if not facebook:
-            out["clientVariables"] = java_map(fake.client_variables())
-        out["originatingAiid"] = self._aiid
-        out["chatSession"] = fake.hex64()
+            out["client_variables"] = fake.client_variables()
+        out["originating_aiid"] = self._aiid
+        out["chat_session"] = fake.hex64()
         if config:
-            out["config"] = {
-                "version": self._rng.randint(1, 5),
-                "api_keys": java_map(fake.api_keys()),
-            }
+            out["config"] = Config(
+                version=self._rng.randint(1, 5), api_keys=java_map(fake.api_keys())
+            )
         out["webhook_token"] = fake.hex64()
         return out
 
@@ -315,25 +320,13 @@ class PayloadFactory:
         captured = {v.label: value_for(fake, v, language) for v in intent.variables}
         query = decorate(fake.first_sentence(captured, examples=intent.examples_for(language)),
                          text, language, self._rng)  # fmt: skip
-        chat_result = {
-            "topicIn": "",
-            "score": 0.0,
-            "query": query,
-            "answer": "",
-            "history": "",
-            "elapsedTime": 0.0,
-            "context": {},
-            "topic_out": "",
-            "chatId": fake.uuid_string(),
-            "timestamp": self.timestamp_ms(fake),
-            "rich_answer": {},
-        }
-        body: dict[str, Any] = {"chatResult": chat_result}
-        body.update(self._common(fake, is_facebook, False))
-        body["language"] = "EN"  # the platform always sends EN to passthrough endpoints
+        chat_result = ChatResult.passthrough(
+            query=query, chat_id=fake.uuid_string(), timestamp=self.timestamp_ms(fake)
+        )
+        common = self._common(fake, is_facebook, False)
+        request = WebhookRequest.passthrough(chat_result=chat_result, **common)
         features = frozenset({"facebook"} if is_facebook else ())
-        variant = Variant(None, "P", language, text, features)
-        return Payload(dumps_fast(body, (0.0, 0.0)), variant)
+        return Payload.of(request, Variant(None, "P", language, text, features))
 
 
 def intent_fits(intent: IntentSpec, shape: str | None, needs: Mapping[str, bool | None]) -> bool:

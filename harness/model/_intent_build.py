@@ -4,9 +4,8 @@ the pieces of a body the factory shares with it."""
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from functools import lru_cache
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any
 
 from harness._errors import PayloadOptionError
@@ -14,23 +13,16 @@ from harness.model import _langdata as L
 from harness.model._botmodel import BotModel, IntentSpec, VariableSpec
 from harness.model._payload import FEATURES, Payload, TextVariant, Variant
 from harness.model._provider import BotWebhookProvider, pick
-from harness.protocol._gson_writer import dumps_fast, java_hash_order
-from harness.protocol._request import Shape
+from harness.protocol._request import (
+    MAX_QUERY,
+    ChainedIntent,
+    ChatResult,
+    MemoryVariable,
+    Shape,
+    WebhookRequest,
+)
 
-__all__ = ["Draws", "IntentBuild", "decorate", "java_map", "value_for", "variable_json"]
-
-
-#: The platform's limit on a user query.
-MAX_QUERY = 1024
-
-
-@lru_cache(maxsize=1024)
-def _hash_order(keys: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(java_hash_order(keys))
-
-
-def java_map(mapping: Mapping[str, Any]) -> dict[str, Any]:
-    return {key: mapping[key] for key in _hash_order(tuple(mapping))}
+__all__ = ["Draws", "IntentBuild", "decorate", "memory_variable", "value_for"]
 
 
 def value_for(fake: BotWebhookProvider, variable: VariableSpec, language: str) -> str:
@@ -39,26 +31,30 @@ def value_for(fake: BotWebhookProvider, variable: VariableSpec, language: str) -
     )
 
 
-def variable_json(
-    spec: VariableSpec, value: str | None, *, times_prompted: int = 0, bare: bool = False
-) -> dict[str, Any]:
-    """A variable object in the platform's key order; ``bare`` is the trigger-intent and
-    sys.any-command form (``max_prompts`` 0, no ``value_type``)."""
-    out: dict[str, Any] = {"entity": spec.entity}
-    if value is not None:
-        out["value"] = value
-    out["mandatory"] = spec.mandatory
-    out["times_prompted"] = times_prompted
-    out["max_prompts"] = 0 if bare else spec.max_prompts
-    out["persistent"] = spec.persistent
-    out["system_entity"] = spec.system
-    if not bare:
-        out["value_type"] = spec.value_type
-    out["label"] = spec.label
-    out["requested"] = False
-    out["reset_on_entry"] = spec.reset_on_entry
-    out["index"] = spec.index
-    return out
+def memory_variable(
+    spec: VariableSpec,
+    value: str | None,
+    *,
+    times_prompted: int = 0,
+    bare: bool = False,
+    requested: bool = False,
+) -> MemoryVariable:
+    """The platform's object for ``spec`` holding ``value``; ``bare`` is the
+    trigger-intent and sys.any-command form (``max_prompts`` 0, no ``value_type``)."""
+    return MemoryVariable(
+        entity=spec.entity,
+        value=value,
+        mandatory=spec.mandatory,
+        times_prompted=times_prompted,
+        max_prompts=0 if bare else spec.max_prompts,
+        persistent=spec.persistent,
+        system_entity=spec.system,
+        value_type=None if bare else spec.value_type,
+        label=spec.label,
+        requested=requested,
+        reset_on_entry=spec.reset_on_entry,
+        index=spec.index,
+    )
 
 
 def decorate(query: str, text: TextVariant, language: str, rng: random.Random) -> str:
@@ -94,6 +90,7 @@ class Draws:
     model: BotModel
     feature: Callable[[str, bool | None, bool, str], bool]
     common: Callable[[BotWebhookProvider, bool, bool], dict[str, Any]]
+    """The fields every call shares, as :meth:`WebhookRequest.intent` takes them."""
     timestamp_ms: Callable[[BotWebhookProvider], int]
 
 
@@ -177,11 +174,10 @@ class IntentBuild:
             assert any_variable is not None
             captured[any_variable.label] = query  # the command path takes the whole text
         variables = [self._variable(v, captured, prompted, features) for v in spec.by_index]
-        body = self._body(variables, captured, query, features)
+        request = self._request(variables, captured, query, features)
         on = frozenset(name for name in FEATURES if features[name])
         variant = Variant(spec.name, self.shape, self.language, self.text, on)
-        chat = body["chatResult"]
-        return Payload(dumps_fast(body, (chat["score"], chat["elapsedTime"])), variant)
+        return Payload.of(request, variant)
 
     def _value(self, variable: VariableSpec) -> str:
         return value_for(self.fake, variable, self.language)
@@ -222,91 +218,58 @@ class IntentBuild:
         captured: dict[str, str],
         prompted: list[str],
         features: dict[str, bool],
-    ) -> dict[str, Any]:
+    ) -> MemoryVariable:
         command = features["sys_any_command"] and spec.entity == "sys.any"
         times = self.rng.randint(1, spec.max_prompts) if spec.label in prompted else 0
-        return variable_json(
+        return memory_variable(
             spec,
             captured.get(spec.label),
             times_prompted=times,
             bare=features["trigger"] or command,
         )
 
-    def _chat_result(self, captured: dict[str, str], query: str) -> dict[str, Any]:
+    def _chat_result(self, captured: dict[str, str], query: str) -> ChatResult:
         fake = self.fake
         responses = self.spec.responses_for(self.language)
         answer = pick(self.rng, responses) if responses else ""
-        context = java_map(captured)
         if self.shape == "A":
-            return {
-                "score": fake.chat_score(),
-                "query": query,
-                "answer": answer,
-                "elapsedTime": fake.elapsed_time(),
-                "context": context,
-                "timestamp": 0,
-                "rich_answer": {},
-            }
-        return {
-            "topicIn": "",
-            "score": fake.chat_score(),
-            "query": query,
-            "answer": answer,
-            "history": "",
-            "elapsedTime": 0.0,
-            "context": context,
-            "topic_out": "",
-            "chatId": fake.uuid_string(),
-            "timestamp": self.draws.timestamp_ms(fake),
-            "rich_answer": {},
-        }
+            return ChatResult.first_turn(
+                query=query, answer=answer, score=fake.chat_score(),
+                elapsed_time=fake.elapsed_time(), context=captured,
+            )  # fmt: skip
+        return ChatResult.later_turn(
+            query=query, answer=answer, score=fake.chat_score(), context=captured,
+            chat_id=fake.uuid_string(), timestamp=self.draws.timestamp_ms(fake),
+        )  # fmt: skip
 
-    def _body(
+    def _request(
         self,
-        variables: list[dict[str, Any]],
+        variables: list[MemoryVariable],
         captured: dict[str, str],
         query: str,
         features: dict[str, bool],
-    ) -> dict[str, Any]:
-        by_label = {v["label"]: v for v in variables}
+    ) -> WebhookRequest:
         chat = self._chat_result(captured, query)
-        if features["chained"]:
-            chat_result = dict(chat)
-            rich = chat_result.pop("rich_answer")
-            timestamp = chat_result.pop("timestamp")
-            chat_result["intents"] = self._chain(variables, by_label)
-            chat_result["timestamp"] = timestamp
-            chat_result["rich_answer"] = rich
-            chat = chat_result
-        body: dict[str, Any] = {
-            "intentName": self.spec.name,
-            "memoryVariables": variables,
-            "chatResult": chat,
-            "variablesMap": java_map(by_label),
-        }
-        body.update(self.draws.common(self.fake, features["facebook"], features["config"]))
-        body["language"] = self.language
-        return body
+        if features["chained"]:  # drawn after the chat's own values
+            chat = replace(chat, intents=self._chain(variables))
+        return WebhookRequest.intent(
+            intent_name=self.spec.name,
+            variables=variables,
+            chat_result=chat,
+            language=self.language,
+            **self.draws.common(self.fake, features["facebook"], features["config"]),
+        )
 
-    def _chain(
-        self, variables: list[dict[str, Any]], by_label: dict[str, dict[str, Any]]
-    ) -> list[dict[str, Any]]:
+    def _chain(self, variables: list[MemoryVariable]) -> list[ChainedIntent]:
         """``chatResult.intents``: an earlier intent fulfilled in the same turn, then this one."""
         model = self.draws.model
         earlier = pick(self.rng, model.intents)
         earlier_vars = [
-            variable_json(v, value_for(self.fake, v, self.language)) for v in earlier.variables
+            memory_variable(v, value_for(self.fake, v, self.language)) for v in earlier.variables
         ]
-        items = []
-        for name, item_vars in ((earlier.name, earlier_vars), (self.spec.name, variables)):
-            items.append(
-                {
-                    "name": name,
-                    "chatId": self.fake.uuid_string(),
-                    "aiid": self.draws.aiid,
-                    "variables": item_vars,
-                    "isFulfilled": True,
-                    "variablesMap": java_map({str(v["label"]): v for v in item_vars}),
-                }
+        return [
+            ChainedIntent.fulfilled(
+                name=name, chat_id=self.fake.uuid_string(), aiid=self.draws.aiid, variables=items
             )
-        return items
+            for name, items in ((earlier.name, earlier_vars), (self.spec.name, variables))
+        ]

@@ -66,6 +66,14 @@ class Payload:
         self.variant = variant
         self._request: WebhookRequest | None = None
 
+    @classmethod
+    def of(cls, request: WebhookRequest, variant: Variant) -> Payload:
+        """The payload of a typed request, written by its one writer
+        (:meth:`WebhookRequest.to_bytes`)."""
+        payload = cls(request.to_bytes(), variant)
+        payload._request = request
+        return payload
+
     @property
     def request(self) -> WebhookRequest:
         if self._request is None:

@@ -15,11 +15,19 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from decimal import ROUND_HALF_EVEN, Decimal
+from functools import lru_cache
 from typing import Any
 
 from harness._errors import SerializationError, describe
 
-__all__ = ["dumps", "dumps_fast", "java_double", "java_hash_order", "java_string_hash"]
+__all__ = [
+    "dumps",
+    "dumps_fast",
+    "java_double",
+    "java_hash_order",
+    "java_map",
+    "java_string_hash",
+]
 
 # Gson's JsonWriter.HTML_SAFE_REPLACEMENT_CHARS: control characters as \uXXXX
 # (lowercase hex) except the five with short escapes, quote and backslash, the
@@ -238,3 +246,14 @@ def dumps_fast(value: Any, floats: Iterable[float]) -> bytes:
         return text.encode("utf-8")
     except UnicodeEncodeError:
         return dumps(value)
+
+
+@lru_cache(maxsize=1024)
+def _hash_order(keys: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(java_hash_order(keys))
+
+
+def java_map(mapping: Mapping[str, Any]) -> dict[str, Any]:
+    """``mapping`` in the order a ``HashMap`` of the same keys iterates (the order
+    of every map the platform writes); the orders of recent key sets are kept."""
+    return {key: mapping[key] for key in _hash_order(tuple(mapping))}

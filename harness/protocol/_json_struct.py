@@ -125,6 +125,11 @@ class _Double(Codec):
         return float(value)
 
 
+def _identity(codec: Codec) -> bool:
+    """Whether ``codec`` writes a value as it is."""
+    return type(codec).encode is Codec.encode
+
+
 STR = Str()
 BOOL = _Bool()
 INT = _Int()
@@ -143,6 +148,8 @@ class ListOf(Codec):
         return [self.item.decode(v, f"{path}[{i}]", error) for i, v in enumerate(value)]
 
     def encode(self, value: Any) -> Any:
+        if _identity(self.item):
+            return list(value)
         return [self.item.encode(v) for v in value]
 
 
@@ -169,6 +176,8 @@ class MapOf(Codec):
         return out
 
     def encode(self, value: Any) -> Any:
+        if _identity(self.item):
+            return dict(value)
         return {k: (None if v is None else self.item.encode(v)) for k, v in value.items()}
 
 
@@ -221,6 +230,26 @@ class _FieldSpec:
         self.keep_null: bool = field.metadata["keep_null"]
 
 
+def _compile_writer(specs: tuple[_FieldSpec, ...]) -> Callable[[Any], dict[str, Any]]:
+    """A struct class's ``to_json``, written out field by field once (as ``dataclasses``
+    writes ``__init__``): the cost of writing a body is then that of its values."""
+    lines = ["def to_json(self):", "    out = {}"]
+    encoders: dict[str, Any] = {}
+    for i, spec in enumerate(specs):
+        value = "v" if _identity(spec.codec) else f"_encode{i}(v)"
+        if not _identity(spec.codec):
+            encoders[f"_encode{i}"] = spec.codec.encode
+        lines.append(f"    v = self.{spec.attr}")
+        if spec.keep_null:
+            lines.append(f"    out[{spec.key!r}] = None if v is None else {value}")
+        else:
+            lines.append(f"    if v is not None: out[{spec.key!r}] = {value}")
+    lines.append("    return out")
+    exec("\n".join(lines), encoders)  # our own field names and keys, nothing a user wrote
+    writer: Callable[[Any], dict[str, Any]] = encoders["to_json"]
+    return writer
+
+
 class JsonStruct:
     """Mixin for frozen dataclasses that map one-to-one to a JSON object."""
 
@@ -229,6 +258,7 @@ class JsonStruct:
     #: True for responses, where Gson reads ``"key": null`` as an absent key.
     _null_is_absent: ClassVar[bool] = False
     _specs_cache: ClassVar[dict[type, tuple[_FieldSpec, ...]]] = {}
+    _writer_cache: ClassVar[dict[type, Callable[[Any], dict[str, Any]]]] = {}
 
     @classmethod
     def _specs(cls) -> tuple[_FieldSpec, ...]:
@@ -281,14 +311,14 @@ class JsonStruct:
     def _check(self, path: str) -> None:
         """Cross-field rules; overridden by structs that have any."""
 
+    @classmethod
+    def _writer(cls) -> Callable[[Any], dict[str, Any]]:
+        writer = JsonStruct._writer_cache.get(cls)
+        if writer is None:
+            writer = _compile_writer(cls._specs())
+            JsonStruct._writer_cache[cls] = writer
+        return writer
+
     def to_json(self) -> dict[str, Any]:
         """The object as plain JSON values, keys in wire order, absent fields left out."""
-        out: dict[str, Any] = {}
-        for spec in self._specs():
-            value = getattr(self, spec.attr)
-            if value is None:
-                if spec.keep_null:
-                    out[spec.key] = None
-                continue
-            out[spec.key] = spec.codec.encode(value)
-        return out
+        return self._writer()(self)

@@ -7,11 +7,12 @@ platform really sends.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from harness._errors import InvalidPayloadError
-from harness.protocol._gson_writer import dumps, java_hash_order
+from harness.protocol._gson_writer import dumps, dumps_fast, java_map
 from harness.protocol._json_strict import loads_strict
 from harness.protocol._json_struct import (
     BOOL,
@@ -29,6 +30,7 @@ from harness.protocol._json_struct import (
 
 __all__ = [
     "LANGUAGES",
+    "MAX_QUERY",
     "ChainedIntent",
     "ChatResult",
     "Config",
@@ -37,6 +39,8 @@ __all__ = [
     "WebhookRequest",
 ]
 
+#: The platform's limit on a user's query, in characters.
+MAX_QUERY = 1024
 #: The platform's language enum, written by constant name.
 LANGUAGES = ("EN", "ES", "PT", "FR", "NL", "IT")
 Shape = Literal["A", "B", "P"]
@@ -52,7 +56,7 @@ _INTENT_NAME = Str(
 _ENTITY = Str(pattern=r"[.a-zA-Z0-9_-]+", hint="entity names are letters, digits, '.', '_', '-'")
 _VALUE_TYPE = Str(pattern=r"LIST|REGEX|SYS", hint="one of LIST, REGEX, SYS")
 _LANGUAGE = Str(pattern="|".join(LANGUAGES), hint="uppercase: " + ", ".join(LANGUAGES))
-_QUERY = Str(max_length=1024)
+_QUERY = Str(max_length=MAX_QUERY)
 _FLAT_MAP = MapOf(STR, null_hint="the platform leaves null map entries out")
 
 #: ``value_type="auto"`` (the default in code) means SYS for ``sys.*`` entities, else LIST.
@@ -107,6 +111,18 @@ class ChainedIntent(_RequestModel):
         MapOf(StructOf(MemoryVariable)), key="variablesMap"
     )
 
+    @classmethod
+    def fulfilled(
+        cls, *, name: str, chat_id: str, aiid: str, variables: Sequence[MemoryVariable]
+    ) -> ChainedIntent:
+        """An intent fulfilled in the turn, as the platform lists it."""
+        return cls(name=name, chat_id=chat_id, aiid=aiid, variables=list(variables),
+                   is_fulfilled=True, variables_map=_by_label(variables))  # fmt: skip
+
+
+def _by_label(variables: Sequence[MemoryVariable]) -> dict[str, MemoryVariable]:
+    return java_map({v.label: v for v in variables})
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ChatResult(_RequestModel):
@@ -126,6 +142,34 @@ class ChatResult(_RequestModel):
     chat_target: Any = jfield(JSON, key="chatTarget")
     timestamp: int = jfield(INT, required=True, default=0)
     rich_answer: dict[str, Any] = jfield(MapOf(JSON), required=True, factory=dict)
+
+    # -- the three shapes (docs/protocol.md, section 2) ------------------------------
+
+    @classmethod
+    def first_turn(
+        cls, *, query: str, answer: str, score: float, elapsed_time: float,
+        context: dict[str, str], intents: list[ChainedIntent] | None = None,
+    ) -> ChatResult:  # fmt: skip
+        """Shape A: the intent fulfilled on the user's first sentence."""
+        return cls(score=score, query=query, answer=answer, elapsed_time=elapsed_time,
+                   context=java_map(context), intents=intents, timestamp=0)  # fmt: skip
+
+    @classmethod
+    def later_turn(
+        cls, *, query: str, answer: str, score: float, context: dict[str, str],
+        chat_id: str, timestamp: int, intents: list[ChainedIntent] | None = None,
+    ) -> ChatResult:  # fmt: skip
+        """Shape B: the intent fulfilled on a later turn, after prompts."""
+        return cls(topic_in="", score=score, query=query, answer=answer, history="",
+                   elapsed_time=0.0, context=java_map(context), topic_out="",
+                   chat_id=chat_id, intents=intents, timestamp=timestamp)  # fmt: skip
+
+    @classmethod
+    def passthrough(cls, *, query: str, chat_id: str, timestamp: int) -> ChatResult:
+        """Shape P: a chat turn a passthrough bot hands to the webhook."""
+        return cls(topic_in="", score=0.0, query=query, answer="", history="",
+                   elapsed_time=0.0, context={}, topic_out="", chat_id=chat_id,
+                   timestamp=timestamp)  # fmt: skip
 
     def _check(self, path: str) -> None:
         if not 0.0 <= self.score <= 1.0:
@@ -182,14 +226,12 @@ class WebhookRequest(_RequestModel):
     ) -> WebhookRequest:
         """An intent webhook; ``variablesMap`` is derived from ``variables`` in the
         platform's ``HashMap`` order, so the result serializes like the platform."""
-        variables = list(variables)
-        by_label = {v.label: v for v in variables}
         request = cls(
             intent_name=intent_name,
-            memory_variables=variables,
+            memory_variables=list(variables),
             chat_result=chat_result,
-            variables_map={label: by_label[label] for label in java_hash_order(by_label)},
-            client_variables=client_variables,
+            variables_map=_by_label(variables),
+            client_variables=None if client_variables is None else java_map(client_variables),
             originating_aiid=originating_aiid,
             chat_session=chat_session,
             config=config,
@@ -198,6 +240,25 @@ class WebhookRequest(_RequestModel):
         )
         request._check("$")
         return request
+
+    @classmethod
+    def passthrough(
+        cls,
+        *,
+        chat_result: ChatResult,
+        originating_aiid: str,
+        chat_session: str,
+        webhook_token: str,
+        client_variables: dict[str, str] | None = None,
+    ) -> WebhookRequest:
+        """A passthrough call (shape P: no intent; always ``"EN"``)."""
+        return cls(
+            chat_result=chat_result,
+            client_variables=None if client_variables is None else java_map(client_variables),
+            originating_aiid=originating_aiid,
+            chat_session=chat_session,
+            webhook_token=webhook_token,
+        )
 
     # -- what it is --------------------------------------------------------------
 
@@ -275,7 +336,8 @@ class WebhookRequest(_RequestModel):
                     f"keyed {label!r} but labelled {variable.label!r}",
                     "variablesMap is keyed by each variable's label",
                 )
-            if by_label.get(label) != variable:
+            same = by_label.get(label)
+            if same is not variable and same != variable:
                 raise InvalidPayloadError(
                     where,
                     "differs from the variable of the same label in memoryVariables",
@@ -296,5 +358,11 @@ class WebhookRequest(_RequestModel):
         return cls.from_json(loads_strict(body, InvalidPayloadError))
 
     def to_bytes(self) -> bytes:
-        """The exact bytes the platform sends for this request (see ``harness.gson_dumps``)."""
-        return dumps(self.to_json())
+        """The exact bytes the platform sends for this request: the one writer of
+        request bodies (the payload factory, conversations and mutations use it)."""
+        data = self.to_json()
+        chat = self.chat_result
+        if chat.action is None and chat.chat_target is None and not chat.rich_answer:
+            # Nothing but strings, ints, bools and these two doubles: the C encoder.
+            return dumps_fast(data, (chat.score, chat.elapsed_time))
+        return dumps(data)

@@ -178,3 +178,19 @@ def test_no_module_is_a_god_module() -> None:
         for p in (ROOT / folder).rglob("*.py")
     }
     assert {name: n for name, n in sizes.items() if n > 400} == {}
+
+
+def test_request_bodies_have_one_writer() -> None:
+    """Bodies are written by ``WebhookRequest.to_bytes`` alone: the payload factory, the
+    dialogue and the mutations build typed requests.  Redaction rewrites recorded
+    bytes value by value, and so writes JSON itself."""
+    writers = set()
+    for path in HARNESS.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if (
+                isinstance(node, ast.ImportFrom)
+                and node.module == "harness.protocol._gson_writer"
+                and {a.name for a in node.names} & {"dumps", "dumps_fast"}
+            ):
+                writers.add(path.relative_to(HARNESS).as_posix())
+    assert writers == {"protocol/_request.py", "protocol/__init__.py", "replay/_redact.py"}

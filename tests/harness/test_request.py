@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -204,3 +205,57 @@ def test_trigger_path_variable_has_no_value_type() -> None:
 def test_missing_required_constructor_argument_is_a_type_error() -> None:
     with pytest.raises(TypeError, match="entity"):
         MemoryVariable(label="x")  # type: ignore[call-arg]
+
+
+def _rebuilt(request: WebhookRequest) -> WebhookRequest:
+    """``request`` built again from its values through the shape constructors, the way
+    the payload factory and the dialogue build theirs."""
+    chat = request.chat_result
+    common = {
+        "originating_aiid": request.originating_aiid,
+        "chat_session": request.chat_session,
+        "webhook_token": request.webhook_token,
+        "client_variables": request.client_variables,
+    }
+    if request.shape == "P":
+        rebuilt = ChatResult.passthrough(query=chat.query, chat_id=chat.chat_id or "",
+                                         timestamp=chat.timestamp)  # fmt: skip
+        return WebhookRequest.passthrough(chat_result=rebuilt, **common)
+    if request.shape == "A":
+        rebuilt = ChatResult.first_turn(
+            query=chat.query, answer=chat.answer, score=chat.score,
+            elapsed_time=chat.elapsed_time, context=chat.context, intents=chat.intents,
+        )  # fmt: skip
+    else:
+        rebuilt = ChatResult.later_turn(
+            query=chat.query, answer=chat.answer, score=chat.score, context=chat.context,
+            chat_id=chat.chat_id or "", timestamp=chat.timestamp, intents=chat.intents,
+        )  # fmt: skip
+    return WebhookRequest.intent(
+        intent_name=request.intent_name or "",
+        variables=request.memory_variables or [],
+        chat_result=rebuilt,
+        config=request.config,
+        language=request.language,
+        **common,
+    )
+
+
+@pytest.mark.parametrize(
+    "name", ["colour_shape_a", "book_table_shape_b", "passthrough", "with_config"]
+)
+def test_the_one_writer_builds_every_shape_byte_exact(name: str, shared_vectors: Path) -> None:
+    """Shapes A, B and P built from typed values come out as the platform writes them
+    (the shape B body is the protocol's own vector)."""
+    body = load_fixture(name)
+    if name == "book_table_shape_b":
+        body = (shared_vectors / "book_table_shape_b.json").read_bytes()
+    assert _rebuilt(WebhookRequest.from_bytes(body)).to_bytes() == body
+
+
+def test_the_writer_takes_the_slow_path_for_free_json() -> None:
+    """``action`` and ``rich_answer`` hold any JSON (floats included): written exactly."""
+    request = harness.protocol.load_request("colour_shape_a")
+    chat = dataclasses.replace(request.chat_result, rich_answer={"ratio": 1e-7, "n": None})
+    body = dataclasses.replace(request, chat_result=chat).to_bytes()
+    assert b'"rich_answer":{"ratio":1.0E-7}' in body
