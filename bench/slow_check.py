@@ -56,7 +56,7 @@ def main() -> int:
                 started = time.perf_counter()
                 report = run_check(
                     target, secret=secret, timeout=args.timeout, workers=workers,
-                    keep_going=True, sign=True,
+                    keep_going=True, signed=True,
                 )  # fmt: skip
                 took = time.perf_counter() - started
                 target.close()

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+import warnings
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 
 def describe(value: Any) -> str:
@@ -133,3 +136,37 @@ class ReplayRuleError(BotWebhookValueError):
 
 class TlsUnavailableError(BotWebhookError):
     """TLS was asked for but the ``cryptography`` package is not installed."""
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def renamed_keyword(old: str, new: str, *, removed_in: str) -> Callable[[_F], _F]:
+    """Keep a renamed keyword argument working for a while: ``old=`` is passed on as
+    ``new=`` with a :class:`DeprecationWarning` that says until when; both at once
+    raise :class:`BotWebhookTypeError`."""
+
+    def decorate(function: _F) -> _F:
+        name = function.__qualname__
+
+        @functools.wraps(function)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            # Not in pytest's tracebacks: the arguments are still raw here (a secret too).
+            __tracebackhide__ = True
+            if old in kwargs:
+                if new in kwargs:
+                    raise BotWebhookTypeError(
+                        f"{name}() got both {old}= and {new}= (hint: {old}= is the old "
+                        f"name of {new}=; pass {new}= only)"
+                    )
+                warnings.warn(
+                    f"{name}({old}=...) is now {new}=...; {old}= will be removed in {removed_in}",
+                    DeprecationWarning,
+                    stacklevel=2,
+                )
+                kwargs[new] = kwargs.pop(old)
+            return function(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -117,12 +118,22 @@ class BotWebhookClient:
         self,
         payload: Payload | bytes | None = None,
         *,
-        sign: bool | None = None,
+        signed: bool | None = None,
         signature: str | None = None,
         **payload_options: Any,
     ) -> Exchange:
         """Deliver one call: ``payload`` (a Payload or exact bytes) or one built
-        from ``payload_options`` (as for ``botwebhook_payload``)."""
+        from ``payload_options`` (as for ``botwebhook_payload``).  ``signed`` None
+        signs as the platform would (https and in-process targets)."""
+        if "sign" in payload_options:  # the old name of ``signed``, until 0.3
+            if signed is not None:
+                raise TypeError("send() got both sign= and signed=: pass signed= only")
+            warnings.warn(
+                "botwebhook.send(sign=...) is now signed=...; sign= will be removed in 0.3",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            signed = payload_options.pop("sign")
         if payload is None:
             payload = self.payloads(**payload_options)
         elif payload_options:
@@ -134,7 +145,7 @@ class BotWebhookClient:
             self.target,
             payload,
             secret=self.secret,
-            sign=sign,
+            signed=signed,
             signature=signature,
             timeout=self.timeout,
         )

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from harness._errors import BotWebhookValueError, require_type
+from harness._errors import BotWebhookValueError, renamed_keyword, require_type
 from harness.checks._result import Report, advice_for
 from harness.checks._runner import DEFAULT_WORKERS, require_workers, run_in_order
 from harness.delivery._exchange import Exchange, Expect, deliver
@@ -54,12 +54,13 @@ class Scenario:
     payload: Payload | None = None
     signature: str | None = None
 
+    @renamed_keyword("sign", "signed", removed_in="0.3")
     def deliver(
         self,
         target: Target,
         *,
         secret: SecretLike | None = None,
-        sign: bool | None = None,
+        signed: bool | None = None,
         timeout: float = DEFAULT_TIMEOUT,
     ) -> Exchange:
         """Send this scenario to ``target``, as :func:`harness.deliver` does, and
@@ -68,7 +69,7 @@ class Scenario:
             target,
             self.payload or self.body,
             secret=secret,
-            sign=sign,
+            signed=signed,
             signature=self.signature,
             timeout=timeout,
             expect=self.expect,
@@ -218,6 +219,7 @@ def _malformed(sample: Payload) -> list[tuple[str, bytes]]:
     return list(bodies.items())
 
 
+@renamed_keyword("sign", "signed", removed_in="0.3")
 def run_check(
     target: Target,
     *,
@@ -227,7 +229,7 @@ def run_check(
     timeout: float = DEFAULT_TIMEOUT,
     ignore: Iterable[str] = (),
     passthrough: bool = False,
-    sign: bool | None = None,
+    signed: bool | None = None,
     scenarios: Sequence[Scenario] | None = None,
     robustness: bool = False,
     workers: int = DEFAULT_WORKERS,
@@ -268,7 +270,7 @@ def run_check(
     workers = require_workers(workers)
     timeout = require_timeout(timeout)
     model = scope_model(model, intents)
-    signing = target.platform_signs if sign is None else sign
+    signing = target.platform_signs if signed is None else signed
     secured = signing and bool(secret)
     started = time.perf_counter()
     factory = None
@@ -292,7 +294,7 @@ def run_check(
     )
 
     def one(scenario: Scenario) -> Exchange:
-        exchange = scenario.deliver(target, secret=secret, sign=signing, timeout=timeout)
+        exchange = scenario.deliver(target, secret=secret, signed=signing, timeout=timeout)
         exchange.compact()  # a run keeps what its report needs, not every body
         return exchange
 

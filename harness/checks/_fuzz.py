@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from harness._errors import BotWebhookValueError, require_type
+from harness._errors import BotWebhookValueError, renamed_keyword, require_type
 from harness.checks._fuzz_report import MAX_TIMEOUTS, FuzzFailure, FuzzReport
 from harness.checks._verdicts import NOT_JUDGED
 from harness.checks._workspace import DEFAULT_DATABASE, DEFAULT_SAVE_DIR, save_file, workspace
@@ -80,6 +80,7 @@ def failure_key(exchange: Exchange) -> tuple[str, ...]:
     return (*codes, kind, where)
 
 
+@renamed_keyword("sign", "signed", removed_in="0.3")
 def fuzz(
     target: Target,
     *,
@@ -91,7 +92,7 @@ def fuzz(
     database: str | Path | None = DEFAULT_DATABASE,
     save_dir: str | Path | None = None,
     passthrough: bool = False,
-    sign: bool | None = None,
+    signed: bool | None = None,
     on_exchange: Callable[[Exchange, None], None] | None = None,
     seeds: Sequence[bytes] = (),
     intents: Sequence[str] | None = None,
@@ -120,7 +121,7 @@ def fuzz(
     require_fuzz_run(target, examples, "calls per phase")
     timeout = require_timeout(timeout)
     model = scope_model(model, intents)
-    signing = target.platform_signs if sign is None else sign
+    signing = target.platform_signs if signed is None else signed
     report = FuzzReport(
         target=target.name,
         redacted_secret=redact_secret(secret) if secret else "none",
@@ -170,7 +171,7 @@ def fuzz(
             target,
             body,
             secret=secret,
-            sign=signing,
+            signed=signing,
             signature=signature,
             timeout=timeout,
             expect=kind,
@@ -232,7 +233,7 @@ def _surveyed(
     from harness.checks._survey import survey
     from harness.model._catalogue import builtin_model
 
-    looked = survey(target, model, secret=secret, sign=signing, timeout=timeout, seed=seed or 0)
+    looked = survey(target, model, secret=secret, signed=signing, timeout=timeout, seed=seed or 0)
     report.run_findings.extend(looked.findings)
     calls = len(looked.report.exchanges) if looked.report else 0
     report.phases["survey"] = calls

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from harness._errors import renamed_keyword
 from harness.checks._check import Report, contract_scenarios, run_check
 from harness.checks._runner import DEFAULT_WORKERS
 from harness.checks._verdicts import accepted_payload
@@ -68,12 +69,13 @@ class Survey:
         return out
 
 
+@renamed_keyword("sign", "signed", removed_in="0.3")
 def survey(
     target: Target,
     model: BotModel | None,
     *,
     secret: SecretLike | None = None,
-    sign: bool | None = None,
+    signed: bool | None = None,
     timeout: float = DEFAULT_TIMEOUT,
     seed: int = 0,
     workers: int = DEFAULT_WORKERS,
@@ -96,7 +98,7 @@ def survey(
         model=model,
         seed=seed,
         timeout=timeout,
-        sign=sign,
+        signed=signed,
         scenarios=scenarios,
         workers=workers,
     )

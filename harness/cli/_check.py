@@ -55,7 +55,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             timeout=args.timeout,
             ignore=ignore,
             passthrough=args.passthrough,
-            sign=sign_mode(args),
+            signed=sign_mode(args),
             robustness="robustness" in (args.probe or ()),
             workers=args.workers,
             keep_going=args.keep_going,

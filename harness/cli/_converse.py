@@ -42,7 +42,7 @@ def cmd_converse(args: argparse.Namespace) -> int:
             for spec in specs:
                 result = run_conversation(
                     spec, target, secret=secret, timeout=args.timeout, seed=args.seed,
-                    later_timeout=args.later_timeout, strict=args.strict, sign=sign_mode(args),
+                    later_timeout=args.later_timeout, strict=args.strict, signed=sign_mode(args),
                     callback_port=args.callback_port,
                 )  # fmt: skip
                 results.append(result)

@@ -51,7 +51,7 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
             target,
             examples=args.examples,
             passthrough=args.passthrough,
-            sign=sign_mode(args),
+            signed=sign_mode(args),
             seeds=_seeds(args.seed_from),
             **common,
         )

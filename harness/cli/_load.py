@@ -91,12 +91,12 @@ def cmd_load(args: argparse.Namespace) -> int:
             url = server.url.rstrip("/") + path
         else:
             url = _checked_url(args.url)
-        sign = {None: None, "always": True, "never": False}[args.sign]
-        if args.serve is not None and sign is None:
-            sign = True  # a served app stands for the real https endpoint: signed calls
+        signed = {None: None, "always": True, "never": False}[args.sign]
+        if args.serve is not None and signed is None:
+            signed = True  # a served app stands for the real https endpoint: signed calls
         looked = None
         if not args.passthrough:
-            looked = _survey(url, model, secret, sign, args)
+            looked = _survey(url, model, secret, signed, args)
             if looked.no_webhook:
                 from harness.checks._report import run_finding_lines
 
@@ -111,7 +111,7 @@ def cmd_load(args: argparse.Namespace) -> int:
         config = {
             "url": url, "steps": steps, "spawn_rate": args.spawn_rate,
             "duration": args.duration, "seed": args.seed, "timeout": args.timeout,
-            "model": model_path, "sign": sign, "passthrough": args.passthrough,
+            "model": model_path, "signed": signed, "passthrough": args.passthrough,
             "csv": args.csv, "html": args.html, "find_limit": args.find_limit,
             "insecure": args.insecure, "intents": intents or None,
             "allowed": args.max_failures or {},
@@ -190,7 +190,9 @@ def _scoped(model_path: str | None, intents: list[str] | None) -> Any:
     return scope_model(model, intents)
 
 
-def _survey(url: str, model: Any, secret: Any, sign: bool | None, args: argparse.Namespace) -> Any:
+def _survey(
+    url: str, model: Any, secret: Any, signed: bool | None, args: argparse.Namespace
+) -> Any:
     """Two valid payloads per intent before the run: intents the handler does not serve
     are left out of the load (and said once), a target with no webhook is not loaded."""
     from harness.checks._survey import survey
@@ -198,7 +200,9 @@ def _survey(url: str, model: Any, secret: Any, sign: bool | None, args: argparse
 
     target = load_target(url, insecure=args.insecure)
     try:
-        return survey(target, model, secret=secret, sign=sign, timeout=args.timeout, seed=args.seed)
+        return survey(
+            target, model, secret=secret, signed=signed, timeout=args.timeout, seed=args.seed
+        )
     finally:
         target.close()
 

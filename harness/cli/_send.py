@@ -35,7 +35,9 @@ def cmd_send(args: argparse.Namespace) -> int:
             text="plain",
         )
     with opened_target(args) as (target, secret):
-        exchange = deliver(target, body, secret=secret, sign=sign_mode(args), timeout=args.timeout)
+        exchange = deliver(
+            target, body, secret=secret, signed=sign_mode(args), timeout=args.timeout
+        )
     sent, got = exchange.sent, exchange.received
     print(f"> {sent.method} {sent.url}")
     for name, value in sent.headers.items():

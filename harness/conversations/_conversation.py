@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness._errors import BotWebhookValueError, require_type
+from harness._errors import BotWebhookValueError, renamed_keyword, require_type
 from harness._patterns import compile_pattern
 from harness.conversations._dialogue import Channel, Dialogue, Plan
 from harness.conversations._transcript import failure_text, transcript
@@ -203,9 +203,10 @@ class Conversation:
     request goes out as it would without the conversation).  ``callback_port``
     also serves the callback API over real HTTP on 127.0.0.1 (0: a free port,
     ``callback_server.url``), for a handler in another process to post to.
-    ``sign`` as for :func:`~harness.deliver`; ``strict`` makes warnings fail turns.
+    ``signed`` as for :func:`~harness.deliver`; ``strict`` makes warnings fail turns.
     """
 
+    @renamed_keyword("sign", "signed", removed_in="0.3")
     def __init__(
         self,
         target: Any,
@@ -223,7 +224,7 @@ class Conversation:
         callback_base: str | None = None,
         callback_port: int | None = None,
         later_timeout: float = LATER_TIMEOUT,
-        sign: bool | None = None,
+        signed: bool | None = None,
         strict: bool = False,
         name: str = "",
     ) -> None:
@@ -241,7 +242,7 @@ class Conversation:
             clock=clock, seed=seed, passthrough=passthrough,
         )  # fmt: skip
         self.name = name
-        self.sign = sign
+        self.signed = signed
         self.strict = strict
         self.turns: list[Turn] = []
         self._owned = not isinstance(target, Target)
@@ -313,7 +314,7 @@ class Conversation:
                 self.target,
                 body,
                 secret=self.secret,
-                sign=self.sign,
+                signed=self.signed,
                 timeout=self.timeout,
                 scenario=f"{self.name or 'conversation'} turn {turn.number}",
             )

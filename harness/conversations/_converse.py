@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 from xml.etree import ElementTree as ET
 
-from harness._errors import ConversationError, ConversationFileError
+from harness._errors import ConversationError, ConversationFileError, renamed_keyword
 from harness._patterns import PatternError
 from harness.checks._report import xml_text
 from harness.conversations._conversation import Conversation, ConversationFailed
@@ -75,6 +75,7 @@ class ConversationResult:
         }
 
 
+@renamed_keyword("sign", "signed", removed_in="0.3")
 def run_conversation(
     spec: ConversationSpec,
     target: Target,
@@ -84,7 +85,7 @@ def run_conversation(
     seed: int = 0,
     clock: Callable[[], float] | None = None,
     later_timeout: float | None = None,
-    sign: bool | None = None,
+    signed: bool | None = None,
     strict: bool = False,
     callback_port: int | None = None,
 ) -> ConversationResult:
@@ -99,7 +100,7 @@ def run_conversation(
         channel=spec.channel,  # type: ignore[arg-type]
         client_variables=spec.client_variables, clock=clock,
         seed=seed + zlib.crc32(f"{spec.path}#{spec.index}".encode()), callback_port=callback_port,
-        timeout=timeout, name=spec.name, sign=sign,
+        timeout=timeout, name=spec.name, signed=signed,
         strict=strict, **options,
     )  # fmt: skip
     result = ConversationResult(spec, chat)

@@ -14,7 +14,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from harness._errors import require_type
+from harness._errors import renamed_keyword, require_type
 from harness.delivery._call_findings import call_findings
 from harness.delivery._findings import Finding, shell_quote
 from harness.delivery._transport import (
@@ -30,8 +30,7 @@ from harness.model._payload import Payload
 from harness.platform._answer import Answer
 from harness.platform._headers import platform_headers
 from harness.platform._outcome import Outcome, outcome, take_answer
-from harness.protocol._signing import SIGNATURE_HEADER, Secret, SecretLike
-from harness.protocol._signing import sign as sign_body
+from harness.protocol._signing import SIGNATURE_HEADER, Secret, SecretLike, sign
 
 __all__ = [
     "Exchange",
@@ -186,12 +185,13 @@ def curl_command(sent: Sent, in_process: bool = False) -> str:
     return " ".join(parts)
 
 
+@renamed_keyword("sign", "signed", removed_in="0.3")
 def deliver(
     target: Target,
     body: bytes | Payload,
     *,
     secret: SecretLike | None = None,
-    sign: bool | None = None,
+    signed: bool | None = None,
     signature: str | None = None,
     timeout: float = DEFAULT_TIMEOUT,
     expect: Expect = "contract",
@@ -199,7 +199,7 @@ def deliver(
 ) -> Exchange:
     """Send one webhook call to ``target`` and check the answer.
 
-    ``sign`` None signs https and in-process targets (as the platform
+    ``signed`` None signs https and in-process targets (as the platform
     signs only https URLs); ``signature`` overrides the computed header value
     (for probes).  ``secret`` None with signing on signs with a throw-away
     secret, so the handler's own verification can be seen to reject it.
@@ -216,10 +216,10 @@ def deliver(
         variant = body.variant.name
         passthrough = body.variant.shape == "P"
         body = body.body
-    signing = target.platform_signs if sign is None else sign
+    signing = target.platform_signs if signed is None else signed
     header = signature
     if header is None and signing and expect not in ("missing-signature", "malformed"):
-        header = sign_body(body, secret or "botwebhook-unknown-secret-0000000000000")
+        header = sign(body, secret or "botwebhook-unknown-secret-0000000000000")
     if expect == "missing-signature":
         header = None
     sent = Sent("POST", target.url, platform_headers(body, header), body)

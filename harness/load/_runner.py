@@ -146,7 +146,7 @@ def run(config: dict[str, Any]) -> dict[str, Any]:
     setup_logging("ERROR")
     attributes = {
         "host": config["url"], "model": config.get("model"), "seed": config["seed"],
-        "timeout": config["timeout"], "sign": config.get("sign"),
+        "timeout": config["timeout"], "signed": config.get("signed"),
         "passthrough": config.get("passthrough", False), "abstract": False,
         "insecure": bool(config.get("insecure")), "intents": config.get("intents"),
     }  # fmt: skip

@@ -8,6 +8,7 @@ import itertools
 import os
 import random
 import time
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
@@ -19,8 +20,7 @@ from harness.delivery._transport import Delivery, Received, Sent
 from harness.model._botmodel import BotModel
 from harness.platform._budget import DEFAULT_TIMEOUT
 from harness.platform._headers import platform_headers
-from harness.protocol._signing import Secret
-from harness.protocol._signing import sign as sign_body
+from harness.protocol._signing import Secret, sign
 
 __all__ = ["REDIRECT_FAILURE", "BotWebhookUser"]
 
@@ -46,7 +46,7 @@ class BotWebhookUser(FastHttpUser):
     ``$BOTWEBHOOK_SECRET``); ``model`` (a ``BotModel`` or a path; default: the
     model declared in the working folder, else the built-in catalogue);
     ``weights`` (intent name -> relative weight); ``seed``; ``timeout`` (the
-    platform's 10 s); ``sign`` (None: only https, as the platform; True/False);
+    platform's 10 s); ``signed`` (None: only https, as the platform; True/False);
     ``passthrough`` (the endpoint is a passthrough bot's); ``insecure`` (do not
     verify certificates; the platform does); ``intents`` (only these intents of the
     model, as ``--intent`` does)."""
@@ -57,7 +57,7 @@ class BotWebhookUser(FastHttpUser):
     weights: ClassVar[Mapping[str, float] | None] = None
     seed: ClassVar[int] = 0
     timeout: ClassVar[float] = DEFAULT_TIMEOUT
-    sign: ClassVar[bool | None] = None
+    signed: ClassVar[bool | None] = None
     passthrough: ClassVar[bool] = False
     intents: ClassVar[Sequence[str] | None] = None
     #: Certificates are verified, as the platform verifies them (a TLS failure is the
@@ -79,7 +79,7 @@ class BotWebhookUser(FastHttpUser):
         secret = self.secret if self.secret is not None else os.environ.get("BOTWEBHOOK_SECRET")
         self.key = Secret.of(secret)
         https = str(self.host or "").lower().startswith("https:")
-        self.signing = https if self.sign is None else self.sign
+        self.signing = https if _signed(type(self)) is None else bool(_signed(type(self)))
 
     @task
     def call(self) -> None:
@@ -101,7 +101,7 @@ class BotWebhookUser(FastHttpUser):
         options = self.rng.choices(self.variants, cum_weights=self.cumulative)[0]
         payload = self.factory.build(**options)
         body = payload.body
-        signature = sign_body(body, self.key) if self.signing and self.key else None
+        signature = sign(body, self.key) if self.signing and self.key else None
         headers = platform_headers(body, signature)
         headers["Accept-Encoding"] = "identity"  # the platform asks for no compression
         url = str(self.host)
@@ -188,3 +188,16 @@ def _variants(
             raise BotWebhookValueError("weights: every variant has weight 0 (hint: raise one)")
         cached = _VARIANTS[cls] = (variants, list(itertools.accumulate(each)))
     return cached
+
+
+def _signed(user: type[BotWebhookUser]) -> bool | None:
+    """The class's ``signed``, or its old name ``sign`` with a warning."""
+    old = getattr(user, "sign", None)
+    if user.signed is None and old is not None:
+        warnings.warn(
+            f"{user.__name__}.sign is now {user.__name__}.signed; sign will be removed in 0.3",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return bool(old)
+    return user.signed

@@ -151,7 +151,7 @@ def _send(
         delivery = deliver_raw(target, Sent(entry.method, target.url, headers, body), timeout)
         return judge(delivery, passthrough=is_passthrough(body), secret_known=True,
                      in_process=target.in_process)  # fmt: skip
-    return deliver(target, body, secret=secret, sign=True if secret else None, timeout=timeout)
+    return deliver(target, body, secret=secret, signed=True if secret else None, timeout=timeout)
 
 
 def _seen(exchange: Exchange) -> Seen:

@@ -38,8 +38,7 @@ from functools import cache
 from typing import Any
 
 from harness.protocol._gson_writer import dumps
-from harness.protocol._signing import SIGNATURE_HEADER, Secret
-from harness.protocol._signing import sign as sign_body
+from harness.protocol._signing import SIGNATURE_HEADER, Secret, sign
 from harness.replay._cassette import CassetteEntry
 
 __all__ = ["SENSITIVE_HEADERS", "Redactor"]
@@ -252,7 +251,7 @@ class Redactor:
         body = dumps(data)
         request_headers, hidden = _headers(entry.request_headers, len(body))
         if self.secret is not None:
-            request_headers.append((SIGNATURE_HEADER, sign_body(body, self.secret)))
+            request_headers.append((SIGNATURE_HEADER, sign(body, self.secret)))
         answer = self._answer(session, entry.response_body)
         response_headers, hidden_back = _headers(entry.response_headers, len(answer))
         paths += [f"request header {name}" for name in hidden]

@@ -120,7 +120,7 @@ def test_bw100_connection_refused_over_a_real_socket() -> None:
 
 def test_url_target_over_http_full_matrix() -> None:
     with serving(H.GOOD) as (url, _):
-        report = run_check(load_target(url), secret=SECRET, sign=True)
+        report = run_check(load_target(url), secret=SECRET, signed=True)
     assert report.findings == []
     assert len(report.exchanges) == len(build_matrix())
 
@@ -147,7 +147,7 @@ def test_url_target_read_timeout_over_a_real_socket() -> None:
             load_target(url),
             load_fixture("colour_shape_a"),
             secret=SECRET,
-            sign=True,
+            signed=True,
             timeout=0.1,
         )
     assert [f.code for f in exchange.findings] == ["BW105"]
@@ -267,7 +267,7 @@ def test_the_get_after_a_302_carries_javas_own_headers_only() -> None:
 
     with serving(moved) as (url, _):
         exchange = deliver(load_target(url), load_fixture("colour_shape_a"), secret=SECRET,
-                           sign=True)  # fmt: skip
+                           signed=True)  # fmt: skip
     (headers,) = seen
     assert headers["User-Agent"].startswith("Java/1.8.0_")
     assert headers["Accept"] == "text/html, image/gif, image/jpeg, *; q=.2, */*; q=.2"

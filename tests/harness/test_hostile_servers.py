@@ -47,7 +47,7 @@ def test_one_call_is_bounded_and_judged(name: str, codes: set[str], evidence: st
         started = time.perf_counter()
         exchange = deliver(
             load_target(server.url), load_fixture("colour_shape_a"), secret=SECRET,
-            sign=True, timeout=TIMEOUT,
+            signed=True, timeout=TIMEOUT,
         )  # fmt: skip
         took = time.perf_counter() - started
     assert took < 2 * TIMEOUT + 2, f"{name} took {took:.1f} s"
@@ -68,7 +68,7 @@ def test_a_whole_check_stays_bounded_in_memory(name: str) -> None:
         scenarios = build_matrix()[:8]
         report = run_check(
             load_target(server.url), secret=SECRET, timeout=TIMEOUT, scenarios=scenarios,
-            sign=True, keep_going=True,
+            signed=True, keep_going=True,
         )  # fmt: skip
     assert len(report.exchanges) == len(scenarios)
     kept = sum(len(e.received.body) for e in report.exchanges if e.received is not None)
@@ -115,7 +115,7 @@ def test_no_secret_in_any_output_even_with_locals(pytester: pytest.Pytester) -> 
         def test_url_errors(name):
             with hostile(name) as server:
                 exchange = deliver(load_target(server.url), load_fixture("colour_shape_a"),
-                                   secret=SECRET, sign=True, timeout=0.5)
+                                   secret=SECRET, signed=True, timeout=0.5)
                 exchange.assert_ok()
 
         def test_bad_body_inside_deliver():

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import importlib.util
 import json
 import os
 import signal
@@ -643,3 +644,23 @@ def test_an_allowed_share_of_timeouts_keeps_a_step_within_budget(tmp_path: Path)
     assert 0.1 < step["fallback_share"] <= 0.5
     assert step["within_budget"], step
     assert json.loads(run.stdout)["limit_users"] == 2
+
+
+def test_a_locust_user_with_the_old_sign_attribute_still_signs_with_a_warning() -> None:
+    if importlib.util.find_spec("locust") is None:
+        pytest.skip("Locust is not installed (the load extra)")
+    code = (
+        "import importlib, warnings\n"
+        "user = importlib.import_module('harness.load._user')\n"
+        "class Old(user.BotWebhookUser):\n    sign = False\n"
+        "class New(user.BotWebhookUser):\n    signed = True\n"
+        "with warnings.catch_warnings(record=True) as seen:\n"
+        "    warnings.simplefilter('always')\n"
+        "    print(user._signed(Old), user._signed(New), user._signed(user.BotWebhookUser))\n"
+        "print([str(w.message) for w in seen if w.category is DeprecationWarning])\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    first, warned = out.stdout.splitlines()[-2:]
+    assert first == "False True None"
+    assert "Old.sign is now Old.signed" in warned

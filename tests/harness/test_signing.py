@@ -159,3 +159,54 @@ def test_generate_secret_is_platform_style_and_random() -> None:
 )
 def test_redact_secret_never_shows_the_whole_secret(secret: object, shown: str) -> None:
     assert redact_secret(secret) == shown  # type: ignore[arg-type]
+
+
+# -- signed=: the flag, and its old name -------------------------------------------------
+
+
+def _public_callables_taking_signed() -> list[Any]:
+    import dataclasses
+    import inspect
+
+    import harness
+    import harness.checks
+    import harness.conversations
+
+    found = {}
+    for namespace in (harness, harness.checks, harness.conversations):
+        for name in namespace.__all__:
+            value = getattr(namespace, name)
+            for member in [value, *(getattr(value, m) for m in ("deliver",) if hasattr(value, m))]:
+                try:
+                    parameters = inspect.signature(member).parameters
+                except (TypeError, ValueError):  # not a function (a type alias, a builtin)
+                    continue
+                if "signed" in parameters and not dataclasses.is_dataclass(member):  # a record
+                    found[member.__qualname__] = member
+    return sorted(found.values(), key=lambda f: f.__qualname__)
+
+
+def test_every_public_callable_with_signed_still_takes_sign() -> None:
+    callables = _public_callables_taking_signed()
+    names = {f.__qualname__ for f in callables}
+    assert {"deliver", "run_check", "fuzz", "survey", "Conversation", "run_conversation",
+            "Scenario.deliver"} <= names  # fmt: skip
+    for function in callables:
+        assert hasattr(function, "__wrapped__") or hasattr(function.__init__, "__wrapped__"), (
+            function.__qualname__
+        )
+
+
+def test_the_old_name_signs_the_same_with_a_warning() -> None:
+    from harness import deliver, load_target
+    from harness.reference import make_app
+
+    target = load_target(make_app(secret=VECTOR_SECRET))
+    body = b'{"intentName": "x"}'
+    with pytest.warns(DeprecationWarning, match=r"deliver\(sign=...\) is now signed=...; .*0\.3"):
+        old = deliver(target, body, secret=VECTOR_SECRET, sign=False)
+    new = deliver(target, body, secret=VECTOR_SECRET, signed=False)
+    assert old.sent.headers == new.sent.headers
+    assert "X-Hub-Signature" not in old.sent.headers
+    with pytest.raises(BotWebhookTypeError, match=r"both sign= and signed="):
+        deliver(target, body, secret=VECTOR_SECRET, sign=True, signed=True)

@@ -439,7 +439,7 @@ def test_a_url_served_by_another_process(pytester: pytest.Pytester) -> None:
                 """
                 def test_url(botwebhook):
                     exchange = botwebhook.send(intent="colour", colour="red", shape="A",
-                                               sign=True)
+                                               signed=True)
                     exchange.assert_ok()
                     assert exchange.outcome.user_text == "Red is the colour of fire."
                 """
@@ -572,3 +572,22 @@ def test_settings_repr_never_shows_the_secret(pytester: pytest.Pytester) -> None
     pytester.runpytest(
         "-q", "--botwebhook-secret", "0123456789abcdef0123456789abcdef01234567"
     ).assert_outcomes(passed=1)
+
+
+def test_send_takes_the_old_name_of_signed_with_a_warning(flask_project: pytest.Pytester) -> None:
+    flask_project.makepyfile(
+        test_old_name="""
+        import pytest
+
+        def test_old(botwebhook):
+            with pytest.warns(DeprecationWarning, match="signed="):
+                exchange = botwebhook.send(intent="colour", sign=False)
+            assert "X-Hub-Signature" not in exchange.sent.headers
+
+        def test_both(botwebhook):
+            with pytest.raises(TypeError, match="signed= only"):
+                botwebhook.send(intent="colour", sign=False, signed=False)
+        """
+    )
+    result = flask_project.runpytest("-q", "test_old_name.py")
+    result.assert_outcomes(passed=2)
