@@ -22,6 +22,7 @@ from harness.checks._check import (
 from harness.checks._fuzz import DEFAULT_DATABASE, DEFAULT_SAVE_DIR, fuzz
 from harness.checks._fuzz_report import MAX_TIMEOUTS, FuzzFailure, FuzzReport
 from harness.checks._report import render_json, render_junit, render_text
+from harness.checks._result import Format, Result
 from harness.checks._runner import DEFAULT_WORKERS
 from harness.checks._survey import Survey, survey
 from harness.checks._verdicts import NOT_JUDGED
@@ -55,10 +56,12 @@ __all__ = [
     "Exchange",
     "Expect",
     "Finding",
+    "Format",
     "FuzzFailure",
     "FuzzReport",
     "Received",
     "Report",
+    "Result",
     "Route",
     "Scenario",
     "Sent",

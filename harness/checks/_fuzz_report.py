@@ -6,7 +6,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree as ET
 
+from harness.checks._result import Format, require_format
 from harness.delivery._exchange import Exchange, clip_lines
 from harness.delivery._findings import Finding
 from harness.protocol._signing import SIGNATURE_HEADER
@@ -70,10 +73,67 @@ class FuzzReport:
     def ok(self) -> bool:
         return not self.failures and not any(f.severity == "error" for f in self.run_findings)
 
-    def exit_code(self) -> int:
-        return 0 if self.ok else 1
+    def exit_code(self, *, strict: bool = False) -> int:
+        """0 when nothing failed (the survey's warnings fail only when ``strict``)."""
+        warned = strict and any(f.severity == "warning" for f in self.run_findings)
+        return 0 if self.ok and not warned else 1
 
-    def render(self) -> str:
+    def render(self, format: Format = "text", *, verbose: bool = False,
+               strict: bool = False) -> str:  # fmt: skip
+        """The run as ``text`` (each failure, shrunk, with its reproducer), ``json``
+        or ``junit`` XML (a case per phase; the survey's warnings fail with ``strict``)."""
+        format = require_format(format)
+        if format == "json":
+            return json.dumps(self.as_dict(), ensure_ascii=False, indent=2)
+        if format == "junit":
+            return self._junit(strict=strict)
+        return self._text()
+
+    def as_dict(self) -> dict[str, Any]:
+        """The run as JSON values: what ran, and each failure with its findings."""
+        return {
+            "target": self.target, "path": self.path, "model": self.model,
+            "secret": self.redacted_secret, "seed": self.seed, "examples": self.examples,
+            "elapsed": round(self.elapsed, 3), "phases": self.phases, "gave_up": self.gave_up,
+            "notes": [*self.model_notes, *self.notes], "ok": self.ok,
+            "run_findings": [f.as_dict() for f in self.run_findings],
+            "failures": [
+                {
+                    "phase": failure.phase,
+                    "scenario": failure.exchange.scenario,
+                    "code": failure.code,
+                    "findings": [f.as_dict() for f in failure.exchange.findings],
+                    "body": failure.exchange.sent.body.decode("utf-8", "replace"),
+                    "saved": str(failure.saved) if failure.saved else None,
+                    "conversation": failure.conversation,
+                    "reproduce": failure.exchange.reproduce(),
+                }
+                for failure in self.failures
+            ],
+        }  # fmt: skip
+
+    def _junit(self, *, strict: bool) -> str:
+        from harness.checks._report import xml_text
+
+        suite = ET.Element("testsuite", name="botwebhook.fuzz", time=f"{self.elapsed:.3f}")
+        cases: list[tuple[str, list[str]]] = [
+            (f"survey: {f.scenario}", [f"{f.code} {f.title}: {f.evidence}"])
+            for f in self.run_findings
+            if f.severity == "error" or strict
+        ]
+        for phase in self.phases:
+            failed = [f for f in self.failures if f.phase == phase]
+            cases.append((f"{phase} phase", [f"{f.code} {f.exchange.scenario}" for f in failed]))
+        for name, problems in cases:
+            case = ET.SubElement(suite, "testcase", classname="botwebhook.fuzz", name=name)
+            if problems:
+                failure = ET.SubElement(case, "failure", message=xml_text(problems[0]))
+                failure.text = xml_text("\n".join(problems))
+        suite.set("tests", str(len(cases)))
+        suite.set("failures", str(sum(1 for _, problems in cases if problems)))
+        return ET.tostring(suite, encoding="unicode", xml_declaration=True)
+
+    def _text(self) -> str:
         seed = self.seed if self.seed is not None else "random"
         phases = ", ".join(f"{count} {name}" for name, count in self.phases.items())
         head = (
@@ -138,7 +198,7 @@ class FuzzReport:
         __tracebackhide__ = True
         warned = strict and any(f.severity == "warning" for f in self.run_findings)
         if not self.ok or warned:
-            raise AssertionError(self.render())
+            raise AssertionError(self._text())
 
 
 def _clip(text: str, limit: int) -> str:

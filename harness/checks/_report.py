@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree as ET
 
-from harness.checks._result import Report
 from harness.delivery._exchange import clip_lines
 from harness.delivery._findings import CODES, Finding
+
+if TYPE_CHECKING:
+    from harness.checks._result import Report
 
 __all__ = ["render_json", "render_junit", "render_text", "summary_line"]
 

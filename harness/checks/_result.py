@@ -1,11 +1,14 @@
-"""The result of a check: :class:`Report`, and the advice a pattern of findings
-points to (a wrong secret, an unsigned endpoint, a handler written for other
-intents, a certificate the platform would not trust)."""
+"""What a run returns: the :class:`Result` protocol every run's result follows, a
+check's :class:`Report`, and the advice a pattern of findings points to (a wrong
+secret, an unsigned endpoint, a handler written for other intents, a certificate
+the platform would not trust)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal, Protocol, get_args, runtime_checkable
 
+from harness._errors import BotWebhookValueError
 from harness.checks._runner import DEFAULT_WORKERS
 from harness.delivery._call_findings import rejected_signature
 from harness.delivery._exchange import Exchange
@@ -14,7 +17,39 @@ from harness.delivery._hints import HTTP_UNSIGNED
 from harness.delivery._transport import Target
 from harness.protocol._signing import Secret
 
-__all__ = ["Report", "advice_for"]
+__all__ = ["FORMATS", "Format", "Report", "Result", "advice_for", "require_format"]
+
+#: How a result is written: readable text, JSON, or JUnit XML.
+Format = Literal["text", "json", "junit"]
+FORMATS: tuple[Format, ...] = get_args(Format)
+
+
+@runtime_checkable
+class Result(Protocol):
+    """What every run returns, read one way: a check's :class:`Report`, a
+    ``FuzzReport``, a ``ConversationRun``, a ``ReplayRun`` and the load summary.
+
+    ``ok`` is True when nothing failed; ``exit_code`` is what the command exits
+    with (warnings fail only when ``strict``); ``render`` writes the result as
+    ``text`` (``verbose`` shows what passed too), ``json`` or ``junit`` XML."""
+
+    @property
+    def ok(self) -> bool: ...
+
+    def exit_code(self, *, strict: bool = False) -> int: ...
+
+    def render(self, format: Format = "text", *, verbose: bool = False,
+               strict: bool = False) -> str: ...  # fmt: skip
+
+
+def require_format(format: object) -> Format:
+    """``format`` when it is one a result is written in, else our error naming it."""
+    if format not in FORMATS:
+        raise BotWebhookValueError(
+            f"format={format!r} is not a format results are written in "
+            "(hint: 'text', 'json' or 'junit')"
+        )
+    return format
 
 
 @dataclass
@@ -65,9 +100,27 @@ class Report:
     def warnings(self) -> int:
         return self.count("warning")
 
+    @property
+    def ok(self) -> bool:
+        """True when no finding is an error."""
+        return not self.errors
+
     def exit_code(self, *, strict: bool = False) -> int:
         """0 when nothing fails (warnings fail only when ``strict``), else 1."""
         return 1 if self.errors or (strict and self.warnings) else 0
+
+    def render(self, format: Format = "text", *, verbose: bool = False,
+               strict: bool = False) -> str:  # fmt: skip
+        """The report as ``text`` (findings grouped by code; ``verbose`` adds every
+        scenario), ``json`` or ``junit`` XML (warnings fail cases when ``strict``)."""
+        from harness.checks._report import render_json, render_junit, render_text
+
+        format = require_format(format)
+        if format == "json":
+            return render_json(self)
+        if format == "junit":
+            return render_junit(self, strict=strict)
+        return render_text(self, verbose=verbose)
 
     def by_code(self) -> dict[str, list[Finding]]:
         grouped: dict[str, list[Finding]] = {}

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
-from harness.cli._common import CliError, number, require_output
+from harness.cli._common import CliError, emit, number, require_output
 from harness.cli._targets import (
     TARGET_HELP,
     chosen_model,
@@ -29,7 +28,6 @@ def parse_ignore(values: list[str] | None) -> list[str]:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from harness.checks._check import run_check
-    from harness.checks._report import render_json, render_junit, render_text
     from harness.cli._progress import progress
 
     require_output("--junit-xml", args.junit_xml)
@@ -61,12 +59,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             keep_going=args.keep_going,
             on_exchange=on_exchange,
         )
-    if args.junit_xml:
-        try:
-            Path(args.junit_xml).write_text(render_junit(report, strict=args.strict), "utf-8")
-        except OSError as exc:
-            raise CliError(f"cannot write --junit-xml {args.junit_xml!r}: {exc.strerror}") from exc
-    print(render_json(report) if args.json else render_text(report, verbose=args.verbose))
+    emit(report, args, strict=args.strict)
     if report.interrupted:
         return 130
     return report.exit_code(strict=args.strict)

@@ -9,10 +9,13 @@ import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from harness._errors import BotWebhookError
 from harness.protocol._signing import Secret, redact_secret
+
+if TYPE_CHECKING:
+    from harness.checks._result import Result
 
 __all__ = [
     "EXIT_FAILED",
@@ -24,6 +27,7 @@ __all__ = [
     "CliError",
     "Parser",
     "add_secret_option",
+    "emit",
     "hide_secrets",
     "number",
     "read_input",
@@ -257,3 +261,19 @@ def serve_until_stopped(server: Any, announce: Callable[[], None]) -> None:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def emit(result: Result, args: argparse.Namespace, *, strict: bool = False) -> None:
+    """A run's result out, one way for every command: ``--junit-xml FILE`` written
+    when asked, then the result printed as ``--json`` or text (``--verbose``)."""
+    junit = getattr(args, "junit_xml", None)
+    if junit:
+        try:
+            Path(junit).write_text(result.render("junit", strict=strict), "utf-8")
+        except OSError as exc:
+            raise CliError(f"cannot write --junit-xml {junit!r}: {exc.strerror}") from exc
+    verbose = getattr(args, "verbose", False)
+    if getattr(args, "json", False):
+        print(result.render("json", verbose=verbose, strict=strict))
+    else:
+        print(result.render("text", verbose=verbose, strict=strict))

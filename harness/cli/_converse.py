@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from harness.cli._common import SECONDS, CliError, number, require_output
+from harness.cli._common import SECONDS, CliError, emit, number, require_output
 from harness.cli._targets import chosen_model, opened_target, sign_mode, target_options
 
 __all__ = ["register"]
@@ -15,12 +15,7 @@ __all__ = ["register"]
 
 def cmd_converse(args: argparse.Namespace) -> int:
     from harness.cli._progress import progress
-    from harness.conversations._converse import (
-        render_json,
-        render_junit,
-        render_text,
-        run_conversation,
-    )
+    from harness.conversations._converse import ConversationRun, run_conversation
     from harness.conversations._files import load_conversations
     from harness.model._files import load_model
 
@@ -58,22 +53,13 @@ def cmd_converse(args: argparse.Namespace) -> int:
         "model": describe_model(model),
         "model_note": "; ".join(model_notes(model, target)),
     }
-    if args.junit_xml:
-        try:
-            Path(args.junit_xml).write_text(render_junit(results, header=header), "utf-8")
-        except OSError as exc:
-            raise CliError(f"cannot write --junit-xml {args.junit_xml!r}: {exc.strerror}") from exc
-
-    print(
-        render_json(results, header=header)
-        if args.json
-        else render_text(results, verbose=args.verbose, header=header)
-    )
+    run = ConversationRun(results, header)
+    emit(run, args, strict=args.strict)
     if interrupted:
         left = len(specs) - len(results)
         print(f"interrupted: {left} of {len(specs)} conversation(s) not run", file=sys.stderr)
         return 130
-    return 0 if all(r.ok for r in results) else 1
+    return run.exit_code()
 
 
 def register(commands: Any) -> None:

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from harness.cli._common import CliError, number, require_output
+from harness.cli._common import CliError, emit, number, require_output
 from harness.cli._targets import (
     TARGET_HELP,
     chosen_model,
@@ -27,6 +27,7 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
     from harness.conversations._fuzz import fuzz_conversations
 
     require_output("--save-dir", args.save_dir, kind="folder")
+    require_output("--junit-xml", args.junit_xml)
     if args.conversations and args.passthrough:
         raise CliError(
             "--conversations with --passthrough: a passthrough bot has no intents to converse "
@@ -36,7 +37,7 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
     with (
         _hypothesis_storage(args.no_database),
         opened_target(args) as (target, secret),
-        progress("calls", enabled=True) as on_exchange,
+        progress("calls", enabled=not args.json) as on_exchange,
     ):
         common: dict[str, Any] = {
             "secret": secret,
@@ -57,8 +58,8 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
         )
         if args.conversations:
             fuzz_conversations(target, examples=args.conversations, report=report, **common)
-    print(report.render())
-    return report.exit_code()
+    emit(report, args, strict=args.strict)
+    return report.exit_code(strict=args.strict)
 
 
 def _seeds(paths: list[str] | None) -> list[bytes]:
@@ -147,4 +148,12 @@ def register(commands: Any) -> None:
                    "which ignores itself in git)")  # fmt: skip
     p.add_argument("--no-database", action="store_true",
                    help="do not keep or replay failures between runs")  # fmt: skip
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="the survey's warnings (an intent of the catalogue not served) fail too",
+    )
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--junit-xml", metavar="FILE",
+                   help="also write a JUnit XML report (a case per phase)")  # fmt: skip
     p.set_defaults(handler=cmd_fuzz)

@@ -25,6 +25,7 @@ from harness.cli._common import (
     SECRET_ENV,
     CliError,
     add_secret_option,
+    emit,
     number,
     require_output,
     resolve_secret,
@@ -65,7 +66,7 @@ def _steps(args: argparse.Namespace) -> list[int]:
 
 
 def cmd_load(args: argparse.Namespace) -> int:
-    from harness.load._report import crossed, plot, render_json, render_text
+    from harness.load._report import LoadResult, crossed, plot
     from harness.protocol._signing import redact_secret
 
     if importlib.util.find_spec("locust") is None:
@@ -135,13 +136,11 @@ def cmd_load(args: argparse.Namespace) -> int:
         broken += [
             f"{f.code} error: {f.evidence}" for f in looked.findings if f.severity == "error"
         ]
-    render = render_json if args.json else render_text
-    print(render(result, budget=args.timeout, thresholds=broken))
+    run = LoadResult(result, args.timeout, broken, bool(interrupted or result["interrupted"]))
+    emit(run, args)
     if args.plot:
         plot(result, Path(args.plot), budget=args.timeout)
-    if interrupted or result["interrupted"]:
-        return 130
-    return 1 if broken else 0
+    return run.exit_code()
 
 
 def failures_allowed(text: str) -> dict[str, float]:
@@ -167,6 +166,7 @@ def _require_outputs(args: argparse.Namespace) -> None:
     """Every file the run writes, refused before it starts when it cannot be written:
     a folder that is missing or not writable, or a folder given for a file."""
     require_output("--html", args.html, example="load.html")
+    require_output("--junit-xml", args.junit_xml)
     require_output("--plot", args.plot, example="load.png")
     require_output("--csv", args.csv, kind="prefix")
 
@@ -365,6 +365,8 @@ def register(commands: Any) -> None:
         "Locust fails a run with failures.  A step is within budget only within it",
     )
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.add_argument("--junit-xml", metavar="FILE",
+                   help="also write a JUnit XML report (a case for the thresholds)")  # fmt: skip
     p.add_argument("--csv", metavar="PREFIX", help="Locust's CSV files (PREFIX_stats.csv, ...)")
     p.add_argument("--html", metavar="FILE", help="Locust's HTML report")
     p.add_argument(

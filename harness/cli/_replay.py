@@ -13,6 +13,7 @@ from harness.cli._common import (
     SECONDS,
     CliError,
     add_secret_option,
+    emit,
     number,
     require_output,
     resolve_secret,
@@ -185,7 +186,7 @@ def cmd_redact(args: argparse.Namespace) -> int:
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
-    from harness.replay._case import render_json, render_junit, render_text, replay_entry
+    from harness.replay._case import ReplayRun, replay_entry
     from harness.replay._diff import Rules, read_sidecar, sidecar_path, write_sidecar
 
     require_output("--junit-xml", args.junit_xml)
@@ -216,15 +217,9 @@ def cmd_replay(args: argparse.Namespace) -> int:
         written = write_sidecar(args.file, learned)
         print(f"learned {len(learned)} rule(s) of noise: {written} (commit it with the cassette)",
               file=sys.stderr)  # fmt: skip
-    if args.junit_xml:
-        try:
-            Path(args.junit_xml).write_text(render_junit(cases, problems), "utf-8")
-        except OSError as exc:
-            raise CliError(f"cannot write --junit-xml {args.junit_xml!r}: {exc.strerror}") from exc
-    print(render_json(cases, problems) if args.json else render_text(cases, problems))
-    if any(case.regression for case in cases):
-        return 1
-    return 2 if problems else 0
+    run = ReplayRun(cases, list(problems))
+    emit(run, args, strict=args.strict)
+    return run.exit_code()
 
 
 def register(commands: Any) -> None:

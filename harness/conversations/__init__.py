@@ -19,6 +19,7 @@ from harness._errors import ConversationError, ConversationFileError
 from harness.conversations._conversation import EXPECTATIONS, Conversation, ConversationFailed, Turn
 from harness.conversations._converse import (
     ConversationResult,
+    ConversationRun,
     render_json,
     render_junit,
     render_text,
@@ -43,6 +44,7 @@ __all__ = [
     "ConversationFailed",
     "ConversationFileError",
     "ConversationResult",
+    "ConversationRun",
     "ConversationSpec",
     "Dialogue",
     "Match",

@@ -7,13 +7,14 @@ import json
 import time
 import zlib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from xml.etree import ElementTree as ET
 
 from harness._errors import ConversationError, ConversationFileError, renamed_keyword
 from harness._patterns import PatternError
 from harness.checks._report import xml_text
+from harness.checks._result import Format, require_format
 from harness.conversations._conversation import Conversation, ConversationFailed
 from harness.conversations._files import ConversationSpec
 from harness.delivery._findings import Finding
@@ -23,6 +24,7 @@ from harness.protocol._signing import SecretLike
 
 __all__ = [
     "ConversationResult",
+    "ConversationRun",
     "render_json",
     "render_junit",
     "render_text",
@@ -138,6 +140,34 @@ def _pattern_error(
     turn = spec.turns[number]
     line = turn.lines.get(key, turn.line)
     return ConversationFileError(spec.path, line, f"turns[{number}].{key}", str(exc))
+
+
+@dataclass
+class ConversationRun:
+    """Conversations run together (``botwebhook converse``): a :class:`Result`.
+    ``header`` names the target, path and model for the reports."""
+
+    results: list[ConversationResult]
+    header: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return all(result.ok for result in self.results)
+
+    def exit_code(self, *, strict: bool = False) -> int:
+        """1 when a conversation failed (``strict`` is applied while they run:
+        warnings then fail their turn)."""
+        return 0 if self.ok else 1
+
+    def render(self, format: Format = "text", *, verbose: bool = False,
+               strict: bool = False) -> str:  # fmt: skip
+        """``text`` (transcripts with ``verbose``), ``json`` or ``junit`` XML."""
+        format = require_format(format)
+        if format == "json":
+            return render_json(self.results, header=self.header)
+        if format == "junit":
+            return render_junit(self.results, header=self.header)
+        return render_text(self.results, verbose=verbose, header=self.header)
 
 
 def render_text(

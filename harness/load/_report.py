@@ -14,13 +14,16 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree as ET
 
+from harness.checks._result import Format, require_format
 from harness.delivery._exchange import clip_lines
 from harness.delivery._findings import CODES
 
-__all__ = ["crossed", "limit", "plot", "render_json", "render_text"]
+__all__ = ["LoadResult", "crossed", "limit", "plot", "render_json", "render_text"]
 
 
 def _ms(value: float) -> str:
@@ -166,6 +169,45 @@ def render_json(result: Mapping[str, Any], *, budget: float, thresholds: list[st
             "within_budget": not thresholds and all(s["within_budget"] for s in result["steps"]),
             "thresholds_crossed": thresholds}  # fmt: skip
     return json.dumps(data, indent=2)
+
+
+@dataclass
+class LoadResult:
+    """A ``botwebhook load`` run: the child's summary (``data``), the platform's
+    ``budget`` in seconds, and the ``thresholds`` it crossed; a :class:`Result`."""
+
+    data: dict[str, Any]
+    budget: float
+    thresholds: list[str] = field(default_factory=list)
+    #: Ctrl-C ended the run: the summary holds the steps done until then.
+    interrupted: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.thresholds and not self.interrupted
+
+    def exit_code(self, *, strict: bool = False) -> int:
+        """130 when Ctrl-C ended it, 1 when a threshold was crossed, else 0."""
+        return 130 if self.interrupted else (1 if self.thresholds else 0)
+
+    def render(self, format: Format = "text", *, verbose: bool = False,
+               strict: bool = False) -> str:  # fmt: skip
+        """``text`` (the summary against the budget), ``json`` or ``junit`` XML: a
+        case per threshold, failing when it was crossed."""
+        format = require_format(format)
+        if format == "json":
+            return render_json(self.data, budget=self.budget, thresholds=self.thresholds)
+        if format == "text":
+            return render_text(self.data, budget=self.budget, thresholds=self.thresholds)
+        from harness.checks._report import xml_text
+
+        suite = ET.Element("testsuite", name="botwebhook.load", tests="1",
+                           failures=str(int(bool(self.thresholds))))  # fmt: skip
+        case = ET.SubElement(suite, "testcase", classname="botwebhook.load", name="thresholds")
+        if self.thresholds:
+            failure = ET.SubElement(case, "failure", message=xml_text(self.thresholds[0]))
+            failure.text = xml_text("\n".join(self.thresholds))
+        return ET.tostring(suite, encoding="unicode", xml_declaration=True)
 
 
 def plot(result: Mapping[str, Any], path: Path, *, budget: float) -> None:

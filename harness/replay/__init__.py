@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from harness.replay._case import (
     ReplayCase,
+    ReplayRun,
     recorded_outcome,
     render_json,
     render_junit,
@@ -54,6 +55,7 @@ __all__ = [
     "Redactor",
     "ReplayCase",
     "ReplayRuleError",
+    "ReplayRun",
     "Rules",
     "describe_exchange",
     "read_cassette",

@@ -19,6 +19,7 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 from harness.checks._report import xml_text
+from harness.checks._result import Format, require_format
 from harness.delivery._exchange import Exchange, clip_lines, deliver, is_passthrough, judge
 from harness.delivery._findings import printable
 from harness.delivery._transport import Sent, Target, deliver_raw
@@ -29,8 +30,8 @@ from harness.protocol._signing import SecretLike
 from harness.replay._cassette import CassetteEntry, CassetteError
 from harness.replay._diff import Difference, Rules, Seen, compare, learned_rules, seen_of
 
-__all__ = ["ReplayCase", "recorded_outcome", "render_json", "render_junit", "render_text",
-           "replay_entry"]  # fmt: skip
+__all__ = ["ReplayCase", "ReplayRun", "recorded_outcome", "render_json", "render_junit",
+           "render_text", "replay_entry"]  # fmt: skip
 
 
 @dataclass
@@ -167,6 +168,36 @@ def _recorded_delivery(entry: CassetteEntry) -> Any:
     received = Received(entry.status or 0, dict(entry.response_headers), entry.response_body,
                         entry.elapsed_ms / 1000)  # fmt: skip
     return Delivery(sent, received)
+
+
+@dataclass
+class ReplayRun:
+    """A cassette replayed (``botwebhook replay``): a :class:`Result`.  ``problems``
+    are the lines that could not be read; each fails the run."""
+
+    cases: list[ReplayCase]
+    problems: list[CassetteError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and not any(case.regression for case in self.cases)
+
+    def exit_code(self, *, strict: bool = False) -> int:
+        """1 when a call changed, else 2 when a line was unreadable (the cassette is
+        broken, not the handler), else 0: noise never fails."""
+        if any(case.regression for case in self.cases):
+            return 1
+        return 2 if self.problems else 0
+
+    def render(self, format: Format = "text", *, verbose: bool = False,
+               strict: bool = False) -> str:  # fmt: skip
+        """``text`` (each call, its noise, what changed), ``json`` or ``junit`` XML."""
+        format = require_format(format)
+        if format == "json":
+            return render_json(self.cases, self.problems)
+        if format == "junit":
+            return render_junit(self.cases, self.problems)
+        return render_text(self.cases, self.problems)
 
 
 def render_text(cases: Sequence[ReplayCase], problems: Sequence[CassetteError]) -> str:
