@@ -24,6 +24,8 @@ __all__ = ["BotWebhookProvider"]
 
 _LANGUAGE_OF_LOCALE = {locale: language for language, locale in L.LOCALES.items()}
 _POOL_SIZE = 32
+#: Draws of a closed set (7 weekdays, 12 months): all come, but for a chance of 1e-14.
+_CLOSED_DRAWS = 400
 # 2025-01-01T00:00:00Z .. 2026-12-31T23:59:59Z, in milliseconds.
 _EPOCH_MS_LOW = 1_735_689_600_000
 _EPOCH_MS_HIGH = 1_798_761_599_999
@@ -67,15 +69,20 @@ class BotWebhookProvider(BaseProvider):
         rng: random.Random = self.generator.random
         return rng
 
-    def _pool(self, name: str, make: Callable[[], str]) -> list[str]:
+    def _pool(self, name: str, make: Callable[[], str], *, closed: bool = False) -> list[str]:
+        """Values of one kind, drawn once with a fixed seed.  ``closed`` is a small set
+        known in full (weekday and month names): Faker draws those from a date between
+        1970 and *now*, so which come first moves with the calendar; drawn until every
+        one has come, and sorted, they are the same on any day."""
         pool = self._pools.get(name)
         if pool is None:
             saved = self.generator.random
             self.generator.random = random.Random(f"botwebhook-pool-{name}-{self.bot_language()}")
             try:
-                pool = list(dict.fromkeys(make() for _ in range(_POOL_SIZE)))
+                drawn = [make() for _ in range(_CLOSED_DRAWS if closed else _POOL_SIZE)]
             finally:
                 self.generator.random = saved
+            pool = sorted(set(drawn)) if closed else list(dict.fromkeys(drawn))
             self._pools[name] = pool
         return pool
 
@@ -102,8 +109,8 @@ class BotWebhookProvider(BaseProvider):
     def sys_date(self) -> str:
         """A date phrase: ``"tomorrow"``, ``"next Friday"``, ``"March 3"``."""
         language = self.bot_language()
-        weekday = self._pick(self._pool("weekday", self.generator.day_of_week))
-        month = self._pick(self._pool("month", self.generator.month_name))
+        weekday = self._pick(self._pool("weekday", self.generator.day_of_week, closed=True))
+        month = self._pick(self._pool("month", self.generator.month_name, closed=True))
         if language != "EN":  # weekdays and months are not capitalized there
             weekday, month = weekday.lower(), month.lower()
         frame = self._pick(L.DATES[language])
