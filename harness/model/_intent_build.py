@@ -1,5 +1,9 @@
-"""Building one intent webhook body (the larger half of the payload factory), and
-the pieces of a body the factory shares with it."""
+"""One intent webhook, built from the factory's choices: the intent's values (at the
+edges of what users type too), the query that gives them, the variables as the
+platform keeps them, the chat result and its chain, as a typed request.  The
+factory chooses shape, intent, language and text and hands over what the build
+draws from it (:class:`Draws`); :func:`memory_variable` and :func:`decorate` are
+shared with the conversation dialogue."""
 
 from __future__ import annotations
 
