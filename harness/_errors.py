@@ -170,3 +170,7 @@ def renamed_keyword(old: str, new: str, *, removed_in: str) -> Callable[[_F], _F
         return wrapper  # type: ignore[return-value]
 
     return decorate
+
+
+class BaselineError(BotWebhookValueError):
+    """A baseline file that cannot be read: not JSON, another tool's, another format."""

@@ -8,6 +8,7 @@ saw a call nothing was registered for, which fails a test.
 from __future__ import annotations
 
 from harness._errors import (
+    BaselineError,
     BotModelError,
     BotWebhookError,
     BotWebhookTypeError,
@@ -31,6 +32,7 @@ from harness._errors import (
 from harness._patterns import PatternError
 
 __all__ = [
+    "BaselineError",
     "BotModelError",
     "BotWebhookError",
     "BotWebhookTypeError",

@@ -13,14 +13,17 @@ from typing import Any
 import pytest
 
 __all__ = [
+    "BASELINE_KEY",
     "DEFAULT_SECRET_NOTE",
     "OPTIONS",
     "TEST_SECRET",
     "Settings",
     "configured",
+    "hidden_by_baseline",
     "note_default_secret",
     "resolve",
     "seed_for",
+    "settings_of",
 ]
 
 #: The secret used when none is configured: clearly a test value, 40 characters.
@@ -58,6 +61,8 @@ OPTIONS = (
      "takes a POST, else the one route that does)"),
     ("intent", "the webhook's intents, comma- or space-separated: only these are checked, and "
      "one the handler does not serve is an error"),
+    ("baseline", "a file of accepted findings (botwebhook check --update-baseline writes one): "
+     "those do not fail; only new ones do"),
 )  # fmt: skip
 
 
@@ -73,6 +78,7 @@ class Settings:
     sources: dict[str, str]
     path: str | None = None
     intents: tuple[str, ...] = ()
+    baseline: str | None = None
 
     @property
     def default_secret(self) -> bool:
@@ -128,6 +134,7 @@ def resolve(config: pytest.Config) -> Settings:
         sources=sources,
         path=path,
         intents=_names(values.get("intent"), sources),
+        baseline=_text(values.get("baseline"), "baseline", sources),
     )
 
 
@@ -193,3 +200,27 @@ def configured(config: pytest.Config) -> bool:
     except (OSError, UnicodeDecodeError):
         return False
     return "[tool.botwebhook]" in text
+
+
+_SETTINGS = pytest.StashKey["Settings"]()
+
+
+def settings_of(config: pytest.Config) -> Settings:
+    """The run's settings, resolved once and kept on ``config``."""
+    settings = config.stash.get(_SETTINGS, None)
+    if settings is None:
+        settings = config.stash[_SETTINGS] = resolve(config)
+    return settings
+
+
+#: The baseline the suite read (None: none is configured), once read.
+BASELINE_KEY = pytest.StashKey[Any]()
+
+
+def hidden_by_baseline(config: pytest.Config) -> str:
+    """What the baseline hid in this run, in words; empty when nothing."""
+    baseline = config.stash.get(BASELINE_KEY, None)
+    if baseline is None or not baseline.hidden:
+        return ""
+    return (f"{baseline.hidden} finding(s) accepted in the baseline {baseline.path} were "
+            "not reported")  # fmt: skip

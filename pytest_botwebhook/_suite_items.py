@@ -17,8 +17,17 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from harness import BotModel, BotWebhookError, Exchange, Target, load_target
-from harness.checks import NOT_JUDGED, Finding, Scenario, Survey, build_matrix, probe_scenarios
+from harness.checks import (
+    NOT_JUDGED,
+    Baseline,
+    Finding,
+    Scenario,
+    Survey,
+    build_matrix,
+    probe_scenarios,
+)
 from harness.checks import survey as take_survey
+from pytest_botwebhook._settings import BASELINE_KEY as _BASELINE
 from pytest_botwebhook._settings import note_default_secret
 
 if TYPE_CHECKING:
@@ -84,11 +93,13 @@ def judge_scenario(
     when it passes (None when nothing was sent: a run-level verdict stood for it)."""
     __tracebackhide__ = True
     if passthrough:  # one endpoint for every turn: no intents to survey
-        return _deliver(scenario, target, secret, timeout, strict, default_secret)
+        return _deliver(scenario, target, secret, timeout, strict, default_secret,
+                        _baseline(config))  # fmt: skip
+    baseline = _baseline(config)
     looked = _survey(config, target, secret, timeout, model)
     if scenario.expect == "contract":
         intent = scenario.payload.variant.intent if scenario.payload else None
-        for finding in looked.findings:
+        for finding in _new(baseline, looked.findings, target):
             if finding.code == "BW108" or finding.variant == intent:
                 _once(config, finding, strict, scenario.id)
                 return None
@@ -97,7 +108,7 @@ def judge_scenario(
     else:
         rebuilt = {s.id: s for s in probe_scenarios(looked.accepted, robustness=True)}
         scenario = rebuilt.get(scenario.id, scenario)
-    return _deliver(scenario, target, secret, timeout, strict, default_secret)
+    return _deliver(scenario, target, secret, timeout, strict, default_secret, baseline)
 
 
 def _deliver(
@@ -107,15 +118,46 @@ def _deliver(
     timeout: float,
     strict: bool,
     default_secret: bool,
+    baseline: Baseline | None = None,
 ) -> Exchange:
     __tracebackhide__ = True
     exchange = scenario.deliver(target, secret=secret, timeout=timeout)
+    exchange.findings = _new(baseline, exchange.findings, target)
     if default_secret:
         note_default_secret(exchange)
     report = exchange.failure_report(strict=strict)
     if report is not None:
         raise ScenarioFailed(report)
     return exchange
+
+
+def _new(baseline: Baseline | None, findings: list[Finding], target: Target) -> list[Finding]:
+    """The findings the baseline (``botwebhook_baseline``) did not accept."""
+    if baseline is None:
+        return list(findings)
+    source = getattr(target, "source_file", None)
+    kept = baseline.new(findings, (source, 1) if source else None)
+    baseline.hidden += len(findings) - len(kept)
+    return kept
+
+
+def _baseline(config: pytest.Config) -> Baseline | None:
+    """The baseline the settings name, read once (a bad file stops the run, naming it)."""
+    if _BASELINE in config.stash:
+        kept: Baseline | None = config.stash[_BASELINE]
+        return kept
+    from pytest_botwebhook._settings import settings_of
+
+    settings = settings_of(config)
+    baseline = None
+    if settings.baseline:
+        try:
+            baseline = Baseline.read(config.rootpath / settings.baseline)
+        except BotWebhookError as exc:
+            source = settings.sources.get("baseline", "")
+            raise pytest.UsageError(f"botwebhook: baseline from {source}: {exc}") from None
+    config.stash[_BASELINE] = baseline
+    return baseline
 
 
 def _survey(

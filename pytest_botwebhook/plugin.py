@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from pytest_botwebhook._settings import OPTIONS, configured
+from pytest_botwebhook._settings import OPTIONS, configured, hidden_by_baseline, settings_of
 
 if TYPE_CHECKING:
     from faker import Faker
@@ -23,7 +23,6 @@ if TYPE_CHECKING:
     from pytest_botwebhook._settings import Settings
 
 _MARKER_KEYS = ("target", "secret", "model", "path")
-_SETTINGS = pytest.StashKey["Settings"]()
 _MODELS = pytest.StashKey[dict[str, Any]]()
 
 
@@ -92,20 +91,11 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
-def _settings(config: pytest.Config) -> Settings:
-    settings = config.stash.get(_SETTINGS, None)
-    if settings is None:
-        from pytest_botwebhook._settings import resolve
-
-        settings = config.stash[_SETTINGS] = resolve(config)
-    return settings
-
-
 def pytest_report_header(config: pytest.Config) -> list[str] | None:
     """Target, seed and model, so any failure can be reproduced (only when configured)."""
     if not (config.getoption("botwebhook_suite") or configured(config)):
         return None
-    settings = _settings(config)
+    settings = settings_of(config)
     from harness.model import describe_model, model_notes
     from harness.protocol import redact_secret
 
@@ -156,7 +146,7 @@ def _load_model(config: pytest.Config, spec: Any, *, fail: bool = True) -> BotMo
     from harness import BotModel, BotWebhookError, load_model
     from harness.model import find_model, scope_model
 
-    intents = _settings(config).intents
+    intents = settings_of(config).intents
     cache = config.stash.setdefault(_MODELS, {})
     key = f"{id(spec) if isinstance(spec, BotModel) else spec}|{intents}"
     if key not in cache:
@@ -184,7 +174,7 @@ def _load_model(config: pytest.Config, spec: Any, *, fail: bool = True) -> BotMo
 def botwebhook_settings(pytestconfig: pytest.Config) -> Settings:
     """The resolved pytest-botwebhook settings (command line > ini > environment >
     ``[tool.botwebhook]`` > defaults), with where each came from."""
-    return _settings(pytestconfig)
+    return settings_of(pytestconfig)
 
 
 @pytest.fixture
@@ -312,7 +302,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     suite = metafunc.definition.get_closest_marker("botwebhook_suite")
     passthrough = bool(suite.kwargs.get("passthrough")) if suite else False
     overrides = _overrides(metafunc.definition)
-    settings = _settings(metafunc.config)
+    settings = settings_of(metafunc.config)
     model = _load_model(metafunc.config, overrides.get("model", settings.model))
     scenarios = scenarios_for(model, settings.seed or 0, passthrough)
     metafunc.parametrize(
@@ -330,7 +320,7 @@ def pytest_collection_modifyitems(
     if replays:
         from pytest_botwebhook._replay_items import replay_items
 
-        settings = _settings(config)
+        settings = settings_of(config)
         if settings.target is None:
             raise pytest.UsageError(
                 "botwebhook: --botwebhook-replay needs a target: --botwebhook-target or the ini "
@@ -341,7 +331,7 @@ def pytest_collection_modifyitems(
         return
     from pytest_botwebhook._suite_items import suite_items
 
-    settings = _settings(config)
+    settings = settings_of(config)
     if settings.target is None:
         raise pytest.UsageError(
             "botwebhook: --botwebhook-suite needs a target: --botwebhook-target or the ini "
@@ -363,7 +353,7 @@ def pytest_collect_file(file_path: Any, parent: pytest.Collector) -> pytest.Coll
         return None
     from pytest_botwebhook._conversation_items import ConversationFile
 
-    model = _load_model(parent.config, _settings(parent.config).model)
+    model = _load_model(parent.config, settings_of(parent.config).model)
     file: pytest.Collector = ConversationFile.from_parent(parent, path=file_path, model=model)
     return file
 
@@ -387,3 +377,10 @@ __all__ = [
     "botwebhook_server",
     "botwebhook_tls_server",
 ]
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """Say how many findings the baseline (``botwebhook_baseline``) hid, if any."""
+    said = hidden_by_baseline(config)
+    if said:
+        terminalreporter.write_line(f"botwebhook: {said}")

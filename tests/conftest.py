@@ -21,6 +21,11 @@ with contextlib.suppress(ImportError):  # the tls extra is optional
 import requests  # noqa: E402, F401
 import yaml  # noqa: E402, F401
 
+# And for Hypothesis with our strategies: a pytester run that imported them first would
+# leave ``harness.checks._strategies`` (an attribute of its package, which stays) holding
+# the forgotten Hypothesis, whose strategies the next one no longer takes for strategies.
+import harness.strategies  # noqa: E402, F401
+
 ROOT = Path(__file__).resolve().parent.parent
 
 #: Modules whose tests are slow by nature: load runs, soaks, hostile peers, the wheel,
@@ -29,7 +34,7 @@ SLOW_MODULES = {
     "test_load.py", "test_soak.py", "test_wheel.py", "test_hostile_servers.py",
     "test_replay_trust.py", "test_httpd.py", "test_serve.py", "test_conversation_fuzz.py",
     "test_plugin_loads.py", "test_fuzz.py", "test_bounded_resources.py", "test_first_run.py",
-    "test_verdicts.py",
+    "test_verdicts.py", "test_html_report.py",
 }  # fmt: skip
 #: What a test's own source says when it starts another process.
 _LAUNCHES = ("subprocess.", "Popen(", "botwebhook(", "Listening(", "sys.executable")

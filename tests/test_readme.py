@@ -52,3 +52,31 @@ def test_readme_plugin_examples_run(pytester: pytest.Pytester) -> None:
     assert outcomes.get("passed", 0) >= len(build_matrix())  # the contract suite and more
     assert "failed" not in outcomes
     assert "errors" not in outcomes
+
+
+def test_the_ci_pipelines_parse_and_publish_junit_and_sarif() -> None:
+    """The CI section's GitHub Actions workflow and GitLab job are valid YAML, and
+    every pipeline runs a check that writes JUnit and SARIF with options that exist."""
+    import shlex
+
+    import yaml
+
+    from harness.cli import build_parser
+
+    section = README.read_text("utf-8").split("## CI\n", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```(yaml|groovy)\n(.*?)```", section, re.S)
+    assert [kind for kind, _ in blocks] == ["yaml", "yaml", "groovy"]
+    for kind, block in blocks:
+        if kind == "yaml":
+            assert isinstance(yaml.safe_load(block), dict)
+        commands = re.findall(r"botwebhook (check[^\n'\"]*(?:\n +--[^\n'\"]*)*)", block)
+        assert commands, block
+        for command in commands:
+            args = build_parser().parse_args(shlex.split(command))  # options that exist
+            assert (args.junit_xml, args.sarif) == ("botwebhook.xml", "botwebhook.sarif")
+    workflow = yaml.safe_load(blocks[0][1])
+    uses = [step.get("uses", "") for step in workflow["jobs"]["botwebhook"]["steps"]]
+    assert "github/codeql-action/upload-sarif@v3" in uses
+    assert workflow["permissions"]["security-events"] == "write"
+    gitlab = yaml.safe_load(blocks[1][1])
+    assert gitlab["botwebhook"]["artifacts"]["reports"]["junit"] == "botwebhook.xml"

@@ -10,6 +10,7 @@ The data flow: a :class:`Scenario` (or a payload) is signed and delivered to a
 
 from __future__ import annotations
 
+from harness.checks._baseline import Baseline, BaselineError
 from harness.checks._check import (
     Report,
     Scenario,
@@ -51,6 +52,8 @@ __all__ = [
     "MAX_TIMEOUTS",
     "NOT_JUDGED",
     "AsgiTarget",
+    "Baseline",
+    "BaselineError",
     "Code",
     "Delivery",
     "Exchange",

@@ -25,6 +25,7 @@ from typing import Any
 from harness._errors import BotWebhookValueError, renamed_keyword, require_type
 from harness.checks._result import Report, advice_for
 from harness.checks._runner import DEFAULT_WORKERS, require_workers, run_in_order
+from harness.checks._sarif import source_of
 from harness.delivery._exchange import Exchange, Expect, deliver
 from harness.delivery._findings import CODES
 from harness.delivery._transport import Target, require_timeout
@@ -291,6 +292,7 @@ def run_check(
         model=describe_model(model),
         model_notes=model_notes(model, target),
         path=_where(target),
+        source=source_of(target, model),
     )
 
     def one(scenario: Scenario) -> Exchange:

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from harness._errors import BotWebhookValueError, renamed_keyword, require_type
 from harness.checks._fuzz_report import MAX_TIMEOUTS, FuzzFailure, FuzzReport
+from harness.checks._sarif import source_of
 from harness.checks._verdicts import NOT_JUDGED
 from harness.checks._workspace import DEFAULT_DATABASE, DEFAULT_SAVE_DIR, save_file, workspace
 from harness.delivery._exchange import Exchange, deliver
@@ -131,6 +132,7 @@ def fuzz(
         model=describe_model(model),
         model_notes=model_notes(model, target),
         path=getattr(target, "path", None) or "",
+        source=source_of(target, model),
     )
     started = time.perf_counter()
     accepted: list[Payload] = []

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from html import escape
 from pathlib import Path
-from typing import Any
-from xml.etree import ElementTree as ET
 
 from harness.checks._result import Format, require_format
+from harness.checks._sarif import Located
 from harness.delivery._exchange import Exchange, clip_lines
 from harness.delivery._findings import Finding
 from harness.protocol._signing import SIGNATURE_HEADER
@@ -63,11 +63,28 @@ class FuzzReport:
     model_notes: list[str] = field(default_factory=list)
     #: Where an in-process app was called, and how that path was found.
     path: str = ""
+    #: The file findings belong to when no traceback says more (the handler's module
+    #: or the model file), for SARIF and baselines.
+    source: str = ""
+    #: Failures and findings left out because a baseline accepted them.
+    baselined: int = 0
 
     @property
     def first_failure(self) -> FuzzFailure | None:
         """The first failure (valid-payload failures come first), or None."""
         return self.failures[0] if self.failures else None
+
+    @property
+    def findings(self) -> list[Finding]:
+        """The survey's findings, then each failure's errors."""
+        failing = (f for x in self.failures for f in x.exchange.findings if f.severity == "error")
+        return [*self.run_findings, *failing]
+
+    def located(self) -> list[Located]:
+        """Each finding with its place, as for a check's report."""
+        from harness.checks._sarif import located
+
+        return located(self.findings, lambda _: (self.source, 1) if self.source else None)
 
     @property
     def ok(self) -> bool:
@@ -84,54 +101,77 @@ class FuzzReport:
         or ``junit`` XML (a case per phase; the survey's warnings fail with ``strict``)."""
         format = require_format(format)
         if format == "json":
-            return json.dumps(self.as_dict(), ensure_ascii=False, indent=2)
+            return self._json()
         if format == "junit":
             return self._junit(strict=strict)
+        if format == "sarif":
+            from harness.checks._sarif import render_sarif
+
+            return render_sarif("fuzz", self.located())
+        if format == "html":
+            from harness.checks._html import findings_section, html_page
+
+            header = [("target", self.target), ("path", self.path), ("model", self.model),
+                      ("seed", str(self.seed)), ("secret", self.redacted_secret)]  # fmt: skip
+            words = f"{self.examples} examples, {len(self.failures)} distinct failure(s)"
+            notes = "".join(f"<p>{escape(n)}</p>" for n in [*self.model_notes, *self.notes])
+            return html_page("botwebhook fuzz", header, (self.ok, words),
+                             [notes, findings_section(self.findings)])  # fmt: skip
         return self._text()
 
-    def as_dict(self) -> dict[str, Any]:
-        """The run as JSON values: what ran, and each failure with its findings."""
-        return {
-            "target": self.target, "path": self.path, "model": self.model,
-            "secret": self.redacted_secret, "seed": self.seed, "examples": self.examples,
-            "elapsed": round(self.elapsed, 3), "phases": self.phases, "gave_up": self.gave_up,
-            "notes": [*self.model_notes, *self.notes], "ok": self.ok,
-            "run_findings": [f.as_dict() for f in self.run_findings],
-            "failures": [
-                {
-                    "phase": failure.phase,
-                    "scenario": failure.exchange.scenario,
-                    "code": failure.code,
-                    "findings": [f.as_dict() for f in failure.exchange.findings],
-                    "body": failure.exchange.sent.body.decode("utf-8", "replace"),
-                    "saved": str(failure.saved) if failure.saved else None,
-                    "conversation": failure.conversation,
-                    "reproduce": failure.exchange.reproduce(),
-                }
-                for failure in self.failures
-            ],
-        }  # fmt: skip
+    def _json(self) -> str:
+        """The run in the JSON envelope every command shares
+        (``docs/schema/fuzz.schema.json``): one result per distinct failure."""
+        from harness.checks._envelope import envelope
+
+        summary = {"ok": self.ok, "examples": self.examples, "phases": self.phases,
+                   "failures": len(self.failures), "gave_up": self.gave_up,
+                   "seconds": round(self.elapsed, 3)}  # fmt: skip
+        failures = [
+            {
+                "phase": failure.phase,
+                "scenario": failure.exchange.scenario,
+                "code": failure.code,
+                "codes": [f.code for f in failure.exchange.findings],
+                "body": failure.exchange.sent.body.decode("utf-8", "replace"),
+                "saved": str(failure.saved) if failure.saved else None,
+                "conversation": failure.conversation,
+                "reproduce": failure.exchange.reproduce(),
+                "output": failure.exchange.output,
+            }
+            for failure in self.failures
+        ]
+        findings = self.findings
+        return envelope(
+            "fuzz", target=self.target, path=self.path, model=self.model, seed=self.seed,
+            secret=self.redacted_secret, summary=summary, results=failures,
+            findings=[f.as_dict() for f in findings], notes=[*self.model_notes, *self.notes],
+        )  # fmt: skip
 
     def _junit(self, *, strict: bool) -> str:
-        from harness.checks._report import xml_text
+        from harness.checks._junit import Case, junit_xml
 
-        suite = ET.Element("testsuite", name="botwebhook.fuzz", time=f"{self.elapsed:.3f}")
-        cases: list[tuple[str, list[str]]] = [
-            (f"survey: {f.scenario}", [f"{f.code} {f.title}: {f.evidence}"])
-            for f in self.run_findings
-            if f.severity == "error" or strict
-        ]
-        for phase in self.phases:
-            failed = [f for f in self.failures if f.phase == phase]
-            cases.append((f"{phase} phase", [f"{f.code} {f.exchange.scenario}" for f in failed]))
-        for name, problems in cases:
-            case = ET.SubElement(suite, "testcase", classname="botwebhook.fuzz", name=name)
-            if problems:
-                failure = ET.SubElement(case, "failure", message=xml_text(problems[0]))
-                failure.text = xml_text("\n".join(problems))
-        suite.set("tests", str(len(cases)))
-        suite.set("failures", str(sum(1 for _, problems in cases if problems)))
-        return ET.tostring(suite, encoding="unicode", xml_declaration=True)
+        cases = []
+        for f in self.run_findings:
+            text = f"{f.code} {f.title}\n{f.evidence}\nhint: {f.hint}"
+            failed = f.severity == "error" or strict
+            detail = (f.code if failed else "warning", f"{f.code} {f.severity}: {f.title}", text)
+            cases.append(Case(f"survey: {f.scenario}", failure=detail if failed else None,
+                              skipped=None if failed else detail))  # fmt: skip
+        for phase, calls in self.phases.items():
+            failed_here = [f for f in self.failures if f.phase == phase]
+            if not failed_here:
+                cases.append(Case(f"{phase} phase ({calls} calls)"))
+                continue
+            first = failed_here[0]
+            text = "\n\n".join("\n".join(self._failure(n, f))
+                                for n, f in enumerate(failed_here, 1))  # fmt: skip
+            message = "; ".join(f"{f.code} {f.exchange.scenario}" for f in failed_here)
+            cases.append(Case(f"{phase} phase ({calls} calls)",
+                              failure=(first.code, message, text)))  # fmt: skip
+        properties = [("target", self.target), ("path", self.path), ("model", self.model),
+                      ("seed", str(self.seed)), ("secret", self.redacted_secret)]  # fmt: skip
+        return junit_xml("fuzz", cases, time=self.elapsed, properties=properties)
 
     def _text(self) -> str:
         seed = self.seed if self.seed is not None else "random"

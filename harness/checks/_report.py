@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
-import re
-from typing import TYPE_CHECKING, Any
-from xml.etree import ElementTree as ET
+from typing import TYPE_CHECKING
 
-from harness.delivery._exchange import clip_lines
+from harness.checks._envelope import envelope
+from harness.checks._junit import Case, junit_xml
+from harness.delivery._exchange import Exchange, clip_lines
 from harness.delivery._findings import CODES, Finding
 
 if TYPE_CHECKING:
@@ -113,122 +112,77 @@ def _grouped(report: Report) -> dict[tuple[str, str], list[Finding]]:
 
 
 def render_json(report: Report) -> str:
-    """The report as JSON: a summary, the advice and notes, every finding, and one
-    entry per scenario (status, failure, outcome, codes and the handler's output)."""
-    data: dict[str, Any] = {
-        "target": report.target,
-        "path": report.path or None,
-        "model": report.model,
-        "model_notes": report.model_notes,
-        "secret": report.redacted_secret,
-        "seed": report.seed,
-        "summary": {
-            "requests": len(report.exchanges),
-            "errors": report.errors,
-            "warnings": report.warnings,
-            "seconds": round(report.elapsed, 3),
-            "ignored": sorted(report.ignored),
-            "not_sent": report.not_run,
-            "stopped": report.stopped,
-            "interrupted": report.interrupted,
-            "workers": report.workers,
-        },
-        "advice": report.advice,
-        "notes": report.notes,
-        "findings": [f.as_dict() for f in report.findings],
-        "scenarios": [
-            {
-                "id": e.scenario,
-                "variant": e.variant,
-                "status": e.received.status if e.received else None,
-                "failure": e.delivery.failure,
-                "outcome": e.outcome.describe(),
-                "codes": [f.code for f in e.findings if f.code not in report.ignored],
-                "covered_by": e.covered_by,
-                "output": e.output,
-            }
-            for e in report.exchanges
-        ],
-    }
-    return json.dumps(data, ensure_ascii=False, indent=2)
-
-
-_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
-
-def xml_text(text: str) -> str:
-    """Text XML 1.0 can hold: control characters (from bodies in the evidence) shown
-    as \\xNN escapes instead of making the report unreadable."""
-    return _XML_INVALID.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    """The report in the JSON envelope every command shares (``docs/schema/check.schema.json``):
+    the summary with the advice, one result per scenario (status, failure, outcome,
+    codes and the handler's output) and every finding."""
+    summary = {
+        "ok": report.ok, "requests": len(report.exchanges), "errors": report.errors,
+        "warnings": report.warnings, "seconds": round(report.elapsed, 3),
+        "ignored": sorted(report.ignored), "not_sent": report.not_run,
+        "stopped": report.stopped, "interrupted": report.interrupted,
+        "workers": report.workers, "advice": report.advice,
+    }  # fmt: skip
+    scenarios = [
+        {
+            "id": e.scenario,
+            "variant": e.variant,
+            "status": e.received.status if e.received else None,
+            "failure": e.delivery.failure,
+            "outcome": e.outcome.describe(),
+            "codes": [f.code for f in e.findings if f.code not in report.ignored],
+            "covered_by": e.covered_by,
+            "output": e.output,
+        }
+        for e in report.exchanges
+    ]
+    return envelope(
+        "check", target=report.target, path=report.path, model=report.model, seed=report.seed,
+        secret=report.redacted_secret, summary=summary, results=scenarios,
+        findings=[f.as_dict() for f in report.findings],
+        notes=[*report.model_notes, *report.notes],
+    )  # fmt: skip
 
 
 def render_junit(report: Report, *, strict: bool = False) -> str:
-    """One test case per scenario, and one per run-level finding (``BW108``, ``BW110``)
+    """One case per scenario, and one per run-level finding (``BW108``, ``BW110``)
     whose covered scenarios are skipped; errors (and warnings with ``strict``) fail a
-    case.  The suite's properties name the target, path, model and seed."""
-    suite = ET.Element(
-        "testsuite",
-        name="botwebhook",
-        tests=str(len(report.exchanges) + len(report.run_findings)),
-        failures="0",
-        time=f"{report.elapsed:.3f}",
-    )
-    properties = ET.SubElement(suite, "properties")
-    for name, value in (
-        ("target", report.target),
-        ("path", report.path),
-        ("model", report.model),
-        ("seed", str(report.seed)),
-        ("secret", report.redacted_secret),
-        *(("model_note", note) for note in report.model_notes),
-    ):
-        if value:
-            ET.SubElement(properties, "property", name=name, value=xml_text(value))
-    failures = 0
+    case, a warning otherwise skips it with its codes (see ``_junit``).  The suite's
+    properties name the target, path, model, seed and the redacted secret."""
+    cases = []
     for finding in report.run_findings:
-        case = ET.SubElement(
-            suite, "testcase", classname=f"botwebhook.{report.target}", name=finding.scenario
-        )
         if finding.code in report.ignored:
+            cases.append(Case(finding.scenario))
             continue
-        text = xml_text(f"{finding.code} {finding.title}\n{finding.evidence}\nhint: {finding.hint}")
+        text = f"{finding.code} {finding.title}\n{finding.evidence}\nhint: {finding.hint}"
         if finding.severity == "error" or strict:
-            failures += 1
-            failed = ET.SubElement(case, "failure", message=xml_text(finding.title),
-                                   type=finding.code)  # fmt: skip
-            failed.text = text
+            cases.append(Case(finding.scenario, failure=(finding.code, finding.title, text)))
         else:
-            ET.SubElement(case, "system-out").text = text
+            cases.append(Case(finding.scenario, skipped=("warning", _named([finding]), text)))
     for exchange in report.exchanges:
-        case = ET.SubElement(
-            suite,
-            "testcase",
-            classname=f"botwebhook.{report.target}",
-            name=exchange.scenario,
-            time=f"{exchange.delivery.elapsed:.4f}",
-        )
-        if exchange.covered_by and not exchange.findings:
-            ET.SubElement(case, "skipped", message=xml_text(f"covered by {exchange.covered_by}"))
-            continue
-        findings = [f for f in exchange.findings if f.code not in report.ignored]
-        failing = [f for f in findings if f.severity == "error" or strict]
-        if failing:
-            failures += 1
-            failure = ET.SubElement(
-                case,
-                "failure",
-                message=xml_text("; ".join(f"{f.code} {f.title}" for f in failing)),
-                type=failing[0].code,
-            )
-            failure.text = xml_text(
-                "\n".join(f"{f.code} {f.title}\n{f.evidence}\nhint: {f.hint}" for f in failing)
-                + f"\nreproduce with:\n{failing[0].reproduce}"
-            )
-        warnings = [f for f in findings if f not in failing]
-        if warnings:
-            out = ET.SubElement(case, "system-out")
-            out.text = xml_text("\n".join(f"{f.code} {f.title}: {f.evidence}" for f in warnings))
-        if exchange.output and failing:
-            ET.SubElement(case, "system-err").text = xml_text(exchange.output)
-    suite.set("failures", str(failures))
-    return ET.tostring(suite, encoding="unicode", xml_declaration=True)
+        cases.append(_scenario_case(exchange, report.ignored, strict))
+    properties = [("target", report.target), ("path", report.path), ("model", report.model),
+                  ("seed", str(report.seed)), ("secret", report.redacted_secret),
+                  *(("model_note", note) for note in report.model_notes)]  # fmt: skip
+    return junit_xml("check", cases, time=report.elapsed, properties=properties)
+
+
+def _named(findings: list[Finding]) -> str:
+    return "; ".join(f"{f.code} {f.severity}: {f.title}" for f in findings)
+
+
+def _scenario_case(exchange: Exchange, ignored: frozenset[str], strict: bool) -> Case:
+    time = exchange.delivery.elapsed
+    if exchange.covered_by and not exchange.findings:
+        return Case(exchange.scenario, time, skipped=("covered", f"covered by "
+                                                      f"{exchange.covered_by}", ""))  # fmt: skip
+    findings = [f for f in exchange.findings if f.code not in ignored]
+    failing = [f for f in findings if f.severity == "error" or strict]
+    warnings = [f for f in findings if f not in failing]
+    noted = "\n".join(f"{f.code} {f.title}: {f.evidence}" for f in warnings)
+    if not failing:
+        skip = ("warning", _named(warnings), noted) if warnings else None
+        return Case(exchange.scenario, time, skipped=skip)
+    text = "\n".join(f"{f.code} {f.title}\n{f.evidence}\nhint: {f.hint}" for f in failing)
+    failure = (failing[0].code, "; ".join(f"{f.code} {f.title}" for f in failing),
+               f"{text}\nreproduce with:\n{failing[0].reproduce}")  # fmt: skip
+    return Case(exchange.scenario, time, failure=failure, out=noted, err=exchange.output)

@@ -6,10 +6,12 @@ the platform would not trust)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from html import escape
 from typing import Literal, Protocol, get_args, runtime_checkable
 
 from harness._errors import BotWebhookValueError
 from harness.checks._runner import DEFAULT_WORKERS
+from harness.checks._sarif import Located, located
 from harness.delivery._call_findings import rejected_signature
 from harness.delivery._exchange import Exchange
 from harness.delivery._findings import Finding
@@ -19,8 +21,8 @@ from harness.protocol._signing import Secret
 
 __all__ = ["FORMATS", "Format", "Report", "Result", "advice_for", "require_format"]
 
-#: How a result is written: readable text, JSON, or JUnit XML.
-Format = Literal["text", "json", "junit"]
+#: How a result is written: readable text, JSON, JUnit XML or SARIF 2.1.0.
+Format = Literal["text", "json", "junit", "sarif", "html"]
 FORMATS: tuple[Format, ...] = get_args(Format)
 
 
@@ -47,7 +49,7 @@ def require_format(format: object) -> Format:
     if format not in FORMATS:
         raise BotWebhookValueError(
             f"format={format!r} is not a format results are written in "
-            "(hint: 'text', 'json' or 'junit')"
+            "(hint: 'text', 'json', 'junit', 'sarif' or 'html')"
         )
     return format
 
@@ -83,6 +85,11 @@ class Report:
     model_notes: list[str] = field(default_factory=list)
     #: Where an in-process app was called (``/getWeather``) and how that path was found.
     path: str = ""
+    #: The file findings belong to when no traceback says more (the handler's module
+    #: or the model file), for SARIF and baselines.
+    source: str = ""
+    #: Findings left out because a baseline accepted them.
+    baselined: int = 0
 
     @property
     def findings(self) -> list[Finding]:
@@ -120,7 +127,37 @@ class Report:
             return render_json(self)
         if format == "junit":
             return render_junit(self, strict=strict)
+        if format == "sarif":
+            from harness.checks._sarif import render_sarif
+
+            return render_sarif("check", self.located())
+        if format == "html":
+            return self._html()
         return render_text(self, verbose=verbose)
+
+    def _html(self) -> str:
+        from harness.checks._html import findings_section, html_page, table_section
+        from harness.checks._report import summary_line
+
+        header = [("target", self.target), ("path", self.path), ("model", self.model),
+                  ("seed", str(self.seed)), ("secret", self.redacted_secret)]  # fmt: skip
+        rows = [
+            (e.scenario, e.variant, e.received.status if e.received else "no answer",
+             ", ".join(f.code for f in e.findings) or "ok")
+            for e in self.exchanges
+        ]  # fmt: skip
+        notes = "".join(f"<p>{escape(n)}</p>" for n in [*self.advice, *self.notes])
+        sections = [
+            notes,
+            findings_section(self.findings),
+            table_section("Scenarios", ("scenario", "variant", "status", "codes"), rows),
+        ]
+        return html_page("botwebhook check", header, (self.ok, summary_line(self)), sections)
+
+    def located(self) -> list[Located]:
+        """Each finding with its place: where the handler raised it, else the file
+        the run's findings belong to (the handler's module or the model file)."""
+        return located(self.findings, lambda _: (self.source, 1) if self.source else None)
 
     def by_code(self) -> dict[str, list[Finding]]:
         grouped: dict[str, list[Finding]] = {}

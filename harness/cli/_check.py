@@ -5,7 +5,15 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from harness.cli._common import CliError, emit, number, require_output
+from harness.cli._common import (
+    CliError,
+    baseline_options,
+    emit,
+    number,
+    opened_baseline,
+    require_output,
+    settled,
+)
 from harness.cli._targets import (
     TARGET_HELP,
     chosen_model,
@@ -31,6 +39,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     from harness.cli._progress import progress
 
     require_output("--junit-xml", args.junit_xml)
+    require_output("--sarif", args.sarif)
+    require_output("--html", args.html_report, example="report.html")
+    baseline = opened_baseline(args)
     ignore = parse_ignore(args.ignore)
     model = chosen_model(args)
     with (
@@ -59,6 +70,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             keep_going=args.keep_going,
             on_exchange=on_exchange,
         )
+    settled(report, args, baseline)
     emit(report, args, strict=args.strict)
     if report.interrupted:
         return 130
@@ -84,6 +96,11 @@ def register(commands: Any) -> None:
     p.add_argument("--strict", action="store_true", help="warnings fail the check too")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--junit-xml", metavar="FILE", help="also write a JUnit XML report")
+    p.add_argument("--sarif", metavar="FILE",
+                   help="also write SARIF 2.1.0 (GitHub code scanning)")  # fmt: skip
+    p.add_argument("--html", dest="html_report", metavar="FILE",
+                   help="also write a self-contained HTML report")  # fmt: skip
+    baseline_options(p)
     p.add_argument("--passthrough", action="store_true", help="TARGET is a passthrough endpoint")
     p.add_argument("--verbose", action="store_true", help="list every finding")
     p.add_argument(

@@ -15,7 +15,9 @@ from harness._errors import BotWebhookError
 from harness.protocol._signing import Secret, redact_secret
 
 if TYPE_CHECKING:
-    from harness.checks._result import Result
+    from harness.checks._baseline import Baseline
+    from harness.checks._fuzz_report import FuzzReport
+    from harness.checks._result import Format, Report, Result
 
 __all__ = [
     "EXIT_FAILED",
@@ -27,13 +29,16 @@ __all__ = [
     "CliError",
     "Parser",
     "add_secret_option",
+    "baseline_options",
     "emit",
     "hide_secrets",
     "number",
+    "opened_baseline",
     "read_input",
     "require_output",
     "resolve_secret",
     "secret_values",
+    "settled",
     "write_bytes",
 ]
 
@@ -264,16 +269,73 @@ def serve_until_stopped(server: Any, announce: Callable[[], None]) -> None:
 
 
 def emit(result: Result, args: argparse.Namespace, *, strict: bool = False) -> None:
-    """A run's result out, one way for every command: ``--junit-xml FILE`` written
-    when asked, then the result printed as ``--json`` or text (``--verbose``)."""
-    junit = getattr(args, "junit_xml", None)
-    if junit:
-        try:
-            Path(junit).write_text(result.render("junit", strict=strict), "utf-8")
-        except OSError as exc:
-            raise CliError(f"cannot write --junit-xml {junit!r}: {exc.strerror}") from exc
+    """A run's result out, one way for every command: ``--junit-xml FILE``,
+    ``--sarif FILE`` and ``--html FILE`` written when asked, then the result
+    printed as ``--json`` or text (``--verbose``)."""
+    files: tuple[tuple[str, str, Format], ...] = (
+        ("junit_xml", "--junit-xml", "junit"), ("sarif", "--sarif", "sarif"),
+        ("html_report", "--html", "html"),
+    )  # fmt: skip
+    for option, flag, format in files:
+        path = getattr(args, option, None)
+        if path:
+            try:
+                Path(path).write_text(result.render(format, strict=strict), "utf-8")
+            except OSError as exc:
+                raise CliError(f"cannot write {flag} {path!r}: {exc.strerror}") from exc
     verbose = getattr(args, "verbose", False)
+    if os.environ.get("GITHUB_ACTIONS") == "true" and hasattr(result, "located"):
+        from harness.checks._sarif import workflow_commands
+
+        # Workflow commands are read from the output; with --json, stderr keeps it JSON.
+        stream = sys.stderr if getattr(args, "json", False) else sys.stdout
+        for line in workflow_commands(result.located()):
+            print(line, file=stream)
     if getattr(args, "json", False):
         print(result.render("json", verbose=verbose, strict=strict))
     else:
         print(result.render("text", verbose=verbose, strict=strict))
+
+
+def baseline_options(parser: argparse.ArgumentParser) -> None:
+    """``--baseline FILE`` and ``--update-baseline``, the same for every command."""
+    parser.add_argument(
+        "--baseline",
+        metavar="FILE",
+        help="leave out the findings this file accepted: fail only on new ones",
+    )
+    parser.add_argument(
+        "--update-baseline",
+        action="store_true",
+        help="accept every finding of this run: write them to --baseline FILE",
+    )
+
+
+def opened_baseline(args: argparse.Namespace) -> Baseline | None:
+    """The baseline to apply, read before the run (a bad file is one line, exit 2)."""
+    from harness.checks._baseline import Baseline
+
+    if args.update_baseline:
+        if not args.baseline:
+            raise CliError(
+                "--update-baseline writes the file --baseline names: add "
+                "--baseline FILE (e.g. --baseline botwebhook-baseline.json)"
+            )
+        require_output("--baseline", args.baseline, example="botwebhook-baseline.json")
+        return None
+    return Baseline.read(args.baseline) if args.baseline else None
+
+
+def settled(
+    result: Report | FuzzReport, args: argparse.Namespace, baseline: Baseline | None
+) -> None:
+    """Apply the baseline to ``result``; with ``--update-baseline``, first accept
+    every finding of it into the file."""
+    from harness.checks._baseline import Baseline
+
+    if args.update_baseline:
+        count = Baseline.write(args.baseline, result.located())
+        print(f"botwebhook: accepted {count} finding(s) into {args.baseline}", file=sys.stderr)
+        baseline = Baseline.read(args.baseline)
+    if baseline is not None:
+        baseline.settle(result)

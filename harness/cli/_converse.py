@@ -7,7 +7,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from harness.cli._common import SECONDS, CliError, emit, number, require_output
+from harness.cli._common import (
+    SECONDS,
+    CliError,
+    baseline_options,
+    emit,
+    number,
+    opened_baseline,
+    require_output,
+)
 from harness.cli._targets import chosen_model, opened_target, sign_mode, target_options
 
 __all__ = ["register"]
@@ -20,6 +28,9 @@ def cmd_converse(args: argparse.Namespace) -> int:
     from harness.model._files import load_model
 
     require_output("--junit-xml", args.junit_xml)
+    require_output("--sarif", args.sarif)
+    require_output("--html", args.html_report, example="report.html")
+    baseline = opened_baseline(args)
     model = chosen_model(args)
     specs = []
     for name in args.files:
@@ -38,7 +49,7 @@ def cmd_converse(args: argparse.Namespace) -> int:
                 result = run_conversation(
                     spec, target, secret=secret, timeout=args.timeout, seed=args.seed,
                     later_timeout=args.later_timeout, strict=args.strict, signed=sign_mode(args),
-                    callback_port=args.callback_port,
+                    callback_port=args.callback_port, baseline=baseline,
                 )  # fmt: skip
                 results.append(result)
                 if advance is not None:
@@ -46,14 +57,27 @@ def cmd_converse(args: argparse.Namespace) -> int:
         except KeyboardInterrupt:
             interrupted = True
     from harness.model._files import describe_model, model_notes
+    from harness.protocol._signing import redact_secret
 
     header = {
         "target": target.name,
         "path": getattr(target, "path", None) or "",
         "model": describe_model(model),
         "model_note": "; ".join(model_notes(model, target)),
+        "seed": args.seed,
+        "secret": redact_secret(secret) if secret else "none",
     }
     run = ConversationRun(results, header)
+    hidden = sum(result.chat.baselined for result in results)
+    if hidden:
+        print(f"botwebhook: {hidden} finding(s) accepted in the baseline {args.baseline} are "
+              "not shown and fail no turn", file=sys.stderr)  # fmt: skip
+    if args.update_baseline:
+        from harness.checks._baseline import Baseline
+
+        count = Baseline.write(args.baseline, run.located())
+        print(f"botwebhook: accepted {count} finding(s) into {args.baseline} (they fail no "
+              "turn from the next run on)", file=sys.stderr)  # fmt: skip
     emit(run, args, strict=args.strict)
     if interrupted:
         left = len(specs) - len(results)
@@ -93,5 +117,10 @@ def register(commands: Any) -> None:
     p.add_argument("--strict", action="store_true", help="warnings fail a conversation too")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     p.add_argument("--junit-xml", metavar="FILE", help="also write a JUnit XML report")
+    p.add_argument("--sarif", metavar="FILE",
+                   help="also write SARIF 2.1.0 (GitHub code scanning)")  # fmt: skip
+    p.add_argument("--html", dest="html_report", metavar="FILE",
+                   help="also write a self-contained HTML report")  # fmt: skip
+    baseline_options(p)
     p.add_argument("--verbose", action="store_true", help="print passing transcripts too")
     p.set_defaults(handler=cmd_converse)

@@ -8,7 +8,15 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from harness.cli._common import CliError, emit, number, require_output
+from harness.cli._common import (
+    CliError,
+    baseline_options,
+    emit,
+    number,
+    opened_baseline,
+    require_output,
+    settled,
+)
 from harness.cli._targets import (
     TARGET_HELP,
     chosen_model,
@@ -28,6 +36,9 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
 
     require_output("--save-dir", args.save_dir, kind="folder")
     require_output("--junit-xml", args.junit_xml)
+    require_output("--sarif", args.sarif)
+    require_output("--html", args.html_report, example="report.html")
+    baseline = opened_baseline(args)
     if args.conversations and args.passthrough:
         raise CliError(
             "--conversations with --passthrough: a passthrough bot has no intents to converse "
@@ -58,6 +69,7 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
         )
         if args.conversations:
             fuzz_conversations(target, examples=args.conversations, report=report, **common)
+    settled(report, args, baseline)
     emit(report, args, strict=args.strict)
     return report.exit_code(strict=args.strict)
 
@@ -156,4 +168,9 @@ def register(commands: Any) -> None:
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--junit-xml", metavar="FILE",
                    help="also write a JUnit XML report (a case per phase)")  # fmt: skip
+    p.add_argument("--sarif", metavar="FILE",
+                   help="also write SARIF 2.1.0 (GitHub code scanning)")  # fmt: skip
+    p.add_argument("--html", dest="html_report", metavar="FILE",
+                   help="also write a self-contained HTML report")  # fmt: skip
+    baseline_options(p)
     p.set_defaults(handler=cmd_fuzz)

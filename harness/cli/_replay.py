@@ -186,10 +186,13 @@ def cmd_redact(args: argparse.Namespace) -> int:
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
+    from harness.protocol._signing import redact_secret
     from harness.replay._case import ReplayRun, replay_entry
     from harness.replay._diff import Rules, read_sidecar, sidecar_path, write_sidecar
 
     require_output("--junit-xml", args.junit_xml)
+    require_output("--sarif", args.sarif)
+    require_output("--html", args.html_report, example="report.html")
     entries, problems = _read(args.file)
     rules = Rules.parse(read_sidecar(args.file), str(sidecar_path(args.file)))
     for rule in args.ignore or ():
@@ -217,7 +220,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
         written = write_sidecar(args.file, learned)
         print(f"learned {len(learned)} rule(s) of noise: {written} (commit it with the cassette)",
               file=sys.stderr)  # fmt: skip
-    run = ReplayRun(cases, list(problems))
+    shown = redact_secret(secret) if secret else "none"
+    run = ReplayRun(cases, list(problems), {"target": target.name, "secret": shown})
     emit(run, args, strict=args.strict)
     return run.exit_code()
 
@@ -320,4 +324,8 @@ def register(commands: Any) -> None:
     _tls_client_options(y)
     y.add_argument("--json", action="store_true", help="print the results as JSON")
     y.add_argument("--junit-xml", metavar="FILE", help="also write a JUnit XML report")
+    y.add_argument("--sarif", metavar="FILE",
+                   help="also write SARIF 2.1.0 (GitHub code scanning)")  # fmt: skip
+    y.add_argument("--html", dest="html_report", metavar="FILE",
+                   help="also write a self-contained HTML report")  # fmt: skip
     y.set_defaults(handler=cmd_replay)

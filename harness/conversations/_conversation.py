@@ -244,6 +244,8 @@ class Conversation:
         self.name = name
         self.signed = signed
         self.strict = strict
+        self.accepted: Callable[[list[Finding]], list[Finding]] | None = None
+        self.baselined = 0  # findings the baseline left out
         self.turns: list[Turn] = []
         self._owned = not isinstance(target, Target)
         self.target = load_target(target, connect_timeout=self.timeout)
@@ -323,6 +325,10 @@ class Conversation:
         finally:
             if callbacks is not None:
                 callbacks.webhook_ended(self.chat_session)
+        if self.accepted is not None:  # a baseline's accepted findings fail no turn
+            kept = self.accepted(exchange.findings)
+            self.baselined += len(exchange.findings) - len(kept)
+            exchange.findings = kept
         turn.exchanges.append(exchange)
         return exchange
 

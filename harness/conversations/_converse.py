@@ -3,18 +3,19 @@ JUnit): what ``botwebhook converse`` and the pytest items share."""
 
 from __future__ import annotations
 
-import json
 import time
 import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from xml.etree import ElementTree as ET
 
 from harness._errors import ConversationError, ConversationFileError, renamed_keyword
 from harness._patterns import PatternError
-from harness.checks._report import xml_text
+from harness.checks._baseline import Baseline
+from harness.checks._envelope import envelope
+from harness.checks._junit import Case, junit_xml
 from harness.checks._result import Format, require_format
+from harness.checks._sarif import Located, render_sarif
 from harness.conversations._conversation import Conversation, ConversationFailed
 from harness.conversations._files import ConversationSpec
 from harness.delivery._findings import Finding
@@ -90,11 +91,13 @@ def run_conversation(
     signed: bool | None = None,
     strict: bool = False,
     callback_port: int | None = None,
+    baseline: Baseline | None = None,
 ) -> ConversationResult:
     """Run ``spec`` turn by turn against ``target``; stops at the first turn that
     fails an expectation or breaks the contract (an error finding).  Each
     conversation of a run gets its own chat session (from ``seed``, its file and
-    its place there); ``callback_port`` serves the callback API over HTTP too."""
+    its place there); ``callback_port`` serves the callback API over HTTP too.
+    Findings ``baseline`` accepted (at their turn's line) fail no turn."""
     started = time.monotonic()
     options: dict[str, Any] = {} if later_timeout is None else {"later_timeout": later_timeout}
     chat = Conversation(
@@ -108,6 +111,9 @@ def run_conversation(
     result = ConversationResult(spec, chat)
     try:
         for number, turn_spec in enumerate(spec.turns):
+            if baseline is not None:
+                place = (spec.path, turn_spec.line)
+                chat.accepted = lambda found, place=place: baseline.new(found, place)
             try:
                 turn = chat.say(
                     turn_spec.user, intent=turn_spec.intents or None, entities=turn_spec.entities
@@ -148,7 +154,7 @@ class ConversationRun:
     ``header`` names the target, path and model for the reports."""
 
     results: list[ConversationResult]
-    header: dict[str, str] = field(default_factory=dict)
+    header: dict[str, Any] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -167,7 +173,32 @@ class ConversationRun:
             return render_json(self.results, header=self.header)
         if format == "junit":
             return render_junit(self.results, header=self.header)
+        if format == "sarif":
+            return render_sarif("converse", self.located())
+        if format == "html":
+            from harness.checks._html import chat_section, findings_section, html_page
+
+            header = [(k, str(v)) for k, v in self.header.items() if v is not None]
+            failed = sum(not r.ok for r in self.results)
+            words = f"{len(self.results)} conversation(s), {failed} failed"
+            chats = [chat_section(r.spec.name, f"{r.spec.path}:{r.spec.line}", r.ok, r.failure,
+                                  r.chat.turns) for r in self.results]  # fmt: skip
+            found = [f for f, _ in self.located()]
+            return html_page("botwebhook converse", header, (self.ok, words),
+                             [*chats, findings_section(found)])  # fmt: skip
         return render_text(self.results, verbose=verbose, header=self.header)
+
+    def located(self) -> list[Located]:
+        """Every turn's findings, each where the handler raised it or else at its
+        turn in the conversation file."""
+        out: list[Located] = []
+        for result in self.results:
+            spec = result.spec
+            for turn in result.chat.turns:
+                written = spec.turns[turn.number - 1] if turn.number <= len(spec.turns) else None
+                line = written.line if written is not None else spec.line
+                out.extend((f, f.location or (spec.path, line)) for f in turn.findings)
+        return out
 
 
 def render_text(
@@ -206,51 +237,46 @@ def render_text(
 
 
 def render_json(
-    results: Sequence[ConversationResult], *, header: Mapping[str, str] | None = None
+    results: Sequence[ConversationResult], *, header: Mapping[str, Any] | None = None
 ) -> str:
-    """The results as JSON: the ``header`` (target, path, model), counts, then each
-    conversation's turns and failure."""
-    data = {
-        **dict(header or {}),
-        "conversations": len(results),
-        "failed": sum(not r.ok for r in results),
-        "results": [r.as_dict() for r in results],
-    }
-    return json.dumps(data, ensure_ascii=False, indent=2)
+    """The results in the JSON envelope every command shares
+    (``docs/schema/converse.schema.json``): the ``header`` (target, path, model, seed,
+    redacted secret), counts, then each conversation's turns and failure."""
+    header = dict(header or {})
+    summary = {"ok": all(r.ok for r in results), "conversations": len(results),
+               "failed": sum(not r.ok for r in results),
+               "warnings": sum(len(r.warnings) for r in results),
+               "seconds": round(sum(r.elapsed for r in results), 3)}  # fmt: skip
+    findings = [f.as_dict() for r in results for t in r.chat.turns for f in t.findings]
+    note = header.get("model_note")
+    return envelope(
+        "converse", target=str(header.get("target", "")), path=header.get("path"),
+        model=str(header.get("model", "")), seed=header.get("seed"),
+        secret=str(header.get("secret", "none")), summary=summary,
+        results=[r.as_dict() for r in results], findings=findings, notes=[note] if note else [],
+    )  # fmt: skip
 
 
 def render_junit(
-    results: Sequence[ConversationResult], *, header: Mapping[str, str] | None = None
+    results: Sequence[ConversationResult], *, header: Mapping[str, Any] | None = None
 ) -> str:
-    """One test case per conversation; the ``header`` (target, path, model) as the
-    suite's properties."""
-    suite = ET.Element(
-        "testsuite",
-        name="botwebhook.converse",
-        tests=str(len(results)),
-        failures=str(sum(not r.ok for r in results)),
-        time=f"{sum(r.elapsed for r in results):.3f}",
-    )
-    if header:
-        properties = ET.SubElement(suite, "properties")
-        for name, value in header.items():
-            if value:
-                ET.SubElement(properties, "property", name=name, value=xml_text(value))
+    """One case per conversation, named with its file and line; a warning skips it
+    with its codes (see ``harness.checks._junit``); the ``header`` (target, path,
+    model) as the suite's properties."""
+    cases = []
     for result in results:
-        case = ET.SubElement(
-            suite,
-            "testcase",
-            classname=f"botwebhook.{result.spec.path}",
-            name=result.spec.name,
-            time=f"{result.elapsed:.4f}",
-        )
-        if result.failure is not None:
-            failure = ET.SubElement(
-                case, "failure", message=xml_text(f"failed at turn {result.failed_turn}")
-            )
-            failure.text = xml_text(result.failure)
+        name = f"{result.spec.name} ({result.spec.path}:{result.spec.line})"
         warnings = result.warnings
-        if warnings:
-            out = ET.SubElement(case, "system-out")
-            out.text = xml_text("\n".join(f"{f.code} {f.title}: {f.evidence}" for f in warnings))
-    return ET.tostring(suite, encoding="unicode", xml_declaration=True)
+        noted = "\n".join(f"{f.code} {f.title}: {f.evidence}" for f in warnings)
+        if result.failure is not None:
+            failed = (f"turn {result.failed_turn}", f"failed at turn {result.failed_turn}",
+                      result.failure)  # fmt: skip
+            cases.append(Case(name, result.elapsed, failure=failed, out=noted))
+        elif warnings:
+            codes = "; ".join(f"{f.code} warning: {f.title}" for f in warnings)
+            cases.append(Case(name, result.elapsed, skipped=("warning", codes, noted)))
+        else:
+            cases.append(Case(name, result.elapsed))
+    time = sum(r.elapsed for r in results)
+    shown = [(k, str(v)) for k, v in (header or {}).items() if v is not None]
+    return junit_xml("converse", cases, time=time, properties=shown)

@@ -39,6 +39,7 @@ from harness.delivery._capture import (
     Call,
     describe_exception,
     done,
+    raised_in,
     running,
 )
 from harness.delivery._transport import InProcessTarget, Received, _TransportFailure
@@ -147,9 +148,8 @@ class AsgiTarget(InProcessTarget):
             future.cancel()  # the app's task gets a CancelledError
             raise _TransportFailure("Read timed out", timed_out=True, output=call.output) from None
         elapsed = time.perf_counter() - started
-        return Received(
-            status, response_headers, data, elapsed, raised, call.output, size=len(data)
-        )
+        return Received(status, response_headers, data, elapsed, raised, call.output,
+                        size=len(data), raised_in=call.raised_in if raised else None)  # fmt: skip
 
     async def _call(
         self, call: Call, method: str, url: str, headers: dict[str, str], body: bytes
@@ -199,6 +199,7 @@ class AsgiTarget(InProcessTarget):
             await self.app(scope, receive, send)
         except Exception as exc:  # what an ASGI server turns into a 500
             raised = describe_exception(exc)
+            call.raised_in = raised_in(exc)
             if status == 0:
                 status, answer_headers = 500, {"Content-Type": "text/plain"}
                 chunks = [b"Internal Server Error"]

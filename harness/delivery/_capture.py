@@ -54,6 +54,8 @@ class Call:
     parts: list[str] = field(default_factory=list)
     size: int = 0
     exception: str | None = None
+    #: Where the handler's code raised ``exception``: its file and line.
+    raised_in: tuple[str, int] | None = None
 
     def write(self, text: str) -> None:
         if self.size < MAX_OUTPUT:
@@ -155,6 +157,7 @@ class _ErrorLog(logging.Handler):
             exc = record.exc_info[1]
             if exc is not None:
                 call.exception = describe_exception(exc)
+                call.raised_in = raised_in(exc)
         last = logging.lastResort
         if last is not None and record.levelno >= last.level and self._alone(record):
             last.handle(record)
@@ -198,16 +201,23 @@ def describe_exception(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {str(exc)[:200]}{raised_at(exc)}"
 
 
-def raised_at(exc: BaseException) -> str:
-    """`` at file.py:12`` for the innermost frame outside the standard library."""
+def raised_in(exc: BaseException) -> tuple[str, int] | None:
+    """The file and line of the innermost frame outside the standard library and
+    site-packages: where the handler's own code raised ``exc``."""
     tb = exc.__traceback__
-    found = ""
+    found = None
     while tb is not None:
         filename = tb.tb_frame.f_code.co_filename
         if "site-packages" not in filename and "/lib/python" not in filename:
-            found = f" at {Path(filename).name}:{tb.tb_lineno}"
+            found = (filename, tb.tb_lineno)
         tb = tb.tb_next
     return found
+
+
+def raised_at(exc: BaseException) -> str:
+    """`` at file.py:12`` for the innermost frame outside the standard library."""
+    where = raised_in(exc)
+    return f" at {Path(where[0]).name}:{where[1]}" if where else ""
 
 
 class CallTimedOut(Exception):

@@ -310,7 +310,23 @@ def check_exchange(exchange: Exchange) -> list[Finding]:
     output = exchange.delivery.output
     reproduce = exchange.reproduce() if found else ""
     scenario, variant = exchange.scenario, exchange.variant
+    received = exchange.delivery.received
+    raised = received.raised_in if received is not None else None
     return [
-        Finding(f.code, f.evidence, scenario, variant, reproduce, output, f.level, f.hint)
+        Finding(
+            f.code,
+            f.evidence,
+            scenario,
+            variant,
+            reproduce,
+            output,
+            f.level,
+            f.hint,
+            raised if f.code in _CRASHES else None,
+        )
         for f in found
     ]
+
+
+#: The codes of a handler that crashed: their finding points at where it raised.
+_CRASHES = frozenset({"BW401", "BW402", "BW403"})

@@ -15,9 +15,10 @@ the missing key gets the hint about that key.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from pathlib import Path
+from typing import Any, Literal
 
-__all__ = ["CODES", "Code", "Finding", "Severity", "printable", "shell_quote"]
+__all__ = ["CODES", "Code", "Finding", "Severity", "printable", "relative_path", "shell_quote"]
 
 Severity = Literal["error", "warning"]
 
@@ -120,6 +121,8 @@ class Finding:
     level: Severity | None = None
     #: A hint written for this finding, when one says more than its code's usual one.
     specific_hint: str = ""
+    #: Where in the handler's own code it happened (file, line), when a traceback says.
+    location: tuple[str, int] | None = None
 
     @property
     def severity(self) -> Severity:
@@ -133,7 +136,7 @@ class Finding:
     def hint(self) -> str:
         return self.specific_hint or CODES[self.code].hint
 
-    def as_dict(self) -> dict[str, str]:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "code": self.code,
             "severity": self.severity,
@@ -144,6 +147,8 @@ class Finding:
             "variant": self.variant,
             "reproduce": self.reproduce,
             "output": self.output,
+            "file": relative_path(self.location[0]) if self.location else None,
+            "line": self.location[1] if self.location else None,
         }
 
 
@@ -169,3 +174,13 @@ def printable(text: str) -> str:
     """``text`` as any terminal can take it: what cannot be encoded in UTF-8 (a lone
     surrogate a handler put in a field) is written as an escape."""
     return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def relative_path(path: str, root: Path | None = None) -> str:
+    """``path`` relative to ``root`` (the working folder) when it is inside it, in
+    ``/`` form; else as it is."""
+    base = (root or Path.cwd()).resolve()
+    try:
+        return Path(path).resolve().relative_to(base).as_posix()
+    except (ValueError, OSError):
+        return path

@@ -20,10 +20,11 @@ from harness.delivery._capture import (
     Caller,
     CallTimedOut,
     WsgiErrors,
+    describe_exception,
     install_routers,
+    raised_in,
     under_pytest,
 )
-from harness.delivery._capture import describe_exception as _describe_exception
 from harness.delivery._routes import split_url
 from harness.platform._budget import DEFAULT_TIMEOUT, MAX_ANSWER
 from harness.platform._headers import find_header
@@ -72,9 +73,10 @@ class Received:
     size: int = -1
     #: The answer was larger than the target's ``max_answer``: the rest was not read.
     over_cap: bool = False
-    #: Every header as received, in order, a repeated one (``Set-Cookie``) each time;
-    #: empty when only ``headers`` is known.
+    #: Every header as received, in order, a repeated one each time (empty: unknown).
     header_list: tuple[tuple[str, str], ...] = ()
+    #: For in-process targets: the file and line where the handler raised ``exception``.
+    raised_in: tuple[str, int] | None = None
 
     def __post_init__(self) -> None:
         if self.size < 0:
@@ -244,8 +246,9 @@ class WsgiTarget(InProcessTarget):
                 {"Content-Type": "text/plain"},
                 b"Internal Server Error",
                 elapsed,
-                _describe_exception(error) if error is not None else None,
+                describe_exception(error) if error is not None else None,
                 captured.output,
+                raised_in=raised_in(error) if error is not None else None,
             )
         status, pairs, data = answer
         logged = captured.exception if status >= 500 else None
@@ -259,6 +262,7 @@ class WsgiTarget(InProcessTarget):
             size=len(data),
             over_cap=len(data) > MAX_ANSWER,
             header_list=tuple(pairs),
+            raised_in=captured.raised_in if status >= 500 else None,
         )
 
 

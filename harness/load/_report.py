@@ -12,12 +12,10 @@ step that is not.
 from __future__ import annotations
 
 import itertools
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from xml.etree import ElementTree as ET
 
 from harness.checks._result import Format, require_format
 from harness.delivery._exchange import clip_lines
@@ -164,11 +162,23 @@ def _served(served: Mapping[str, Any] | None) -> list[str]:
 
 
 def render_json(result: Mapping[str, Any], *, budget: float, thresholds: list[str]) -> str:
+    """The run in the JSON envelope every command shares
+    (``docs/schema/load.schema.json``): the summary against the budget, one result
+    per step."""
+    from harness.checks._envelope import envelope
+
     good, bad = limit(result)
-    data = {**result, "budget_s": budget, "limit_users": good, "broke_at_users": bad,
-            "within_budget": not thresholds and all(s["within_budget"] for s in result["steps"]),
-            "thresholds_crossed": thresholds}  # fmt: skip
-    return json.dumps(data, indent=2)
+    within = not thresholds and all(s["within_budget"] for s in result["steps"])
+    moved = ("url", "secret", "seed", "model", "notes", "steps")  # the envelope's own keys
+    summary = {"ok": not thresholds and not result["interrupted"], "budget_s": budget,
+               "limit_users": good, "broke_at_users": bad, "within_budget": within,
+               "thresholds_crossed": thresholds,
+               **{key: value for key, value in result.items() if key not in moved}}  # fmt: skip
+    return envelope(
+        "load", target=str(result.get("url", "")), model=str(result.get("model") or ""),
+        seed=result.get("seed"), secret=str(result.get("secret", "none")), summary=summary,
+        results=list(result["steps"]), notes=list(result.get("notes", ())),
+    )  # fmt: skip
 
 
 @dataclass
@@ -199,15 +209,33 @@ class LoadResult:
             return render_json(self.data, budget=self.budget, thresholds=self.thresholds)
         if format == "text":
             return render_text(self.data, budget=self.budget, thresholds=self.thresholds)
-        from harness.checks._report import xml_text
+        if format == "html":
+            from harness.checks._html import html_page, table_section
 
-        suite = ET.Element("testsuite", name="botwebhook.load", tests="1",
-                           failures=str(int(bool(self.thresholds))))  # fmt: skip
-        case = ET.SubElement(suite, "testcase", classname="botwebhook.load", name="thresholds")
-        if self.thresholds:
-            failure = ET.SubElement(case, "failure", message=xml_text(self.thresholds[0]))
-            failure.text = xml_text("\n".join(self.thresholds))
-        return ET.tostring(suite, encoding="unicode", xml_declaration=True)
+            columns = ("users", "requests", "p50", "p95", "p99", "fallback_share", "within_budget")
+            rows = [[step.get(c) for c in columns] for step in self.data["steps"]]
+            words = "; ".join(self.thresholds) or "within the thresholds"
+            return html_page("botwebhook load", self._header(), (self.ok, words),
+                             [table_section("Steps", columns, rows)])  # fmt: skip
+        if format == "sarif":  # a load run finds no defect in the code: an empty log
+            from harness.checks._sarif import render_sarif
+
+            return render_sarif("load", [])
+        from harness.checks._junit import Case, junit_xml
+
+        cases = [
+            Case(sentence, failure=("threshold", sentence, "")) for sentence in self.thresholds
+        ]
+        good = limit(self.data)[0]
+        within = "within the thresholds" + (f" (limit {good} users)" if good is not None else "")
+        time = float(self.data.get("elapsed", 0.0))
+        return junit_xml("load", cases or [Case(within)], time=time, properties=self._header())
+
+    def _header(self) -> list[tuple[str, str]]:
+        """Target, model, seed and the redacted secret, for the reports' headers."""
+        return [(key, str(self.data.get(field) or "")) for key, field in
+                (("target", "url"), ("model", "model"), ("seed", "seed"),
+                 ("secret", "secret"))]  # fmt: skip
 
 
 def plot(result: Mapping[str, Any], path: Path, *, budget: float) -> None:

@@ -10,7 +10,8 @@ from typing import Any
 __all__ = ["SETTINGS_KEYS", "intent_names_problem", "toml_module", "tool_table"]
 
 #: Keys of ``[tool.botwebhook]`` that configure the pytest plugin, not the bot model.
-SETTINGS_KEYS = ("target", "secret", "seed", "timeout", "path", "intent", "replay_ignore")
+SETTINGS_KEYS = ("target", "secret", "seed", "timeout", "path", "intent", "replay_ignore",
+                 "baseline")  # fmt: skip
 
 
 def toml_module() -> Any:

@@ -12,14 +12,14 @@ finding, is a regression.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from xml.etree import ElementTree as ET
 
-from harness.checks._report import xml_text
+from harness.checks._envelope import envelope
+from harness.checks._junit import Case, junit_xml
 from harness.checks._result import Format, require_format
+from harness.checks._sarif import Located, render_sarif
 from harness.delivery._exchange import Exchange, clip_lines, deliver, is_passthrough, judge
 from harness.delivery._findings import printable
 from harness.delivery._transport import Sent, Target, deliver_raw
@@ -177,6 +177,8 @@ class ReplayRun:
 
     cases: list[ReplayCase]
     problems: list[CassetteError] = field(default_factory=list)
+    #: The target and the redacted secret, for the reports.
+    header: dict[str, Any] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -194,10 +196,35 @@ class ReplayRun:
         """``text`` (each call, its noise, what changed), ``json`` or ``junit`` XML."""
         format = require_format(format)
         if format == "json":
-            return render_json(self.cases, self.problems)
+            return render_json(self.cases, self.problems, header=self.header)
         if format == "junit":
             return render_junit(self.cases, self.problems)
+        if format == "sarif":
+            return render_sarif("replay", self.located())
+        if format == "html":
+            from harness.checks._html import findings_section, html_page, table_section
+
+            header = [(k, str(v)) for k, v in self.header.items() if v is not None]
+            rows = [
+                (c.name, "changed" if c.regression else "noise" if c.noise else "same",
+                 "; ".join(d.describe() for d in c.differences))
+                for c in self.cases
+            ]  # fmt: skip
+            rows += [(f"{p.path} line {p.line}", "unreadable", str(p)) for p in self.problems]
+            words = f"{len(self.cases)} call(s) replayed"
+            return html_page("botwebhook replay", header, (self.ok, words), [
+                table_section("Calls", ("call", "verdict", "differences"), rows),
+                findings_section([f for f, _ in self.located()])])  # fmt: skip
         return render_text(self.cases, self.problems)
+
+    def located(self) -> list[Located]:
+        """Each call's findings, where the handler raised them or at the cassette line."""
+        items: list[Located] = []
+        for case in self.cases:
+            file, _, line = case.entry.where.rpartition(":")
+            place = (file, int(line)) if line.isdigit() else None
+            items.extend((f, f.location or place) for f in case.exchange.findings)
+        return items
 
 
 def render_text(cases: Sequence[ReplayCase], problems: Sequence[CassetteError]) -> str:
@@ -218,35 +245,46 @@ def render_text(cases: Sequence[ReplayCase], problems: Sequence[CassetteError]) 
     return "\n".join(lines)
 
 
-def render_json(cases: Sequence[ReplayCase], problems: Sequence[CassetteError]) -> str:
-    """The results as JSON: counts, the unreadable lines (file and line), each call's
-    differences as data (field, recorded, now, noise) and findings."""
-    data = {
+def render_json(
+    cases: Sequence[ReplayCase],
+    problems: Sequence[CassetteError],
+    *,
+    header: Mapping[str, Any] | None = None,
+) -> str:
+    """The results in the JSON envelope every command shares
+    (``docs/schema/replay.schema.json``): counts, the unreadable lines (file and
+    line), each call's differences as data (field, recorded, now, noise) and its
+    findings.  ``header`` names the target and the redacted secret."""
+    header = dict(header or {})
+    summary = {
+        "ok": not problems and not any(case.regression for case in cases),
         "replayed": len(cases),
         "changed": sum(case.regression for case in cases),
         "noise_only": sum(bool(case.noise) and not case.regression for case in cases),
         "unreadable": [{"file": p.path, "line": p.line, "problem": str(p)} for p in problems],
-        "calls": [case.as_dict() for case in cases],
     }
-    return json.dumps(data, ensure_ascii=False, indent=2)
+    findings = [f.as_dict() for case in cases for f in case.exchange.findings]
+    return envelope(
+        "replay", target=str(header.get("target", "")), model="", seed=None,
+        secret=str(header.get("secret", "none")), summary=summary,
+        results=[case.as_dict() for case in cases], findings=findings,
+    )  # fmt: skip
 
 
 def render_junit(cases: Sequence[ReplayCase], problems: Sequence[CassetteError]) -> str:
-    """One test case per call (its noise in ``system-out``), and one failing case per
+    """One case per call (its noise in ``system-out``), and one failing case per
     unreadable line."""
-    suite = ET.Element("testsuite", name="botwebhook.replay", tests=str(len(cases) + len(problems)),
-                       failures=str(sum(c.regression for c in cases) + len(problems)),
-                       time=f"{sum(c.exchange.delivery.elapsed for c in cases):.3f}")  # fmt: skip
+    out = []
     for case in cases:
-        element = ET.SubElement(suite, "testcase", classname="botwebhook.replay", name=case.name)
         if case.regression:
-            failure = ET.SubElement(element, "failure", message=xml_text("; ".join(
-                d.describe() for d in case.regressions)))  # fmt: skip
-            failure.text = xml_text(case.report())
-        elif case.noise:
-            ET.SubElement(element, "system-out").text = xml_text(case.report())
+            message = "; ".join(d.describe() for d in case.regressions)
+            out.append(Case(case.name, case.exchange.delivery.elapsed,
+                            failure=("changed", message, case.report())))  # fmt: skip
+        else:
+            noise = case.report() if case.noise else ""
+            out.append(Case(case.name, case.exchange.delivery.elapsed, out=noise))
     for problem in problems:
-        element = ET.SubElement(suite, "testcase", classname="botwebhook.replay",
-                                name=f"line {problem.line}")  # fmt: skip
-        ET.SubElement(element, "failure", message=xml_text(str(problem)))
-    return ET.tostring(suite, encoding="unicode", xml_declaration=True)
+        out.append(Case(f"{problem.path} line {problem.line}",
+                        failure=("unreadable", str(problem), "")))  # fmt: skip
+    time = sum(c.exchange.delivery.elapsed for c in cases)
+    return junit_xml("replay", out, time=time)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import textwrap
-import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from bw_reports import check_json, check_junit
 
 from harness.cli import main
 from harness.conversations import ConversationFileError, load_conversations
@@ -139,12 +138,12 @@ def test_converse_fails_a_planted_defect_with_json_and_junit(
     monkeypatch.setenv("BOOKING_DEFECT", "no_delete")
     junit = tmp_path / "r.xml"
     assert converse("--json", "--junit-xml", str(junit), monkeypatch=monkeypatch) == 1
-    data = json.loads(capsys.readouterr().out)
+    data = check_json("converse", capsys.readouterr().out)
     failed = [r for r in data["results"] if not r["ok"]]
     assert [r["name"] for r in failed] == ["cancel deletes the booking"]
     assert failed[0]["failed_turn"] == 2
     assert "context_lacks" in failed[0]["failure"]
-    suite = ET.parse(junit).getroot()
+    suite = check_junit(junit.read_text())
     assert (suite.get("tests"), suite.get("failures")) == ("6", "1")
 
 

@@ -23,6 +23,7 @@ from xml.etree import ElementTree as ET
 
 import pytest
 from bw_cli import run as cli
+from bw_reports import check_json, check_junit
 from bw_servers import serving
 
 import harness
@@ -233,8 +234,8 @@ def test_the_platforms_public_example_on_the_first_run(capsys: pytest.CaptureFix
     assert out.count("KeyError: 'colour' at rw_example.py:") >= 3  # each with its reason
     assert "BW302 error: accepted a request with no signature" in out  # its real defects
     assert "BW402 error: server error on unsigned malformed input" in out
-    data = json.loads(cli(capsys, "check", handler("rw_example.py"), "--secret", SECRET,
-                          "--json")[1])  # fmt: skip
+    data = check_json("check", cli(capsys, "check", handler("rw_example.py"), "--secret",
+                                   SECRET, "--json")[1])  # fmt: skip
     served = [f for f in data["findings"] if f["code"] == "BW110"]
     assert len(served) == 11
     assert {f["severity"] for f in served} == {"warning"}
@@ -311,15 +312,18 @@ def test_junit_names_the_model_and_covers_calls_with_one_case(
     junit = tmp_path / "r.xml"
     cli(capsys, "check", handler("rw_single_intent.py"), "--secret", SECRET,
         "--junit-xml", str(junit))  # fmt: skip
-    suite = ET.parse(junit).getroot()
+    suite = check_junit(junit.read_text())
     properties = {p.get("name"): p.get("value") for p in suite.iter("property")}
     assert properties["model"] == "the built-in catalogue (12 intents)"
     assert properties["path"] == "/"
     names = [case.get("name") for case in suite.iter("testcase")]
     assert "intent[colour]" in names
-    skipped = [case for case in suite.iter("testcase") if case.find("skipped") is not None]
-    assert skipped
-    assert "covered by BW110 intent[" in (skipped[0].find("skipped").get("message"))
+    covered = suite.findall("testcase/skipped[@type='covered']")
+    assert covered
+    assert "covered by BW110 intent[" in covered[0].get("message", "")
+    warned = suite.findall("testcase/skipped[@type='warning']")  # the BW110 cases themselves
+    assert warned
+    assert warned[0].get("message", "").startswith("BW110 warning")
     assert suite.get("failures") == "0"
 
 

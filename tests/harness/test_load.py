@@ -15,9 +15,11 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from bw_handlers import SECRET
+from bw_reports import check_json
 
 from harness import LiveWebhookServer
 from harness.cli import main
@@ -40,6 +42,14 @@ def app(request):
 def botwebhook(*args: str, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-m", "harness.cli", *args]
     return subprocess.run(command, capture_output=True, text=True, timeout=timeout, cwd=cwd)
+
+
+def summary_of(text: str) -> dict[str, Any]:
+    """``load --json``, valid against its schema, as one flat summary with its steps."""
+    data = check_json("load", text)
+    return {**data["summary"], "steps": data["results"], "url": data["target"],
+            "secret": data["secret"], "seed": data["seed"], "notes": data["notes"],
+            "model": data["model"]}  # fmt: skip
 
 
 def write_locustfile(folder: Path) -> None:
@@ -167,7 +177,7 @@ def test_a_conforming_handler_under_light_load_has_no_failures(tmp_path: Path) -
         verdicts = {call.verdict for call in server.calls}
         calls = len(server.calls)
     assert run.returncode == 0, run.stdout + run.stderr
-    result = json.loads(run.stdout)
+    result = summary_of(run.stdout)
     assert result["requests"] > 20
     assert result["failures"] == 0
     assert result["by_code"] == {}
@@ -247,7 +257,7 @@ def test_ctrl_c_before_the_load_begins_is_one_line_and_leaves_no_server(
     assert process.returncode == 130, out + err
     assert "Traceback" not in err
     if out:  # the load had begun after all: then its summary so far
-        assert json.loads(out)["interrupted"] is True
+        assert summary_of(out)["interrupted"] is True
     else:
         assert err.strip().splitlines()[-1] == "botwebhook load: interrupted"
 
@@ -318,7 +328,7 @@ def test_an_asgi_app_is_served_for_the_run(tmp_path: Path) -> None:
         cwd=tmp_path,
     )  # fmt: skip
     assert run.returncode == 0, run.stdout + run.stderr
-    result = json.loads(run.stdout)
+    result = summary_of(run.stdout)
     assert result["requests"] > 10
     assert result["failures"] == 0
 
@@ -347,10 +357,10 @@ def test_certificates_are_verified_as_the_platform_does(tmp_path: Path) -> None:
                   "--json"]  # fmt: skip
         untrusted = botwebhook(*common, cwd=tmp_path)
         trusted = botwebhook(*common, "--insecure", cwd=tmp_path)
-    refused = json.loads(untrusted.stdout)
+    refused = summary_of(untrusted.stdout)
     assert refused["failures"] == refused["requests"] > 0
     assert set(refused["by_code"]) == {"BW100"}  # the TLS failure: the chat's fallback
-    accepted = json.loads(trusted.stdout)
+    accepted = summary_of(trusted.stdout)
     assert accepted["requests"] > 0
     assert accepted["failures"] == 0
 
@@ -381,7 +391,7 @@ def test_a_single_intent_webhook_on_a_sub_route_is_loaded_with_its_intent_only(
         "--duration", "1s", "--timeout", "2s", "--secret", SECRET, "--json",
         cwd=tmp_path,
     )  # fmt: skip
-    result = json.loads(run.stdout)
+    result = summary_of(run.stdout)
     assert result["url"].endswith("/getWeather"), result["url"]
     assert result["model"] == "the built-in catalogue (12 intents)"
     assert any(n.startswith("BW110 warning: 11 intents not served") for n in result["notes"])
@@ -433,7 +443,7 @@ def test_more_users_than_a_server_cap_give_bw105_never_bw401(
         cwd=tmp_path,
     )  # fmt: skip
     assert run.returncode == 1, run.stdout + run.stderr  # chats got the fallback
-    result = json.loads(run.stdout)
+    result = summary_of(run.stdout)
     assert set(result["by_code"]) == {"BW105"}, result["by_code"]
     assert result["served"]["harness_limits"] == {}
     assert set(result["served"]["statuses"]) == {"200"}  # the handler never failed
@@ -453,7 +463,7 @@ def test_the_limit_is_where_the_queue_passes_the_budget(tmp_path: Path, locked_a
         cwd=tmp_path,
     )  # fmt: skip
     assert run.returncode == 1, run.stdout + run.stderr
-    result = json.loads(run.stdout)
+    result = summary_of(run.stdout)
     steps = json.dumps({"steps": result["steps"], "by_code": result["by_code"]})
     assert (result["limit_users"], result["broke_at_users"]) == (20, 40), steps
     assert [s["users"] for s in result["steps"]] == [20, 40]  # --find-limit stops there
@@ -481,13 +491,13 @@ def test_a_share_of_fallbacks_can_be_allowed(tmp_path: Path) -> None:
               "--duration", "1s", "--json"]  # fmt: skip
     strict = botwebhook(*common, cwd=tmp_path)
     assert strict.returncode == 1, strict.stdout + strict.stderr
-    result = json.loads(strict.stdout)
+    result = summary_of(strict.stdout)
     assert set(result["by_code"]) == {"BW401"}
     assert 0.2 < result["fallback_share"] < 0.8
     assert "none is allowed" in result["thresholds_crossed"][0]
     lenient = botwebhook(*common, "--max-failures", "90%", cwd=tmp_path)
     assert lenient.returncode == 0, lenient.stdout + lenient.stderr
-    assert json.loads(lenient.stdout)["thresholds_crossed"] == []
+    assert summary_of(lenient.stdout)["thresholds_crossed"] == []
 
 
 def _children(pid: int) -> list[int]:
@@ -573,7 +583,7 @@ def test_memory_stays_flat_through_a_run(tmp_path: Path) -> None:
     finally:
         if parent.poll() is None:
             parent.kill()
-    result = json.loads(out)
+    result = summary_of(out)
     assert result["requests"] > 1000
     grown = [(a - b) / 2**20 for a, b in zip(after, before, strict=True)]
     assert max(grown) < 12, f"RSS grew by {grown} MiB over {result['requests']} calls"
@@ -639,11 +649,11 @@ def test_an_allowed_share_of_timeouts_keeps_a_step_within_budget(tmp_path: Path)
         "--max-failures", "50%", "--json", cwd=tmp_path,
     )  # fmt: skip
     assert run.returncode == 0, run.stdout + run.stderr
-    step = json.loads(run.stdout)["steps"][0]
+    step = summary_of(run.stdout)["steps"][0]
     assert step["p99"] >= 300
     assert 0.1 < step["fallback_share"] <= 0.5
     assert step["within_budget"], step
-    assert json.loads(run.stdout)["limit_users"] == 2
+    assert summary_of(run.stdout)["limit_users"] == 2
 
 
 def test_a_locust_user_with_the_old_sign_attribute_still_signs_with_a_warning() -> None:

@@ -12,6 +12,7 @@ import pytest
 import requests
 from bw_handlers import SECRET
 from bw_listen import Listening, platform_post
+from bw_reports import check_json
 
 from harness import LiveWebhookServer, PayloadFactory, WebhookMock, build_payload, sign, verify
 from harness.cli import main
@@ -299,9 +300,11 @@ def test_replay_as_json_and_bad_input(tmp_path: Path, capsys: pytest.CaptureFixt
         f"from harness.reference import make_app\napp = make_app(secret={SECRET!r})\n"
     )
     assert main(["replay", str(path), f"{reference}:app", "--secret", SECRET, "--json"]) == 0
-    data = json.loads(capsys.readouterr().out)
-    assert (data["replayed"], data["changed"]) == (1, 0)
-    assert data["calls"][0]["name"] == "colour[0]"
+    data = check_json("replay", capsys.readouterr().out)
+    assert (data["summary"]["replayed"], data["summary"]["changed"]) == (1, 0)
+    assert data["results"][0]["name"] == "colour[0]"
+    assert data["secret"].endswith("chars)")  # redacted, never in full
+    assert SECRET not in json.dumps(data)
     assert main(["replay", str(tmp_path / "none.jsonl")]) == 2
     assert capsys.readouterr().err.count("\n") == 1
     assert main(["replay", str(path), "--verbatim"]) == 2

@@ -17,6 +17,7 @@ import pytest
 from bw_cli import run as cli
 from bw_handlers import SECRET
 from bw_listen import Listening, platform_post
+from bw_reports import check_json
 
 from harness import PayloadFactory, build_payload, sign, verify
 from harness.protocol import TEST_SECRET
@@ -99,10 +100,10 @@ def test_a_stateful_bot_replays_unchanged_with_its_noise_reported(
     assert "varies between two identical calls" in out
     assert "only words that vary between two identical calls" in out
     code, out, _ = cli(capsys, "replay", str(cassette), PIZZA, "--secret", SECRET, "--json")
-    data = json.loads(out)
-    assert data["changed"] == 0
-    assert data["noise_only"] == 2
-    first = data["calls"][0]
+    data = check_json("replay", out)
+    assert data["summary"]["changed"] == 0
+    assert data["summary"]["noise_only"] == 2
+    first = data["results"][0]
     assert isinstance(first["line"], int)
     assert first["file"] == str(cassette)
     order = next(d for d in first["differences"] if d["field"] == "context.order_id")

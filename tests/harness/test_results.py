@@ -3,12 +3,11 @@ the same for a check, a fuzz run, conversations, a replay and a load run."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
-from xml.etree import ElementTree as ET
 
 import pytest
+from bw_reports import check_json, check_junit, check_sarif
 
 from harness import build_payload, deliver, fuzz, load_target, run_check
 from harness.checks import Result
@@ -79,20 +78,25 @@ def test_every_run_is_a_result_in_every_format(target: Any, failing: bool) -> No
         assert (result.exit_code() != 0) is failing, name
         assert isinstance(result.render(), str)
         assert result.render("text") == result.render()
-        json.loads(result.render("json"))
-        suite = ET.fromstring(result.render("junit").split("?>", 1)[1])
+        data = check_json(name, result.render("json"))
+        assert data["summary"]["ok"] is not failing, name
+        if failing and name != "load":
+            assert data["findings"], name  # structured, never prose only
+        page = result.render("html")
+        assert page.startswith("<!DOCTYPE html>")
+        assert ("failed:" in page) is failing, name
+        located = check_sarif(result.render("sarif"))
+        assert bool(located) is (failing and name != "load"), name
+        suite = check_junit(result.render("junit"))
         cases = suite.findall("testcase")
-        assert suite.tag == "testsuite", name
         assert cases, name
-        assert suite.get("tests") == str(len(cases)), name
         failed = sum(1 for case in cases if case.find("failure") is not None)
-        assert suite.get("failures") == str(failed), name
         assert (failed > 0) is failing, name
 
 
 def test_a_format_that_is_not_one_is_our_error(target: Any) -> None:
     report = run_check(target, secret=SECRET, probes=False)
-    with pytest.raises(BotWebhookValueError, match=r"format='yaml'.*'text', 'json' or 'junit'"):
+    with pytest.raises(BotWebhookValueError, match=r"format='yaml'.*'sarif' or 'html'"):
         report.render("yaml")  # type: ignore[arg-type]
 
 
@@ -112,11 +116,77 @@ def test_fuzz_writes_json_and_junit_from_the_command_line(
     code = main(["fuzz", f"{app}:app", "--secret", SECRET, "--examples", "5", "--seed", "1",
                  "--no-database", "--save-dir", str(tmp_path / "saved"), "--json",
                  "--junit-xml", str(junit)])  # fmt: skip
-    out = json.loads(capsys.readouterr().out)
+    out = check_json("fuzz", capsys.readouterr().out)
     assert code == 1
-    assert out["ok"] is False
-    assert out["failures"]
-    assert out["failures"][0]["code"].startswith("BW")
-    suite = ET.fromstring(junit.read_text().split("?>", 1)[1])
+    assert out["summary"]["ok"] is False
+    assert out["results"]
+    assert out["results"][0]["code"].startswith("BW")
+    suite = check_junit(junit.read_text())
     assert suite.get("name") == "botwebhook.fuzz"
     assert int(suite.get("failures") or 0) >= 1
+
+
+CRASHING = """import json
+
+
+def app(environ, start_response):
+    json.loads(environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0)))
+    raise RuntimeError("the handler broke")  # line 6
+"""
+
+
+def test_sarif_points_at_the_handlers_own_line_with_a_stable_fingerprint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "handler.py").write_text(CRASHING)
+    monkeypatch.chdir(tmp_path)
+    target = load_target("handler.py:app")
+
+    def results(seed: int) -> list[dict[str, Any]]:
+        return check_sarif(run_check(target, secret=SECRET, seed=seed).render("sarif"))
+
+    first = results(1)
+    crashes = [r for r in first if r["ruleId"] == "BW401"]
+    assert crashes
+    where = crashes[0]["locations"][0]["physicalLocation"]
+    assert where["artifactLocation"] == {"uri": "handler.py", "uriBaseId": "%SRCROOT%"}
+    assert where["region"]["startLine"] == 6
+    assert crashes[0]["properties"]["reproduce"].startswith("curl ")
+    assert crashes[0]["level"] == "error"
+
+    def prints(found: list[dict[str, Any]]) -> set[str]:
+        return {r["partialFingerprints"]["botwebhookFinding/v1"] for r in found}
+
+    assert prints(first) == prints(results(2))  # other values, the same findings
+
+
+def test_sarif_of_a_conversation_points_at_its_turn(tmp_path: Path) -> None:
+    from harness.conversations import load_conversations
+
+    def not_json(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [b"<html>not json</html>"]
+
+    path = tmp_path / "test_colour.conversation.yaml"
+    path.write_text("name: colour\nturns:\n  - user: my favourite colour is blue\n"
+                    "    intent: colour\n")  # fmt: skip
+    specs = load_conversations(path)
+    run = ConversationRun([run_conversation(spec, load_target(not_json), secret=SECRET)
+                           for spec in specs])  # fmt: skip
+    found = check_sarif(run.render("sarif"))
+    assert found
+    artifact = found[0]["locations"][0]["physicalLocation"]
+    assert artifact["region"]["startLine"] == 3  # the turn's line in the file
+    assert artifact["artifactLocation"]["uri"].endswith("test_colour.conversation.yaml")
+
+
+def test_check_writes_sarif_from_the_command_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from harness.cli import main
+
+    (tmp_path / "handler.py").write_text(CRASHING)
+    monkeypatch.chdir(tmp_path)
+    assert main(["check", "handler.py:app", "--secret", SECRET, "--sarif", "out.sarif"]) == 1
+    capsys.readouterr()
+    assert any(r["ruleId"] == "BW401" for r in check_sarif((tmp_path / "out.sarif").read_text()))

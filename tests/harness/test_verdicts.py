@@ -8,7 +8,6 @@ clean, everywhere a verdict is made.
 
 from __future__ import annotations
 
-import json
 import socket
 import subprocess
 import sys
@@ -20,6 +19,7 @@ from typing import Any
 
 import bw_handlers as H
 import pytest
+from bw_reports import check_json
 from werkzeug.wrappers import Request, Response
 
 from harness import deliver, fuzz, load_target, run_check
@@ -354,9 +354,9 @@ def test_output_is_captured_and_shown_with_the_finding(
     assert out.count("printed by the handler") <= 4  # with the first finding of each code
 
     assert main(["check", f"{app}:app", *few, "--json"]) == 1
-    data = json.loads(capfd.readouterr().out)
+    data = check_json("check", capfd.readouterr().out)
     assert all("printed by the handler" in f["output"] for f in data["findings"])
-    assert all("logged by the handler" in s["output"] for s in data["scenarios"])
+    assert all("logged by the handler" in s["output"] for s in data["results"])
 
     assert main(["check", f"{app}:app", *few, "--show-output"]) == 1
     out, err = capfd.readouterr()

@@ -1,0 +1,62 @@
+"""One JSON shape for every command's ``--json``: a versioned envelope.
+
+Every command writes the same top level, documented by a JSON Schema per command
+under ``docs/schema/`` (a test validates each command's real output against it):
+
+- ``format``: this envelope's version, an integer (:data:`FORMAT`); it changes
+  only when a key changes meaning or goes away;
+- ``tool`` (``"botwebhook"``), ``version`` (the package's), ``command``;
+- ``target``, ``path`` (where an in-process app was called, or null), ``model``,
+  ``seed`` (null when random) and ``secret`` (redacted, or ``"none"``);
+- ``summary``: the counts of the run, with ``ok``;
+- ``results``: the command's items (scenarios, failures, conversations, calls,
+  steps), each structured;
+- ``findings``: every finding, structured (code, severity, title, evidence, hint,
+  scenario, reproducer, the handler's output);
+- ``notes``: what the reader should know (the model not used, what was not run).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from harness._version import __version__
+
+__all__ = ["FORMAT", "envelope"]
+
+#: The envelope's version.
+FORMAT = 1
+
+
+def envelope(
+    command: str,
+    *,
+    target: str,
+    model: str,
+    seed: int | None,
+    secret: str,
+    summary: Mapping[str, Any],
+    results: Sequence[Any],
+    findings: Sequence[Mapping[str, Any]] = (),
+    notes: Sequence[str] = (),
+    path: str | None = None,
+) -> str:
+    """The JSON text of one command's run, in the envelope every command shares."""
+    data = {
+        "format": FORMAT,
+        "tool": "botwebhook",
+        "version": __version__,
+        "command": command,
+        "target": target,
+        "path": path or None,
+        "model": model,
+        "seed": seed,
+        "secret": secret,
+        "summary": dict(summary),
+        "results": list(results),
+        "findings": list(findings),
+        "notes": list(notes),
+    }
+    return json.dumps(data, ensure_ascii=False, indent=2)
