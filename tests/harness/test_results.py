@@ -190,3 +190,22 @@ def test_check_writes_sarif_from_the_command_line(
     assert main(["check", "handler.py:app", "--secret", SECRET, "--sarif", "out.sarif"]) == 1
     capsys.readouterr()
     assert any(r["ruleId"] == "BW401" for r in check_sarif((tmp_path / "out.sarif").read_text()))
+
+
+def test_a_run_with_warnings_only_holds_in_every_format() -> None:
+    """Warnings pass the run; every format shows them (JUnit as skipped cases, SARIF
+    at level warning) and the JSON still validates."""
+    from bw_handlers import LONG_TEXT
+    from bw_handlers import SECRET as ITS_SECRET
+
+    report = run_check(load_target(LONG_TEXT), secret=ITS_SECRET, probes=False)
+    assert report.ok
+    assert report.warnings
+    data = check_json("check", report.render("json"))
+    assert {f["severity"] for f in data["findings"]} == {"warning"}
+    suite = check_junit(report.render("junit"))
+    assert suite.get("failures") == "0"
+    assert suite.findall("testcase/skipped[@type='warning']")
+    assert check_junit(report.render("junit", strict=True)).get("failures") != "0"
+    assert {r["level"] for r in check_sarif(report.render("sarif"))} == {"warning"}
+    assert "passed:" in report.render("html")
