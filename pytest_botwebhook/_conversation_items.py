@@ -10,6 +10,7 @@ import pytest
 from harness import BotModel, BotWebhookError, load_model
 from harness.conversations import (
     ConversationFailed,
+    ConversationRun,
     ConversationSpec,
     load_conversations,
     run_conversation,
@@ -53,6 +54,10 @@ def _test_for(spec: ConversationSpec) -> Callable[..., None]:
             )
         except BotWebhookError as exc:  # e.g. a pattern too slow to match: file and line
             pytest.fail(f"botwebhook: {exc}", pytrace=False)
+        from pytest_botwebhook._settings import count_coverage
+
+        count_coverage(request.config, spec.model,
+                       lambda c: c.merge(ConversationRun([result]).coverage))  # fmt: skip
         item = request.node
         for finding in result.warnings:
             item.add_report_section(

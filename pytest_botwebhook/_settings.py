@@ -14,16 +14,19 @@ import pytest
 
 __all__ = [
     "BASELINE_KEY",
+    "COVERAGE_KEY",
     "DEFAULT_SECRET_NOTE",
     "OPTIONS",
     "TEST_SECRET",
     "Settings",
     "configured",
+    "count_coverage",
     "hidden_by_baseline",
     "note_default_secret",
     "resolve",
     "seed_for",
     "settings_of",
+    "summary_lines",
 ]
 
 #: The secret used when none is configured: clearly a test value, 40 characters.
@@ -215,6 +218,22 @@ def settings_of(config: pytest.Config) -> Settings:
 
 #: The baseline the suite read (None: none is configured), once read.
 BASELINE_KEY = pytest.StashKey[Any]()
+#: The protocol coverage of the run (``--botwebhook-coverage``), once an item counted.
+COVERAGE_KEY = pytest.StashKey[Any]()
+
+
+def count_coverage(config: pytest.Config, model: Any, add: Any) -> None:
+    """With ``--botwebhook-coverage``: ``add(coverage)`` counts into the run's coverage
+    of ``model`` (None: the built-in catalogue), made on first use."""
+    if not config.getoption("botwebhook_coverage", False):
+        return
+    covered = config.stash.get(COVERAGE_KEY, None)
+    if covered is None:
+        from harness.checks import ProtocolCoverage
+        from harness.model import builtin_model
+
+        covered = config.stash[COVERAGE_KEY] = ProtocolCoverage(model or builtin_model())
+    add(covered)
 
 
 def hidden_by_baseline(config: pytest.Config) -> str:
@@ -224,3 +243,16 @@ def hidden_by_baseline(config: pytest.Config) -> str:
         return ""
     return (f"{baseline.hidden} finding(s) accepted in the baseline {baseline.path} were "
             "not reported")  # fmt: skip
+
+
+def summary_lines(config: pytest.Config) -> list[str]:
+    """What pytest's terminal summary says of the run: the findings the baseline hid,
+    and the protocol coverage when it was counted."""
+    lines = []
+    said = hidden_by_baseline(config)
+    if said:
+        lines.append(f"botwebhook: {said}")
+    covered = config.stash.get(COVERAGE_KEY, None)
+    if covered is not None:
+        lines += ["botwebhook coverage:", covered.render_text()]
+    return lines

@@ -12,6 +12,7 @@ skipped as not judged when it accepted none.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -28,7 +29,7 @@ from harness.checks import (
 )
 from harness.checks import survey as take_survey
 from pytest_botwebhook._settings import BASELINE_KEY as _BASELINE
-from pytest_botwebhook._settings import note_default_secret
+from pytest_botwebhook._settings import count_coverage, note_default_secret
 
 if TYPE_CHECKING:
     from pytest_botwebhook._settings import Settings
@@ -108,7 +109,8 @@ def judge_scenario(
     else:
         rebuilt = {s.id: s for s in probe_scenarios(looked.accepted, robustness=True)}
         scenario = rebuilt.get(scenario.id, scenario)
-    return _deliver(scenario, target, secret, timeout, strict, default_secret, baseline)
+    return _deliver(scenario, target, secret, timeout, strict, default_secret, baseline,
+                        lambda e: count_coverage(config, model, lambda c: c.add(e)))  # fmt: skip
 
 
 def _deliver(
@@ -119,9 +121,12 @@ def _deliver(
     strict: bool,
     default_secret: bool,
     baseline: Baseline | None = None,
+    counted: Callable[[Exchange], None] | None = None,
 ) -> Exchange:
     __tracebackhide__ = True
     exchange = scenario.deliver(target, secret=secret, timeout=timeout)
+    if counted is not None:
+        counted(exchange)
     exchange.findings = _new(baseline, exchange.findings, target)
     if default_secret:
         note_default_secret(exchange)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from pytest_botwebhook._settings import OPTIONS, configured, hidden_by_baseline, settings_of
+from pytest_botwebhook._settings import OPTIONS, configured, settings_of, summary_lines
 
 if TYPE_CHECKING:
     from faker import Faker
@@ -42,6 +42,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         dest="botwebhook_strict",
         help="with --botwebhook-suite, and for conversation files: warnings fail too",
+    )
+    group.addoption(
+        "--botwebhook-coverage",
+        action="store_true",
+        dest="botwebhook_coverage",
+        help="in the summary: which cells of the bot model the suite and the conversation "
+        "items exercised, and which they never did",
     )
     group.addoption(
         "--botwebhook-replay",
@@ -380,7 +387,6 @@ __all__ = [
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
-    """Say how many findings the baseline (``botwebhook_baseline``) hid, if any."""
-    said = hidden_by_baseline(config)
-    if said:
-        terminalreporter.write_line(f"botwebhook: {said}")
+    """What the baseline hid, and the protocol coverage (``--botwebhook-coverage``)."""
+    for line in summary_lines(config):
+        terminalreporter.write_line(line)

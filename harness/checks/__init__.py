@@ -20,6 +20,7 @@ from harness.checks._check import (
     probe_scenarios,
     run_check,
 )
+from harness.checks._coverage import ProtocolCoverage
 from harness.checks._fuzz import DEFAULT_DATABASE, DEFAULT_SAVE_DIR, fuzz
 from harness.checks._fuzz_report import MAX_TIMEOUTS, FuzzFailure, FuzzReport
 from harness.checks._report import render_json, render_junit, render_text
@@ -62,6 +63,7 @@ __all__ = [
     "Format",
     "FuzzFailure",
     "FuzzReport",
+    "ProtocolCoverage",
     "Received",
     "Report",
     "Result",

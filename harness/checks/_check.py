@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from harness._errors import BotWebhookValueError, renamed_keyword, require_type
+from harness.checks._coverage import ProtocolCoverage
 from harness.checks._result import Report, advice_for
 from harness.checks._runner import DEFAULT_WORKERS, require_workers, run_in_order
 from harness.checks._sarif import source_of
@@ -256,6 +257,7 @@ def run_check(
     arrives (for progress).  Given ``scenarios`` are sent as they are.
     """
     from harness.checks._verdicts import NOT_JUDGED, accepted_payload, judge_run
+    from harness.model._catalogue import builtin_model
     from harness.model._factory import PayloadFactory
     from harness.model._files import describe_model, model_notes, scope_model
 
@@ -295,8 +297,12 @@ def run_check(
         source=source_of(target, model),
     )
 
+    coverage = ProtocolCoverage(model or builtin_model(), passthrough=passthrough)
+    report.coverage = coverage
+
     def one(scenario: Scenario) -> Exchange:
         exchange = scenario.deliver(target, secret=secret, signed=signing, timeout=timeout)
+        coverage.add(exchange)
         exchange.compact()  # a run keeps what its report needs, not every body
         return exchange
 

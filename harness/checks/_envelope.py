@@ -13,7 +13,9 @@ under ``docs/schema/`` (a test validates each command's real output against it):
   steps), each structured;
 - ``findings``: every finding, structured (code, severity, title, evidence, hint,
   scenario, reproducer, the handler's output);
-- ``notes``: what the reader should know (the model not used, what was not run).
+- ``notes``: what the reader should know (the model not used, what was not run);
+- ``coverage``: which cells of the bot model the run exercised (null where the
+  command counts none).
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ def envelope(
     findings: Sequence[Mapping[str, Any]] = (),
     notes: Sequence[str] = (),
     path: str | None = None,
+    coverage: Mapping[str, Any] | None = None,
 ) -> str:
     """The JSON text of one command's run, in the envelope every command shares."""
     data = {
@@ -58,5 +61,6 @@ def envelope(
         "results": list(results),
         "findings": list(findings),
         "notes": list(notes),
+        "coverage": dict(coverage) if coverage is not None else None,
     }
     return json.dumps(data, ensure_ascii=False, indent=2)

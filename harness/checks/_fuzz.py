@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from harness._errors import BotWebhookValueError, renamed_keyword, require_type
+from harness.checks._coverage import FUZZ_PROBES, ProtocolCoverage
 from harness.checks._fuzz_report import MAX_TIMEOUTS, FuzzFailure, FuzzReport
 from harness.checks._sarif import source_of
 from harness.checks._verdicts import NOT_JUDGED
@@ -117,6 +118,7 @@ def fuzz(
     from hypothesis import strategies as st
 
     from harness.checks import _strategies as bst
+    from harness.model._catalogue import builtin_model
     from harness.model._files import describe_model, model_notes, scope_model
 
     require_fuzz_run(target, examples, "calls per phase")
@@ -134,6 +136,9 @@ def fuzz(
         path=getattr(target, "path", None) or "",
         source=source_of(target, model),
     )
+    coverage = ProtocolCoverage(model or builtin_model(), passthrough=passthrough,
+                                probes=FUZZ_PROBES)  # fmt: skip
+    report.coverage = coverage
     started = time.perf_counter()
     accepted: list[Payload] = []
     if not passthrough:
@@ -179,6 +184,7 @@ def fuzz(
             expect=kind,
             scenario=f"fuzz[{kind}]",
         )
+        coverage.add(exchange)
         if on_exchange is not None:
             on_exchange(exchange, None)
         got = exchange.received

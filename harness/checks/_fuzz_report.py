@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
 
+from harness.checks._coverage import ProtocolCoverage
 from harness.checks._result import Format, require_format
 from harness.checks._sarif import Located
 from harness.delivery._exchange import Exchange, clip_lines
@@ -68,6 +69,8 @@ class FuzzReport:
     source: str = ""
     #: Failures and findings left out because a baseline accepted them.
     baselined: int = 0
+    #: Which cells of the bot model the run exercised (``--coverage``).
+    coverage: ProtocolCoverage | None = None
 
     @property
     def first_failure(self) -> FuzzFailure | None:
@@ -146,6 +149,7 @@ class FuzzReport:
             "fuzz", target=self.target, path=self.path, model=self.model, seed=self.seed,
             secret=self.redacted_secret, summary=summary, results=failures,
             findings=[f.as_dict() for f in findings], notes=[*self.model_notes, *self.notes],
+            coverage=self.coverage.as_dict() if self.coverage else None,
         )  # fmt: skip
 
     def _junit(self, *, strict: bool) -> str:

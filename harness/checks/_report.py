@@ -140,6 +140,7 @@ def render_json(report: Report) -> str:
         secret=report.redacted_secret, summary=summary, results=scenarios,
         findings=[f.as_dict() for f in report.findings],
         notes=[*report.model_notes, *report.notes],
+        coverage=report.coverage.as_dict() if report.coverage else None,
     )  # fmt: skip
 
 

@@ -10,6 +10,7 @@ from html import escape
 from typing import Literal, Protocol, get_args, runtime_checkable
 
 from harness._errors import BotWebhookValueError
+from harness.checks._coverage import ProtocolCoverage
 from harness.checks._runner import DEFAULT_WORKERS
 from harness.checks._sarif import Located, located
 from harness.delivery._call_findings import rejected_signature
@@ -90,6 +91,8 @@ class Report:
     source: str = ""
     #: Findings left out because a baseline accepted them.
     baselined: int = 0
+    #: Which cells of the bot model the run exercised (``--coverage``).
+    coverage: ProtocolCoverage | None = None
 
     @property
     def findings(self) -> list[Finding]:

@@ -295,10 +295,14 @@ def emit(result: Result, args: argparse.Namespace, *, strict: bool = False) -> N
         print(result.render("json", verbose=verbose, strict=strict))
     else:
         print(result.render("text", verbose=verbose, strict=strict))
+        coverage = getattr(result, "coverage", None)
+        if getattr(args, "coverage", False) and coverage is not None:
+            print(coverage.render_text())
 
 
 def baseline_options(parser: argparse.ArgumentParser) -> None:
-    """``--baseline FILE`` and ``--update-baseline``, the same for every command."""
+    """``--baseline FILE``, ``--update-baseline`` and ``--coverage``, the same for
+    every command that runs checks."""
     parser.add_argument(
         "--baseline",
         metavar="FILE",
@@ -308,6 +312,12 @@ def baseline_options(parser: argparse.ArgumentParser) -> None:
         "--update-baseline",
         action="store_true",
         help="accept every finding of this run: write them to --baseline FILE",
+    )
+    parser.add_argument(
+        "--coverage",
+        action="store_true",
+        help="also print which cells of the bot model the run exercised (intents × shapes, "
+        "variables, languages and channels, answers, probes)",
     )
 
 

@@ -328,4 +328,6 @@ def register(commands: Any) -> None:
                    help="also write SARIF 2.1.0 (GitHub code scanning)")  # fmt: skip
     y.add_argument("--html", dest="html_report", metavar="FILE",
                    help="also write a self-contained HTML report")  # fmt: skip
+    y.add_argument("--coverage", action="store_true",
+                   help="also print what the replayed calls exercised")  # fmt: skip
     y.set_defaults(handler=cmd_replay)

@@ -12,6 +12,7 @@ from typing import Any
 from harness._errors import ConversationError, ConversationFileError, renamed_keyword
 from harness._patterns import PatternError
 from harness.checks._baseline import Baseline
+from harness.checks._coverage import CONVERSATION, ProtocolCoverage
 from harness.checks._envelope import envelope
 from harness.checks._junit import Case, junit_xml
 from harness.checks._result import Format, require_format
@@ -188,6 +189,32 @@ class ConversationRun:
                              [*chats, findings_section(found)])  # fmt: skip
         return render_text(self.results, verbose=verbose, header=self.header)
 
+    @property
+    def coverage(self) -> ProtocolCoverage | None:
+        """Which cells of the bot model the conversations exercised, with the cells
+        of their own: a turn after a prompt, context carried, a context update relied
+        on later."""
+        if not self.results:
+            return None
+        found = ProtocolCoverage(self.results[0].spec.model, probes=(), conversations=True)
+        for result in self.results:
+            turns = result.chat.turns
+            for number, turn in enumerate(turns):
+                for exchange in turn.exchanges:
+                    found.add(exchange)
+                for _ in turn.later:
+                    found.add_callback()
+                before = turns[number - 1] if number else None
+                if before is not None and before.prompt is not None:
+                    found.add_conversation(CONVERSATION[0])
+                if before is not None and before.context and turn.webhook:
+                    found.add_conversation(CONVERSATION[1])
+                added = set(turn.context) - set(before.context if before else {})
+                if added and any(t.webhook and added & set(turns[i - 1].context)
+                                 for i, t in enumerate(turns) if i > number):  # fmt: skip
+                    found.add_conversation(CONVERSATION[2])
+        return found
+
     def located(self) -> list[Located]:
         """Every turn's findings, each where the handler raised it or else at its
         turn in the conversation file."""
@@ -249,11 +276,13 @@ def render_json(
                "seconds": round(sum(r.elapsed for r in results), 3)}  # fmt: skip
     findings = [f.as_dict() for r in results for t in r.chat.turns for f in t.findings]
     note = header.get("model_note")
+    covered = ConversationRun(list(results)).coverage
     return envelope(
         "converse", target=str(header.get("target", "")), path=header.get("path"),
         model=str(header.get("model", "")), seed=header.get("seed"),
         secret=str(header.get("secret", "none")), summary=summary,
         results=[r.as_dict() for r in results], findings=findings, notes=[note] if note else [],
+        coverage=covered.as_dict() if covered else None,
     )  # fmt: skip
 
 

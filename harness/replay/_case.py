@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness.checks._coverage import ProtocolCoverage
 from harness.checks._envelope import envelope
 from harness.checks._junit import Case, junit_xml
 from harness.checks._result import Format, require_format
@@ -217,6 +218,15 @@ class ReplayRun:
                 findings_section([f for f, _ in self.located()])])  # fmt: skip
         return render_text(self.cases, self.problems)
 
+    @property
+    def coverage(self) -> ProtocolCoverage:
+        """What the replayed calls exercised.  A cassette names no model: only the
+        kinds of answer are known in advance, so only those can be never seen."""
+        found = ProtocolCoverage(None, probes=())
+        for case in self.cases:
+            found.add(case.exchange)
+        return found
+
     def located(self) -> list[Located]:
         """Each call's findings, where the handler raised them or at the cassette line."""
         items: list[Located] = []
@@ -268,6 +278,7 @@ def render_json(
         "replay", target=str(header.get("target", "")), model="", seed=None,
         secret=str(header.get("secret", "none")), summary=summary,
         results=[case.as_dict() for case in cases], findings=findings,
+        coverage=ReplayRun(list(cases)).coverage.as_dict(),
     )  # fmt: skip
 
 
