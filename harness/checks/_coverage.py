@@ -111,6 +111,16 @@ class ProtocolCoverage:
             if isinstance(times, int) and times > 0:
                 self._hit("variable", f"{name} prompted {times}×")
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ProtocolCoverage:
+        """The counts :meth:`as_dict` wrote (a load run's child sends them back so)."""
+        found = cls(None, probes=())
+        found.known = bool(data.get("model_known"))
+        found.counts = {kind: {} for kind in KINDS}
+        for kind, counted in (data.get("kinds") or {}).items():
+            found.counts.setdefault(kind, {}).update(counted.get("cells") or {})
+        return found
+
     def merge(self, other: ProtocolCoverage) -> None:
         """Add ``other``'s counts (and its cells) to these."""
         for kind, cells in other.counts.items():

@@ -365,6 +365,8 @@ def register(commands: Any) -> None:
         "Locust fails a run with failures.  A step is within budget only within it",
     )
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.add_argument("--coverage", action="store_true",
+                   help="also print which cells of the bot model the calls exercised")  # fmt: skip
     p.add_argument("--junit-xml", metavar="FILE",
                    help="also write a JUnit XML report (a case for the thresholds)")  # fmt: skip
     p.add_argument("--csv", metavar="PREFIX", help="Locust's CSV files (PREFIX_stats.csv, ...)")

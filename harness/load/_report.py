@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.checks._coverage import ProtocolCoverage
 from harness.checks._result import Format, require_format
 from harness.delivery._exchange import clip_lines
 from harness.delivery._findings import CODES
@@ -169,7 +170,7 @@ def render_json(result: Mapping[str, Any], *, budget: float, thresholds: list[st
 
     good, bad = limit(result)
     within = not thresholds and all(s["within_budget"] for s in result["steps"])
-    moved = ("url", "secret", "seed", "model", "notes", "steps")  # the envelope's own keys
+    moved = ("url", "secret", "seed", "model", "notes", "steps", "coverage")  # the envelope's
     summary = {"ok": not thresholds and not result["interrupted"], "budget_s": budget,
                "limit_users": good, "broke_at_users": bad, "within_budget": within,
                "thresholds_crossed": thresholds,
@@ -178,6 +179,7 @@ def render_json(result: Mapping[str, Any], *, budget: float, thresholds: list[st
         "load", target=str(result.get("url", "")), model=str(result.get("model") or ""),
         seed=result.get("seed"), secret=str(result.get("secret", "none")), summary=summary,
         results=list(result["steps"]), notes=list(result.get("notes", ())),
+        coverage=result.get("coverage"),
     )  # fmt: skip
 
 
@@ -195,6 +197,12 @@ class LoadResult:
     @property
     def ok(self) -> bool:
         return not self.thresholds and not self.interrupted
+
+    @property
+    def coverage(self) -> ProtocolCoverage | None:
+        """Which cells of the bot model the load's calls exercised."""
+        counted = self.data.get("coverage")
+        return ProtocolCoverage.from_dict(counted) if counted else None
 
     def exit_code(self, *, strict: bool = False) -> int:
         """130 when Ctrl-C ended it, 1 when a threshold was crossed, else 0."""

@@ -45,7 +45,8 @@ from locust.env import Environment
 from locust.log import setup_logging
 from locust.stats import PERCENTILES_TO_REPORT, StatsCSVFileWriter, stats_history
 
-from harness.load._user import REDIRECT_FAILURE, BotWebhookUser, Calls
+from harness.checks._coverage import ProtocolCoverage
+from harness.load._user import REDIRECT_FAILURE, BotWebhookUser, Calls, _model
 
 _PERCENTILES = (0.5, 0.95, 0.99)
 
@@ -151,6 +152,8 @@ def run(config: dict[str, Any]) -> dict[str, Any]:
         "insecure": bool(config.get("insecure")), "intents": config.get("intents"),
     }  # fmt: skip
     user = type("BotWebhookLoad", (BotWebhookUser,), attributes)
+    Calls.coverage = ProtocolCoverage(_model(user), passthrough=bool(config.get("passthrough")),
+                                      probes=())  # fmt: skip
     env = Environment(user_classes=[user])
     runner = env.create_local_runner()
     gevent.spawn(stats_history, runner)
@@ -213,6 +216,7 @@ def run(config: dict[str, Any]) -> dict[str, Any]:
         "max": summary["max"],
         "by_code": summary["failures"],
         "steps": steps,
+        "coverage": Calls.coverage.as_dict(),
     }
     for fraction in _PERCENTILES:
         result[f"p{int(fraction * 100)}"] = summary[f"p{int(fraction * 100)}"]

@@ -37,6 +37,8 @@ class Calls:
 
     in_flight = 0
     paused = False
+    #: ``botwebhook load`` counts which cells of the bot model the calls exercised.
+    coverage: Any = None
 
 
 class BotWebhookUser(FastHttpUser):
@@ -138,6 +140,8 @@ def _failure(response: Any, sent: Sent, started: float, payload: Any) -> str | N
         variant=payload.variant.name,
         secret_known=True,
     )
+    if Calls.coverage is not None:
+        Calls.coverage.add(exchange)
     errors = [f for f in exchange.findings if f.severity == "error"]
     return f"{errors[0].code} {errors[0].title}" if errors else None
 

@@ -49,7 +49,7 @@ def summary_of(text: str) -> dict[str, Any]:
     data = check_json("load", text)
     return {**data["summary"], "steps": data["results"], "url": data["target"],
             "secret": data["secret"], "seed": data["seed"], "notes": data["notes"],
-            "model": data["model"]}  # fmt: skip
+            "model": data["model"], "coverage": data["coverage"]}  # fmt: skip
 
 
 def write_locustfile(folder: Path) -> None:
@@ -192,6 +192,10 @@ def test_a_conforming_handler_under_light_load_has_no_failures(tmp_path: Path) -
     assert verdicts == {"valid"}  # every call signed as the platform signs
     assert (tmp_path / "run_stats.csv").read_text().count("\n") > 1
     assert "<html" in (tmp_path / "run.html").read_text()
+    # The calls' protocol coverage came back from the Locust child with its result.
+    kinds = result["coverage"]["kinds"]
+    assert kinds["intent × shape"]["exercised"] > 0
+    assert kinds["response"]["cells"]["text"] > 0
 
 
 def test_a_handler_serialized_on_a_lock_breaks_the_budget_as_bw105(
