@@ -18,7 +18,7 @@ from typing import Any
 from harness._errors import BaselineError
 from harness.checks._fuzz_report import FuzzReport
 from harness.checks._result import Report
-from harness.checks._sarif import Located, fingerprint
+from harness.checks._sarif import Located, fingerprint, module_place
 from harness.delivery._findings import Finding, relative_path
 
 __all__ = ["BASELINE_FORMAT", "Baseline", "BaselineError"]
@@ -97,7 +97,7 @@ class Baseline:
         """Leave the accepted findings out of a check's or a fuzz run's result (its
         verdict, exit code and every report), note how many, and return that."""
 
-        place = (result.source, 1) if result.source else None
+        place = module_place(result.source)
 
         def new(finding: Finding) -> bool:
             return bool(self.new([finding], place))

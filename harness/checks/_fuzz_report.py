@@ -85,9 +85,9 @@ class FuzzReport:
 
     def located(self) -> list[Located]:
         """Each finding with its place, as for a check's report."""
-        from harness.checks._sarif import located
+        from harness.checks._sarif import located, module_place
 
-        return located(self.findings, lambda _: (self.source, 1) if self.source else None)
+        return located(self.findings, module_place(self.source))
 
     @property
     def ok(self) -> bool:

@@ -12,7 +12,7 @@ from typing import Literal, Protocol, get_args, runtime_checkable
 from harness._errors import BotWebhookValueError
 from harness.checks._coverage import ProtocolCoverage
 from harness.checks._runner import DEFAULT_WORKERS
-from harness.checks._sarif import Located, located
+from harness.checks._sarif import Located, located, module_place
 from harness.delivery._call_findings import rejected_signature
 from harness.delivery._exchange import Exchange
 from harness.delivery._findings import Finding
@@ -160,7 +160,7 @@ class Report:
     def located(self) -> list[Located]:
         """Each finding with its place: where the handler raised it, else the file
         the run's findings belong to (the handler's module or the model file)."""
-        return located(self.findings, lambda _: (self.source, 1) if self.source else None)
+        return located(self.findings, module_place(self.source))
 
     def by_code(self) -> dict[str, list[Finding]]:
         grouped: dict[str, list[Finding]] = {}

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -22,7 +22,15 @@ from urllib.parse import quote
 from harness._version import __version__
 from harness.delivery._findings import CODES, Finding, relative_path
 
-__all__ = ["Located", "fingerprint", "located", "render_sarif", "source_of", "workflow_commands"]
+__all__ = [
+    "Located",
+    "fingerprint",
+    "located",
+    "module_place",
+    "render_sarif",
+    "source_of",
+    "workflow_commands",
+]
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 #: A finding and where it is: (file, line), or None when nothing says.
@@ -50,11 +58,15 @@ def source_of(target: Any, model: Any) -> str:
     return path if path and Path(path).is_file() else ""
 
 
-def located(
-    findings: Sequence[Finding], fallback: Callable[[Finding], tuple[str, int] | None]
-) -> list[Located]:
-    """Each finding with its place: where the handler raised, else ``fallback``'s."""
-    return [(f, f.location or fallback(f)) for f in findings]
+def module_place(source: str) -> tuple[str, int] | None:
+    """The place of a finding no traceback placed: the first line of ``source`` (the
+    handler's module or the model file, see :func:`source_of`), if there is one."""
+    return (source, 1) if source else None
+
+
+def located(findings: Sequence[Finding], place: tuple[str, int] | None) -> list[Located]:
+    """Each finding with its place: where the handler raised it, else ``place``."""
+    return [(f, f.location or place) for f in findings]
 
 
 def _rule(code: str) -> dict[str, Any]:

@@ -11,7 +11,8 @@ from harness.cli._common import (
     emit,
     number,
     opened_baseline,
-    require_output,
+    report_options,
+    require_reports,
     settled,
 )
 from harness.cli._targets import (
@@ -38,9 +39,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from harness.checks._check import run_check
     from harness.cli._progress import progress
 
-    require_output("--junit-xml", args.junit_xml)
-    require_output("--sarif", args.sarif)
-    require_output("--html", args.html_report, example="report.html")
+    require_reports(args)
     baseline = opened_baseline(args)
     ignore = parse_ignore(args.ignore)
     model = chosen_model(args)
@@ -95,11 +94,7 @@ def register(commands: Any) -> None:
     )
     p.add_argument("--strict", action="store_true", help="warnings fail the check too")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
-    p.add_argument("--junit-xml", metavar="FILE", help="also write a JUnit XML report")
-    p.add_argument("--sarif", metavar="FILE",
-                   help="also write SARIF 2.1.0 (GitHub code scanning)")  # fmt: skip
-    p.add_argument("--html", dest="html_report", metavar="FILE",
-                   help="also write a self-contained HTML report")  # fmt: skip
+    report_options(p)
     baseline_options(p)
     p.add_argument("--passthrough", action="store_true", help="TARGET is a passthrough endpoint")
     p.add_argument("--verbose", action="store_true", help="list every finding")

@@ -12,17 +12,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from harness._errors import BotWebhookError
+from harness.checks._result import Format
 from harness.protocol._signing import Secret, redact_secret
 
 if TYPE_CHECKING:
     from harness.checks._baseline import Baseline
     from harness.checks._fuzz_report import FuzzReport
-    from harness.checks._result import Format, Report, Result
+    from harness.checks._result import Report, Result
 
 __all__ = [
     "EXIT_FAILED",
     "EXIT_OK",
     "EXIT_USAGE",
+    "REPORT_FILES",
     "SECONDS",
     "SECRET_ENV",
     "SECRET_OPTIONS",
@@ -35,7 +37,9 @@ __all__ = [
     "number",
     "opened_baseline",
     "read_input",
+    "report_options",
     "require_output",
+    "require_reports",
     "resolve_secret",
     "secret_values",
     "settled",
@@ -268,15 +272,34 @@ def serve_until_stopped(server: Any, announce: Callable[[], None]) -> None:
             signal.signal(sig, handler)
 
 
+#: The report files a run can write: its option's dest, flag, format, help and example.
+REPORT_FILES: tuple[tuple[str, str, Format, str, str], ...] = (
+    ("junit_xml", "--junit-xml", "junit", "also write a JUnit XML report", "report.xml"),
+    ("sarif", "--sarif", "sarif", "also write SARIF 2.1.0 (GitHub code scanning)",
+     "report.sarif"),
+    ("html_report", "--html", "html", "also write a self-contained HTML report", "report.html"),
+)  # fmt: skip
+
+
+def report_options(parser: argparse.ArgumentParser, *, junit: str = "") -> None:
+    """``--junit-xml``, ``--sarif`` and ``--html``, the same for every command that runs
+    checks; ``junit`` says what a JUnit case is for this command."""
+    for dest, flag, _, help_text, _ in REPORT_FILES:
+        shown = f"{help_text} ({junit})" if junit and dest == "junit_xml" else help_text
+        parser.add_argument(flag, dest=dest, metavar="FILE", help=shown)
+
+
+def require_reports(args: argparse.Namespace) -> None:
+    """Every report file asked for, checked before the run (see :func:`require_output`)."""
+    for dest, flag, _, _, example in REPORT_FILES:
+        require_output(flag, getattr(args, dest, None), example=example)
+
+
 def emit(result: Result, args: argparse.Namespace, *, strict: bool = False) -> None:
     """A run's result out, one way for every command: ``--junit-xml FILE``,
     ``--sarif FILE`` and ``--html FILE`` written when asked, then the result
     printed as ``--json`` or text (``--verbose``)."""
-    files: tuple[tuple[str, str, Format], ...] = (
-        ("junit_xml", "--junit-xml", "junit"), ("sarif", "--sarif", "sarif"),
-        ("html_report", "--html", "html"),
-    )  # fmt: skip
-    for option, flag, format in files:
+    for option, flag, format, _, _ in REPORT_FILES:
         path = getattr(args, option, None)
         if path:
             try:

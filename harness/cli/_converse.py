@@ -14,7 +14,8 @@ from harness.cli._common import (
     emit,
     number,
     opened_baseline,
-    require_output,
+    report_options,
+    require_reports,
 )
 from harness.cli._targets import chosen_model, opened_target, sign_mode, target_options
 
@@ -27,9 +28,7 @@ def cmd_converse(args: argparse.Namespace) -> int:
     from harness.conversations._files import load_conversations
     from harness.model._files import load_model
 
-    require_output("--junit-xml", args.junit_xml)
-    require_output("--sarif", args.sarif)
-    require_output("--html", args.html_report, example="report.html")
+    require_reports(args)
     baseline = opened_baseline(args)
     model = chosen_model(args)
     specs = []
@@ -116,11 +115,7 @@ def register(commands: Any) -> None:
     )  # fmt: skip
     p.add_argument("--strict", action="store_true", help="warnings fail a conversation too")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
-    p.add_argument("--junit-xml", metavar="FILE", help="also write a JUnit XML report")
-    p.add_argument("--sarif", metavar="FILE",
-                   help="also write SARIF 2.1.0 (GitHub code scanning)")  # fmt: skip
-    p.add_argument("--html", dest="html_report", metavar="FILE",
-                   help="also write a self-contained HTML report")  # fmt: skip
+    report_options(p)
     baseline_options(p)
     p.add_argument("--verbose", action="store_true", help="print passing transcripts too")
     p.set_defaults(handler=cmd_converse)

@@ -14,7 +14,9 @@ from harness.cli._common import (
     emit,
     number,
     opened_baseline,
+    report_options,
     require_output,
+    require_reports,
     settled,
 )
 from harness.cli._targets import (
@@ -35,9 +37,7 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
     from harness.conversations._fuzz import fuzz_conversations
 
     require_output("--save-dir", args.save_dir, kind="folder")
-    require_output("--junit-xml", args.junit_xml)
-    require_output("--sarif", args.sarif)
-    require_output("--html", args.html_report, example="report.html")
+    require_reports(args)
     baseline = opened_baseline(args)
     if args.conversations and args.passthrough:
         raise CliError(
@@ -166,11 +166,6 @@ def register(commands: Any) -> None:
         help="the survey's warnings (an intent of the catalogue not served) fail too",
     )
     p.add_argument("--json", action="store_true", help="print the report as JSON")
-    p.add_argument("--junit-xml", metavar="FILE",
-                   help="also write a JUnit XML report (a case per phase)")  # fmt: skip
-    p.add_argument("--sarif", metavar="FILE",
-                   help="also write SARIF 2.1.0 (GitHub code scanning)")  # fmt: skip
-    p.add_argument("--html", dest="html_report", metavar="FILE",
-                   help="also write a self-contained HTML report")  # fmt: skip
+    report_options(p, junit="a case per phase")
     baseline_options(p)
     p.set_defaults(handler=cmd_fuzz)

@@ -15,7 +15,9 @@ from harness.cli._common import (
     add_secret_option,
     emit,
     number,
+    report_options,
     require_output,
+    require_reports,
     resolve_secret,
     serve_until_stopped,
 )
@@ -190,9 +192,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     from harness.replay._case import ReplayRun, replay_entry
     from harness.replay._diff import Rules, read_sidecar, sidecar_path, write_sidecar
 
-    require_output("--junit-xml", args.junit_xml)
-    require_output("--sarif", args.sarif)
-    require_output("--html", args.html_report, example="report.html")
+    require_reports(args)
     entries, problems = _read(args.file)
     rules = Rules.parse(read_sidecar(args.file), str(sidecar_path(args.file)))
     for rule in args.ignore or ():
@@ -323,11 +323,7 @@ def register(commands: Any) -> None:
                    help="the platform's timeout (default: 10)")  # fmt: skip
     _tls_client_options(y)
     y.add_argument("--json", action="store_true", help="print the results as JSON")
-    y.add_argument("--junit-xml", metavar="FILE", help="also write a JUnit XML report")
-    y.add_argument("--sarif", metavar="FILE",
-                   help="also write SARIF 2.1.0 (GitHub code scanning)")  # fmt: skip
-    y.add_argument("--html", dest="html_report", metavar="FILE",
-                   help="also write a self-contained HTML report")  # fmt: skip
+    report_options(y)
     y.add_argument("--coverage", action="store_true",
                    help="also print what the replayed calls exercised")  # fmt: skip
     y.set_defaults(handler=cmd_replay)

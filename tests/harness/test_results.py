@@ -209,3 +209,4 @@ def test_a_run_with_warnings_only_holds_in_every_format() -> None:
     assert check_junit(report.render("junit", strict=True)).get("failures") != "0"
     assert {r["level"] for r in check_sarif(report.render("sarif"))} == {"warning"}
     assert "passed:" in report.render("html")
+
