@@ -299,11 +299,15 @@ def emit(result: Result, args: argparse.Namespace, *, strict: bool = False) -> N
     """A run's result out, one way for every command: ``--junit-xml FILE``,
     ``--sarif FILE`` and ``--html FILE`` written when asked, then the result
     printed as ``--json`` or text (``--verbose``)."""
+    from harness.checks._workspace import save_file
+
     for option, flag, format, _, _ in REPORT_FILES:
         path = getattr(args, option, None)
         if path:
-            try:
-                Path(path).write_text(result.render(format, strict=strict), "utf-8")
+            file = Path(path)
+            text = result.render(format, strict=strict).encode("utf-8")
+            try:  # they quote chat text: 0600, and a symlink there is replaced, not followed
+                save_file(file.parent, file.name, text)
             except OSError as exc:
                 raise CliError(f"cannot write {flag} {path!r}: {exc.strerror}") from exc
     verbose = getattr(args, "verbose", False)

@@ -210,3 +210,22 @@ def test_a_run_with_warnings_only_holds_in_every_format() -> None:
     assert {r["level"] for r in check_sarif(report.render("sarif"))} == {"warning"}
     assert "passed:" in report.render("html")
 
+
+def test_report_files_are_private_and_never_written_through_a_symlink(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from harness.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "handler.py").write_text(CRASHING)
+    elsewhere = tmp_path / "elsewhere.txt"
+    elsewhere.write_text("keep me")
+    (tmp_path / "out.html").symlink_to(elsewhere)
+    args = ["check", "handler.py:app", "--secret", SECRET, "--junit-xml", "out.xml",
+            "--sarif", "out.sarif", "--html", "out.html"]  # fmt: skip
+    assert main(args) == 1
+    capsys.readouterr()
+    for name in ("out.xml", "out.sarif", "out.html"):  # they quote chat text
+        assert (tmp_path / name).stat().st_mode & 0o777 == 0o600, name
+    assert not (tmp_path / "out.html").is_symlink()
+    assert elsewhere.read_text() == "keep me"
