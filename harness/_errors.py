@@ -138,6 +138,11 @@ class TlsUnavailableError(BotWebhookError):
     """TLS was asked for but the ``cryptography`` package is not installed."""
 
 
+class CodeCoverageError(BotWebhookError):
+    """Handler code coverage cannot be measured here: coverage.py is missing or too
+    old, the target is not in-process, or another tracer is running."""
+
+
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 

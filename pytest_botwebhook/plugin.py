@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from pytest_botwebhook._code_coverage import add_options, code_coverage_lines, start_code_coverage
 from pytest_botwebhook._settings import OPTIONS, configured, settings_of, summary_lines
 
 if TYPE_CHECKING:
@@ -50,6 +51,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="in the summary: which cells of the bot model the suite and the conversation "
         "items exercised, and which they never did",
     )
+    add_options(group)
     group.addoption(
         "--botwebhook-replay",
         action="append",
@@ -96,6 +98,7 @@ def pytest_configure(config: pytest.Config) -> None:
         "botwebhook_replay(patterns, verbatim=False, strict=False): a replay test "
         "(made by pytest_botwebhook.replay_suite())",
     )
+    start_code_coverage(config)
 
 
 def pytest_report_header(config: pytest.Config) -> list[str] | None:
@@ -388,5 +391,5 @@ __all__ = [
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
     """What the baseline hid, and the protocol coverage (``--botwebhook-coverage``)."""
-    for line in summary_lines(config):
+    for line in [*summary_lines(config), *code_coverage_lines(config)]:
         terminalreporter.write_line(line)

@@ -20,6 +20,8 @@ from harness.checks._check import (
     probe_scenarios,
     run_check,
 )
+from harness.checks._code_coverage import CodeCoverage
+from harness.checks._code_report import HandlerCoverage
 from harness.checks._coverage import ProtocolCoverage
 from harness.checks._fuzz import DEFAULT_DATABASE, DEFAULT_SAVE_DIR, fuzz
 from harness.checks._fuzz_report import MAX_TIMEOUTS, FuzzFailure, FuzzReport
@@ -56,6 +58,7 @@ __all__ = [
     "Baseline",
     "BaselineError",
     "Code",
+    "CodeCoverage",
     "Delivery",
     "Exchange",
     "Expect",
@@ -63,6 +66,7 @@ __all__ = [
     "Format",
     "FuzzFailure",
     "FuzzReport",
+    "HandlerCoverage",
     "ProtocolCoverage",
     "Received",
     "Report",

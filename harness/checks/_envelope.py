@@ -15,7 +15,9 @@ under ``docs/schema/`` (a test validates each command's real output against it):
   scenario, reproducer, the handler's output);
 - ``notes``: what the reader should know (the model not used, what was not run);
 - ``coverage``: which cells of the bot model the run exercised (null where the
-  command counts none).
+  command counts none);
+- ``code_coverage``: which lines and branches of the handler's code the run's
+  payloads reached, by intent (``--code-coverage``; null when not measured).
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ def envelope(
     notes: Sequence[str] = (),
     path: str | None = None,
     coverage: Mapping[str, Any] | None = None,
+    code_coverage: Any = None,
 ) -> str:
     """The JSON text of one command's run, in the envelope every command shares."""
     data = {
@@ -62,5 +65,6 @@ def envelope(
         "findings": list(findings),
         "notes": list(notes),
         "coverage": dict(coverage) if coverage is not None else None,
+        "code_coverage": code_coverage.as_dict() if code_coverage is not None else None,
     }
     return json.dumps(data, ensure_ascii=False, indent=2)

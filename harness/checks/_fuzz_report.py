@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
 
+from harness.checks._code_report import HandlerCoverage
 from harness.checks._coverage import ProtocolCoverage
 from harness.checks._result import Format, require_format
 from harness.checks._sarif import Located
@@ -71,6 +72,8 @@ class FuzzReport:
     baselined: int = 0
     #: Which cells of the bot model the run exercised (``--coverage``).
     coverage: ProtocolCoverage | None = None
+    #: Which lines and branches of the handler the run reached (``--code-coverage``).
+    code_coverage: HandlerCoverage | None = None
 
     @property
     def first_failure(self) -> FuzzFailure | None:
@@ -150,6 +153,7 @@ class FuzzReport:
             secret=self.redacted_secret, summary=summary, results=failures,
             findings=[f.as_dict() for f in findings], notes=[*self.model_notes, *self.notes],
             coverage=self.coverage.as_dict() if self.coverage else None,
+            code_coverage=self.code_coverage,
         )  # fmt: skip
 
     def _junit(self, *, strict: bool) -> str:

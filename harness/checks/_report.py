@@ -141,6 +141,7 @@ def render_json(report: Report) -> str:
         findings=[f.as_dict() for f in report.findings],
         notes=[*report.model_notes, *report.notes],
         coverage=report.coverage.as_dict() if report.coverage else None,
+        code_coverage=report.code_coverage,
     )  # fmt: skip
 
 

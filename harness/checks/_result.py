@@ -10,6 +10,7 @@ from html import escape
 from typing import Literal, Protocol, get_args, runtime_checkable
 
 from harness._errors import BotWebhookValueError
+from harness.checks._code_report import HandlerCoverage
 from harness.checks._coverage import ProtocolCoverage
 from harness.checks._runner import DEFAULT_WORKERS
 from harness.checks._sarif import Located, located, module_place
@@ -93,6 +94,8 @@ class Report:
     baselined: int = 0
     #: Which cells of the bot model the run exercised (``--coverage``).
     coverage: ProtocolCoverage | None = None
+    #: Which lines and branches of the handler the run reached (``--code-coverage``).
+    code_coverage: HandlerCoverage | None = None
 
     @property
     def findings(self) -> list[Finding]:

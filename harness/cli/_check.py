@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from harness.cli._code_coverage import code_coverage_option
 from harness.cli._common import (
     CliError,
     baseline_options,
@@ -96,6 +97,7 @@ def register(commands: Any) -> None:
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     report_options(p)
     baseline_options(p)
+    code_coverage_option(p)
     p.add_argument("--passthrough", action="store_true", help="TARGET is a passthrough endpoint")
     p.add_argument("--verbose", action="store_true", help="list every finding")
     p.add_argument(

@@ -310,6 +310,9 @@ def emit(result: Result, args: argparse.Namespace, *, strict: bool = False) -> N
                 save_file(file.parent, file.name, text)
             except OSError as exc:
                 raise CliError(f"cannot write {flag} {path!r}: {exc.strerror}") from exc
+    session = getattr(args, "code_session", None)
+    if session is not None and hasattr(result, "code_coverage"):
+        result.code_coverage = session.result(getattr(args, "code_roots", ()))
     verbose = getattr(args, "verbose", False)
     if os.environ.get("GITHUB_ACTIONS") == "true" and hasattr(result, "located"):
         from harness.checks._sarif import workflow_commands
@@ -325,6 +328,9 @@ def emit(result: Result, args: argparse.Namespace, *, strict: bool = False) -> N
         coverage = getattr(result, "coverage", None)
         if getattr(args, "coverage", False) and coverage is not None:
             print(coverage.render_text())
+        code = getattr(result, "code_coverage", None)
+        if code is not None:
+            print(code.render_text())
 
 
 def baseline_options(parser: argparse.ArgumentParser) -> None:

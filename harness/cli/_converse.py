@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from harness.cli._code_coverage import code_coverage_option
 from harness.cli._common import (
     SECONDS,
     CliError,
@@ -117,5 +118,6 @@ def register(commands: Any) -> None:
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     report_options(p)
     baseline_options(p)
+    code_coverage_option(p)
     p.add_argument("--verbose", action="store_true", help="print passing transcripts too")
     p.set_defaults(handler=cmd_converse)

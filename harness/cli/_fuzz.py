@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from harness.cli._code_coverage import code_coverage_option
 from harness.cli._common import (
     CliError,
     baseline_options,
@@ -168,4 +169,5 @@ def register(commands: Any) -> None:
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     report_options(p, junit="a case per phase")
     baseline_options(p)
+    code_coverage_option(p)
     p.set_defaults(handler=cmd_fuzz)

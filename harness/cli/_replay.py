@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from harness.cli._code_coverage import code_coverage_option, code_measured
 from harness.cli._common import (
     SECONDS,
     CliError,
@@ -204,17 +205,19 @@ def cmd_replay(args: argparse.Namespace) -> int:
     if args.target is not None and secret is None and not args.verbatim:
         note = "no secret (--secret or $BOTWEBHOOK_SECRET): calls are signed with a throw-away "
         print(f"botwebhook replay: {note}one, which a verifying handler refuses", file=sys.stderr)
-    target, secret = _target(args.target, secret, args)
-    try:
-        cases = []
-        for index, entry in enumerate(entries):
-            name = f"{entry.intent}[{index}]"
-            cases.append(replay_entry(entry, target, name=name, secret=secret,
-                                      verbatim=args.verbatim, strict=args.strict,
-                                      timeout=args.timeout, rules=rules,
-                                      twice=not args.once))  # fmt: skip
-    finally:
-        target.close()
+    with code_measured(args) as loaded:
+        target, secret = _target(args.target, secret, args)
+        try:
+            loaded(target)
+            cases = []
+            for index, entry in enumerate(entries):
+                name = f"{entry.intent}[{index}]"
+                cases.append(replay_entry(entry, target, name=name, secret=secret,
+                                          verbatim=args.verbatim, strict=args.strict,
+                                          timeout=args.timeout, rules=rules,
+                                          twice=not args.once))  # fmt: skip
+        finally:
+            target.close()
     if args.learn:
         learned = list(dict.fromkeys(rule for case in cases for rule in case.learned))
         written = write_sidecar(args.file, learned)
@@ -326,4 +329,5 @@ def register(commands: Any) -> None:
     report_options(y)
     y.add_argument("--coverage", action="store_true",
                    help="also print what the replayed calls exercised")  # fmt: skip
+    code_coverage_option(y)
     y.set_defaults(handler=cmd_replay)

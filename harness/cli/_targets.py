@@ -9,7 +9,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from harness.cli._common import SECONDS, CliError, add_secret_option, number, resolve_secret
+from harness.cli._code_coverage import code_measured
+from harness.cli._common import (
+    SECONDS,
+    CliError,
+    add_secret_option,
+    number,
+    resolve_secret,
+)
 from harness.platform._budget import DEFAULT_TIMEOUT, MAX_ANSWER
 from harness.protocol._signing import Secret
 
@@ -25,11 +32,13 @@ TARGET_HELP = (
 def opened_target(args: argparse.Namespace) -> Iterator[tuple[Any, Secret | None]]:
     """The target and the secret to use (generated for the reference handler); the
     target's connections are closed afterwards."""
-    target, secret = _load(args, resolve_secret(args.secret, required=False))
-    try:
-        yield target, secret
-    finally:
-        target.close()
+    with code_measured(args) as loaded:  # before the handler is imported: its import counts
+        target, secret = _load(args, resolve_secret(args.secret, required=False))
+        try:
+            loaded(target)
+            yield target, secret
+        finally:
+            target.close()
 
 
 def _load(args: argparse.Namespace, secret: Secret | None) -> tuple[Any, Secret | None]:

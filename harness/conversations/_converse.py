@@ -12,6 +12,7 @@ from typing import Any
 from harness._errors import ConversationError, ConversationFileError, renamed_keyword
 from harness._patterns import PatternError
 from harness.checks._baseline import Baseline
+from harness.checks._code_report import HandlerCoverage
 from harness.checks._coverage import CONVERSATION, ProtocolCoverage
 from harness.checks._envelope import envelope
 from harness.checks._junit import Case, junit_xml
@@ -156,6 +157,8 @@ class ConversationRun:
 
     results: list[ConversationResult]
     header: dict[str, Any] = field(default_factory=dict)
+    #: Which lines and branches of the handler the run reached (``--code-coverage``).
+    code_coverage: HandlerCoverage | None = None
 
     @property
     def ok(self) -> bool:
@@ -171,7 +174,7 @@ class ConversationRun:
         """``text`` (transcripts with ``verbose``), ``json`` or ``junit`` XML."""
         format = require_format(format)
         if format == "json":
-            return render_json(self.results, header=self.header)
+            return render_json(self.results, header=self.header, code_coverage=self.code_coverage)
         if format == "junit":
             return render_junit(self.results, header=self.header)
         if format == "sarif":
@@ -264,7 +267,10 @@ def render_text(
 
 
 def render_json(
-    results: Sequence[ConversationResult], *, header: Mapping[str, Any] | None = None
+    results: Sequence[ConversationResult],
+    *,
+    header: Mapping[str, Any] | None = None,
+    code_coverage: HandlerCoverage | None = None,
 ) -> str:
     """The results in the JSON envelope every command shares
     (``docs/schema/converse.schema.json``): the ``header`` (target, path, model, seed,
@@ -282,7 +288,7 @@ def render_json(
         model=str(header.get("model", "")), seed=header.get("seed"),
         secret=str(header.get("secret", "none")), summary=summary,
         results=[r.as_dict() for r in results], findings=findings, notes=[note] if note else [],
-        coverage=covered.as_dict() if covered else None,
+        coverage=covered.as_dict() if covered else None, code_coverage=code_coverage,
     )  # fmt: skip
 
 

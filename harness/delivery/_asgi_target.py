@@ -42,6 +42,7 @@ from harness.delivery._capture import (
     raised_in,
     running,
 )
+from harness.delivery._tracing import adopt_tracer, labelled
 from harness.delivery._transport import InProcessTarget, Received, _TransportFailure
 
 __all__ = ["AsgiTarget", "is_asgi"]
@@ -139,14 +140,17 @@ class AsgiTarget(InProcessTarget):
         self.start()
         call = Call(capture=self.capture)
         started = time.perf_counter()
-        future = asyncio.run_coroutine_threadsafe(
-            self._call(call, method, url, headers, body), self._loop
-        )
-        try:
-            status, response_headers, data, raised = future.result(timeout)
-        except concurrent.futures.TimeoutError:
-            future.cancel()  # the app's task gets a CancelledError
-            raise _TransportFailure("Read timed out", timed_out=True, output=call.output) from None
+        with labelled(body):
+            future = asyncio.run_coroutine_threadsafe(
+                self._call(call, method, url, headers, body), self._loop
+            )
+            try:
+                status, response_headers, data, raised = future.result(timeout)
+            except concurrent.futures.TimeoutError:
+                future.cancel()  # the app's task gets a CancelledError
+                raise _TransportFailure(
+                    "Read timed out", timed_out=True, output=call.output
+                ) from None
         elapsed = time.perf_counter() - started
         return Received(status, response_headers, data, elapsed, raised, call.output,
                         size=len(data), raised_in=call.raised_in if raised else None)  # fmt: skip
@@ -154,6 +158,7 @@ class AsgiTarget(InProcessTarget):
     async def _call(
         self, call: Call, method: str, url: str, headers: dict[str, str], body: bytes
     ) -> tuple[int, dict[str, str], bytes, str | None]:
+        adopt_tracer()
         token = running(call)
         parts = urlsplit(url)
         scope = {

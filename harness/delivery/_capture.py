@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
+from harness.delivery._tracing import adopt_tracer
+
 __all__ = ["MAX_OUTPUT", "Call", "CallTimedOut", "Caller", "install_routers", "under_pytest"]
 
 #: At most this many characters of a call's output are kept.
@@ -357,6 +359,7 @@ class _Worker:
     def _loop(self) -> None:
         while True:
             box = self.jobs.get()
+            adopt_tracer()
             token = running(box.call)
             try:
                 box.value = box.fn()

@@ -1,5 +1,4 @@
 """Targets and delivery: a WSGI app in-process, or a URL over real HTTP(S).
-
 (Loading a target from an import string or a URL is ``harness.delivery._loader``.)
 
 Delivery follows redirects the way the platform's ``HttpURLConnection`` does
@@ -26,6 +25,7 @@ from harness.delivery._capture import (
     under_pytest,
 )
 from harness.delivery._routes import split_url
+from harness.delivery._tracing import labelled
 from harness.platform._budget import DEFAULT_TIMEOUT, MAX_ANSWER
 from harness.platform._headers import find_header
 
@@ -100,8 +100,7 @@ class Delivery:
     received: Received | None = None
     failure: str | None = None
     timed_out: bool = False
-    #: The answer never finished within the call's overall deadline.
-    hung: bool = False
+    hung: bool = False  # the answer never finished within the call's overall deadline
     hops: list[str] = field(default_factory=list)
     refused_redirect: str | None = None
     elapsed: float = 0.0
@@ -230,7 +229,8 @@ class WsgiTarget(InProcessTarget):
 
         started = time.perf_counter()
         try:
-            answer, error, captured = self._caller.run(call, timeout)
+            with labelled(body):
+                answer, error, captured = self._caller.run(call, timeout)
         except CallTimedOut as late:
             why = "Read timed out"
             if not late.started:

@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness.checks._code_report import HandlerCoverage
 from harness.checks._coverage import ProtocolCoverage
 from harness.checks._envelope import envelope
 from harness.checks._junit import Case, junit_xml
@@ -180,6 +181,8 @@ class ReplayRun:
     problems: list[CassetteError] = field(default_factory=list)
     #: The target and the redacted secret, for the reports.
     header: dict[str, Any] = field(default_factory=dict)
+    #: Which lines and branches of the handler the run reached (``--code-coverage``).
+    code_coverage: HandlerCoverage | None = None
 
     @property
     def ok(self) -> bool:
@@ -197,7 +200,8 @@ class ReplayRun:
         """``text`` (each call, its noise, what changed), ``json`` or ``junit`` XML."""
         format = require_format(format)
         if format == "json":
-            return render_json(self.cases, self.problems, header=self.header)
+            return render_json(self.cases, self.problems, header=self.header,
+                               code_coverage=self.code_coverage)  # fmt: skip
         if format == "junit":
             return render_junit(self.cases, self.problems)
         if format == "sarif":
@@ -260,6 +264,7 @@ def render_json(
     problems: Sequence[CassetteError],
     *,
     header: Mapping[str, Any] | None = None,
+    code_coverage: HandlerCoverage | None = None,
 ) -> str:
     """The results in the JSON envelope every command shares
     (``docs/schema/replay.schema.json``): counts, the unreadable lines (file and
@@ -278,7 +283,7 @@ def render_json(
         "replay", target=str(header.get("target", "")), model="", seed=None,
         secret=str(header.get("secret", "none")), summary=summary,
         results=[case.as_dict() for case in cases], findings=findings,
-        coverage=ReplayRun(list(cases)).coverage.as_dict(),
+        coverage=ReplayRun(list(cases)).coverage.as_dict(), code_coverage=code_coverage,
     )  # fmt: skip
 
 
