@@ -33,7 +33,7 @@ from harness._errors import CodeCoverageError
 from harness.checks._code_report import LABEL, HandlerCoverage
 from harness.delivery._tracing import set_call_label
 
-__all__ = ["DATA_FILE", "CodeCoverage", "CodeCoverageError", "handler_root"]
+__all__ = ["DATA_FILE", "CodeCoverage", "CodeCoverageError", "handler_root", "target_roots"]
 
 #: Where a run that starts its own coverage.py keeps its data.
 DATA_FILE = ".botwebhook-coverage"
@@ -204,6 +204,26 @@ def handler_root(source_file: str | None) -> list[str]:
     while (folder / "__init__.py").is_file() and folder.parent != folder:
         folder = folder.parent
     return [str(folder)]
+
+
+def target_roots(target: Any) -> list[str]:
+    """Where an in-process target's handler code is: the folder of the file it was
+    loaded from, else of the app's own module (the reference handler: its file)."""
+    import sys
+
+    source = getattr(target, "source_file", None)
+    if source:
+        return handler_root(source)
+    app = getattr(target, "app", None)
+    for name in (getattr(app, "import_name", None), getattr(app, "__module__", None),
+                 type(app).__module__):  # fmt: skip
+        file = getattr(sys.modules.get(name or ""), "__file__", None)
+        if not file or "-packages" in file:
+            continue
+        if Path(file).resolve().is_relative_to(_HOME):  # the reference handler
+            return [file]
+        return handler_root(file)
+    return []
 
 
 def _intent_of(body: bytes) -> str:

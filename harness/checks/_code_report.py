@@ -9,10 +9,11 @@ a payload.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from harness.model._files import shown_path
 
 __all__ = ["LABEL", "HandlerCoverage", "UnreachedBranch", "UnreachedFunction"]
 
@@ -83,7 +84,7 @@ class HandlerCoverage:
         reached = total = taken = branches = 0
         by_intent: dict[str, set[tuple[str, int]]] = {}
         for path, data in sorted(report.get("files", {}).items()):
-            shown = _shown_path(path)
+            shown = shown_path(path)
             regions = {n: r for n, r in data.get("functions", {}).items() if n}
             outside = {n for n, r in regions.items() if not r["executed_lines"]} & (ran or {}).get(
                 path, set()
@@ -244,12 +245,3 @@ def _listed(out: list[str], title: str, rows: list[str]) -> None:
     out.extend(f"    {row}" for row in rows[:_SHOWN])
     if len(rows) > _SHOWN:
         out.append(f"    … and {len(rows) - _SHOWN} more (--json lists them all)")
-
-
-def _shown_path(path: str) -> str:
-    """A path relative to the working directory when it is inside it."""
-    try:
-        relative = os.path.relpath(path)
-    except ValueError:  # another drive on Windows
-        return path
-    return path if relative.startswith("..") else relative

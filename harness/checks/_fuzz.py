@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from harness._errors import BotWebhookValueError, renamed_keyword, require_type
 from harness.checks._coverage import FUZZ_PROBES, ProtocolCoverage
 from harness.checks._fuzz_report import MAX_TIMEOUTS, FuzzFailure, FuzzReport
+from harness.checks._guided import guided_phase, guided_roots
 from harness.checks._sarif import source_of
 from harness.checks._verdicts import NOT_JUDGED
 from harness.checks._workspace import DEFAULT_DATABASE, DEFAULT_SAVE_DIR, save_file, workspace
@@ -98,6 +99,7 @@ def fuzz(
     on_exchange: Callable[[Exchange, None], None] | None = None,
     seeds: Sequence[bytes] = (),
     intents: Sequence[str] | None = None,
+    guided: bool = False,
 ) -> FuzzReport:
     """Fuzz ``target`` with ``examples`` calls per phase; see the module docstring.
 
@@ -106,6 +108,8 @@ def fuzz(
     path (``BW108``) is not fuzzed.  The signature probes are built on payloads the
     handler accepted; when it accepted none, the attacker phase is not judged.
     ``intents`` limits the run to those intents, as for :func:`harness.run_check`.
+    ``guided`` steers the valid phase by the arcs of the handler's code each call
+    ran (an in-process target only; see :mod:`harness.checks._guided`).
 
     ``seed`` makes the run reproducible; ``database`` None keeps nothing between
     runs; ``save_dir`` writes each failing body there as ``fuzz-<code>-<n>.body``;
@@ -123,6 +127,12 @@ def fuzz(
 
     require_fuzz_run(target, examples, "calls per phase")
     timeout = require_timeout(timeout)
+    if guided and passthrough:
+        raise BotWebhookValueError(
+            "guided=True with passthrough=True: the guided search builds intent webhooks, and "
+            "a passthrough endpoint takes none (hint: fuzz it unguided)"
+        )
+    roots = guided_roots(target) if guided else []
     model = scope_model(model, intents)
     signing = target.platform_signs if signed is None else signed
     report = FuzzReport(
@@ -199,16 +209,21 @@ def fuzz(
                 NOT_JUDGED.replace("were not judged", "(the attacker phase) were not judged")
             )
             break
-        strategy = valid if phase == "valid" else attacks()
-        found, calls, gave_up = hunt(
-            strategy,
-            send,
-            examples=examples,
-            seed=seed,
-            database=db,
-            digest=f"{digest}|{phase}",
-            explicit=[("contract", body, None) for body in seeds] if phase == "valid" else [],
-        )
+        if phase == "valid" and guided:
+            found, calls, gave_up = guided_phase(
+                report, lambda body: send("contract", body, None), _failed, model=model,
+                roots=roots, examples=examples, seed=seed, db=db, digest=digest, seeds=seeds,
+            )  # fmt: skip
+        else:
+            found, calls, gave_up = hunt(
+                valid if phase == "valid" else attacks(),
+                send,
+                examples=examples,
+                seed=seed,
+                database=db,
+                digest=f"{digest}|{phase}",
+                explicit=[("contract", body, None) for body in seeds] if phase == "valid" else [],
+            )
         report.phases[phase] = calls
         report.examples += calls
         if gave_up:
@@ -332,6 +347,12 @@ def hunt(
         if not _only_ours(exc):
             raise
     return list(found.values()), state["calls"], state["timeouts"] >= MAX_TIMEOUTS
+
+
+def _failed(exchange: Exchange) -> tuple[str, ...] | None:
+    """What makes a failure distinct (:func:`failure_key`), or None: no error."""
+    errors = any(f.severity == "error" for f in exchange.findings)
+    return failure_key(exchange) if errors else None
 
 
 def _only_ours(exc: BaseException) -> bool:

@@ -74,6 +74,8 @@ class FuzzReport:
     coverage: ProtocolCoverage | None = None
     #: Which lines and branches of the handler the run reached (``--code-coverage``).
     code_coverage: HandlerCoverage | None = None
+    #: With ``guided``: the call of the valid phase that first failed, or None.
+    guided_first_failure: int | None = None
 
     @property
     def first_failure(self) -> FuzzFailure | None:

@@ -45,6 +45,11 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
             "--conversations with --passthrough: a passthrough bot has no intents to converse "
             "through (every turn is one call, which the single-call phases already fuzz)"
         )
+    if args.guided and args.code_coverage:
+        raise CliError(
+            "--guided and --code-coverage both trace the handler, and one tracer runs at a "
+            "time: use one (the guided run notes how many arcs of the handler it reached)"
+        )
     model = chosen_model(args)
     with (
         _hypothesis_storage(args.no_database),
@@ -66,6 +71,7 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
             passthrough=args.passthrough,
             signed=sign_mode(args),
             seeds=_seeds(args.seed_from),
+            guided=args.guided,
             **common,
         )
         if args.conversations:
@@ -150,6 +156,12 @@ def register(commands: Any) -> None:
         help="then a third phase: N whole generated conversations (default 50), for failures "
         "that appear only on a later turn; each is shrunk to the shortest conversation and "
         "printed as a .conversation.yaml document",
+    )  # fmt: skip
+    p.add_argument(
+        "--guided", action="store_true",
+        help="steer the valid phase by the handler's own code (an in-process TARGET): a call "
+        "that runs new code is kept and its neighbours, one decision apart, go next; a crash "
+        "behind nested conditions is reached one condition at a time",
     )  # fmt: skip
     p.add_argument(
         "--seed-from", action="append", metavar="CASSETTE",

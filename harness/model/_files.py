@@ -18,6 +18,7 @@ __all__ = [
     "model_notes",
     "nearby_models",
     "scope_model",
+    "shown_path",
 ]
 
 #: How far up from a folder a bot model file is looked for, to say that one is there.
@@ -151,7 +152,7 @@ def model_notes(model: BotModel | None, target: object = None) -> list[str]:
     found = nearby_models(*folders)
     if not found:
         return []
-    shown = [_shown_path(f) for f in found[:3]]
+    shown = [shown_path(f) for f in found[:3]]
     return [
         f"the built-in catalogue is in use, but {' and '.join(shown)} "
         f"{'declares' if len(shown) == 1 else 'declare'} a bot model: pass --model {shown[0]} "
@@ -159,8 +160,9 @@ def model_notes(model: BotModel | None, target: object = None) -> list[str]:
     ]
 
 
-def _shown_path(path: Path) -> str:
+def shown_path(path: str | Path) -> str:
+    """A path relative to the working directory when it is inside it, else as it is."""
     try:
-        return str(path.relative_to(Path.cwd()))
+        return str(Path(path).relative_to(Path.cwd()))
     except ValueError:
         return str(path)
