@@ -28,7 +28,6 @@ from typing import TYPE_CHECKING, Any
 from harness._errors import BotWebhookValueError, renamed_keyword, require_type
 from harness.checks._coverage import FUZZ_PROBES, ProtocolCoverage
 from harness.checks._fuzz_report import MAX_TIMEOUTS, FuzzFailure, FuzzReport
-from harness.checks._guided import guided_phase, guided_roots
 from harness.checks._sarif import source_of
 from harness.checks._verdicts import NOT_JUDGED
 from harness.checks._workspace import DEFAULT_DATABASE, DEFAULT_SAVE_DIR, save_file, workspace
@@ -127,6 +126,8 @@ def fuzz(
 
     require_fuzz_run(target, examples, "calls per phase")
     timeout = require_timeout(timeout)
+    from harness.checks._guided import guided_phase, guided_roots  # Faker: on use
+
     if guided and passthrough:
         raise BotWebhookValueError(
             "guided=True with passthrough=True: the guided search builds intent webhooks, and "
