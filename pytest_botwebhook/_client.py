@@ -213,13 +213,15 @@ class BotWebhookClient:
         examples: int = 100,
         seed: int | None = None,
         passthrough: bool = False,
-        database: str | None = str(DEFAULT_DATABASE),
+        database: Any = str(DEFAULT_DATABASE),
         conversations: int = 0,
     ) -> FuzzReport:
         """Fuzz the target with Hypothesis (as ``botwebhook fuzz``); ``.assert_ok()``
         on the result fails the test with the shrunk call and a curl reproducer.
         ``conversations=N`` adds N whole generated conversations, each failure shrunk
-        to the shortest conversation and shown as a ``.conversation.yaml`` document."""
+        to the shortest conversation and shown as a ``.conversation.yaml`` document.
+        ``database`` is a folder, None, or a Hypothesis example database:
+        ``hypothesis.settings().database`` shares the profile's (a Redis one)."""
         from harness import fuzz
 
         common: dict[str, Any] = {

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from pytest_botwebhook._code_coverage import add_options, code_coverage_lines, start_code_coverage
+from pytest_botwebhook._fuzz_items import register_fuzz_items
 from pytest_botwebhook._settings import OPTIONS, configured, settings_of, summary_lines
 
 if TYPE_CHECKING:
@@ -99,6 +100,7 @@ def pytest_configure(config: pytest.Config) -> None:
         "(made by pytest_botwebhook.replay_suite())",
     )
     start_code_coverage(config)
+    register_fuzz_items(config, _load_model)
 
 
 def pytest_report_header(config: pytest.Config) -> list[str] | None:

@@ -24,6 +24,7 @@ from harness.checks._code_coverage import CodeCoverage
 from harness.checks._code_report import HandlerCoverage
 from harness.checks._coverage import ProtocolCoverage
 from harness.checks._fuzz import DEFAULT_DATABASE, DEFAULT_SAVE_DIR, fuzz
+from harness.checks._fuzz_property import CallProperty, FuzzContext, PropertyFailed
 from harness.checks._fuzz_report import MAX_TIMEOUTS, FuzzFailure, FuzzReport
 from harness.checks._report import render_json, render_junit, render_text
 from harness.checks._result import Format, Result
@@ -57,6 +58,7 @@ __all__ = [
     "AsgiTarget",
     "Baseline",
     "BaselineError",
+    "CallProperty",
     "Code",
     "CodeCoverage",
     "Delivery",
@@ -64,9 +66,11 @@ __all__ = [
     "Expect",
     "Finding",
     "Format",
+    "FuzzContext",
     "FuzzFailure",
     "FuzzReport",
     "HandlerCoverage",
+    "PropertyFailed",
     "ProtocolCoverage",
     "Received",
     "Report",

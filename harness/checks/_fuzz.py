@@ -19,18 +19,25 @@ handler cannot make a run last ``timeout`` x examples.
 
 from __future__ import annotations
 
+import re
 import time
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from harness._errors import BotWebhookValueError, renamed_keyword, require_type
 from harness.checks._coverage import FUZZ_PROBES, ProtocolCoverage
 from harness.checks._fuzz_report import MAX_TIMEOUTS, FuzzFailure, FuzzReport
 from harness.checks._sarif import source_of
 from harness.checks._verdicts import NOT_JUDGED
-from harness.checks._workspace import DEFAULT_DATABASE, DEFAULT_SAVE_DIR, save_file, workspace
+from harness.checks._workspace import (
+    DEFAULT_DATABASE,
+    DEFAULT_SAVE_DIR,
+    example_database,
+    save_file,
+    workspace,
+)
 from harness.delivery._exchange import Exchange, deliver
 from harness.delivery._transport import Target, require_timeout
 from harness.model._botmodel import BotModel
@@ -49,6 +56,8 @@ __all__ = [
     "DEFAULT_SAVE_DIR",
     "FuzzFailure",
     "FuzzReport",
+    "failure_key",
+    "failure_type",
     "fuzz",
     "hunt",
     "require_fuzz_run",
@@ -60,14 +69,18 @@ class _CallFailed(Exception):
     failure, so that Hypothesis tells them apart and shrinks each on its own."""
 
 
-_KINDS: dict[tuple[str, ...], type[_CallFailed]] = {}
+_KINDS: dict[tuple[type[Exception], tuple[str, ...]], type[Exception]] = {}
+_E = TypeVar("_E", bound=Exception)
 
 
-def _failure_type(key: tuple[str, ...]) -> type[_CallFailed]:
-    kind = _KINDS.get(key)
+def failure_type(key: tuple[str, ...], base: type[_E]) -> type[_E]:
+    """The subclass of ``base`` that stands for one distinct failure (``key``), made
+    once, named for it (``Failed_BW401_KeyError_app_py_6``)."""
+    kind = _KINDS.get((base, key))
     if kind is None:
-        kind = _KINDS[key] = type(f"Failed_{len(_KINDS)}", (_CallFailed,), {})
-    return kind
+        name = re.sub(r"\W+", "_", "_".join(("Failed", *key))).strip("_")[:80]
+        kind = _KINDS[(base, key)] = type(name, (base,), {"__module__": "botwebhook"})
+    return kind  # type: ignore[return-value]
 
 
 def failure_key(exchange: Exchange) -> tuple[str, ...]:
@@ -91,7 +104,7 @@ def fuzz(
     examples: int = 100,
     seed: int | None = None,
     timeout: float = DEFAULT_TIMEOUT,
-    database: str | Path | None = DEFAULT_DATABASE,
+    database: str | Path | Any | None = DEFAULT_DATABASE,
     save_dir: str | Path | None = None,
     passthrough: bool = False,
     signed: bool | None = None,
@@ -110,8 +123,9 @@ def fuzz(
     ``guided`` steers the valid phase by the arcs of the handler's code each call
     ran (an in-process target only; see :mod:`harness.checks._guided`).
 
-    ``seed`` makes the run reproducible; ``database`` None keeps nothing between
-    runs; ``save_dir`` writes each failing body there as ``fuzz-<code>-<n>.body``;
+    ``seed`` makes the run reproducible; ``database`` is a folder, or a Hypothesis
+    ``ExampleDatabase`` (``settings().database``: a shared Redis one); None keeps
+    nothing between runs; ``save_dir`` writes each failing body there as ``fuzz-<code>-<n>.body``;
     ``on_exchange(exchange, None)`` is called after each call (for progress: the
     total is not known in advance, shrinking adds calls).  ``seeds`` are real
     request bodies (a cassette's): the valid phase tries each first, then mutates
@@ -180,9 +194,7 @@ def fuzz(
         return st.one_of(out)
 
     digest = f"{target.name}|{model.source if model else 'catalogue'}|{passthrough}"
-    db = Path(database) if database is not None else None
-    if db is not None:
-        workspace(db)
+    db = example_database(database)
 
     def send(kind: Any, body: Any, signature: str | None) -> Exchange:
         exchange = deliver(
@@ -291,7 +303,7 @@ def hunt(
     *,
     examples: int,
     seed: int | None,
-    database: Path | None,
+    database: Path | Any | None,
     digest: str,
     explicit: Sequence[Any] = (),
 ) -> tuple[list[Exchange], int, bool]:
@@ -308,7 +320,7 @@ def hunt(
         if state["timeouts"] >= MAX_TIMEOUTS:
             # The handler is too slow to go on: fail every further example the way
             # the first slow call did, so the run (and the shrinking) ends quickly.
-            raise _failure_type(state["first"])()
+            raise failure_type(state["first"], _CallFailed)()
         kind, body, signature = case
         state["calls"] += 1
         exchange = send(kind, body, signature)
@@ -319,7 +331,7 @@ def hunt(
         if exchange.delivery.timed_out:
             state["timeouts"] += 1
             state["first"] = state["first"] or key
-        raise _failure_type(key)()
+        raise failure_type(key, _CallFailed)()
 
     if seed is not None:
         # hypothesis.seed() would also switch the example database off; seeding this
@@ -335,7 +347,9 @@ def hunt(
         verbosity=Verbosity.quiet,  # our report says it all, Hypothesis need not print
         max_examples=examples,
         deadline=None,
-        database=DirectoryBasedExampleDatabase(str(database)) if database is not None else None,
+        database=DirectoryBasedExampleDatabase(str(database))
+        if isinstance(database, Path)
+        else database,
         suppress_health_check=list(HealthCheck),
         report_multiple_bugs=True,
         print_blob=False,

@@ -32,6 +32,7 @@ import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from harness._errors import PayloadOptionError
 from harness.checks._arcs import Arc, ArcTracer
@@ -202,11 +203,12 @@ def guided_hunt(
     roots: Sequence[str | Path],
     examples: int,
     seed: int | None,
-    keep_dir: Path | None,
+    keep: Path | tuple[Any, bytes] | None,
     first: Sequence[bytes] = (),
 ) -> GuidedRun:
     """Up to ``examples`` calls of the guided search; ``failure_key`` is None for a
-    call that did not fail.  Bodies that failed last time (``keep_dir``) go first,
+    call that did not fail.  Bodies that failed last time (``keep``: a folder, or an
+    example database and a key) go first,
     then ``first`` (a cassette's real bodies), as they are."""
     search = GuidedSearch(model, seed)
     tracer = ArcTracer(roots)
@@ -217,7 +219,7 @@ def guided_hunt(
     timeouts = 0
     tracer.start()
     try:
-        for body in [*_kept(keep_dir), *first]:
+        for body in [*_kept(keep), *first]:
             exchange = send(body)
             run.calls += 1
             tracer.take()
@@ -253,7 +255,7 @@ def guided_hunt(
         if failing is not None and not run.gave_up:
             exchange = _minimised(search, send, failure_key, key, exchange, failing)
         run.found.append(exchange)
-    run.kept = _keep(keep_dir, [e.sent.body for e in run.found])
+    run.kept = _keep(keep, [e.sent.body for e in run.found])
     return run
 
 
@@ -301,7 +303,11 @@ def guided_phase(
         roots=roots,
         examples=examples,
         seed=seed,
-        keep_dir=db / "guided" / keep if db is not None else None,
+        keep=None
+        if db is None
+        else db / "guided" / keep
+        if isinstance(db, Path)
+        else (db, b"botwebhook-guided:" + keep.encode()),
         first=seeds,
     )
     report.guided_first_failure = run.first_failure
@@ -340,23 +346,36 @@ def _minimised(
     return exchange
 
 
-def _kept(folder: Path | None) -> list[bytes]:
-    if folder is None or not folder.is_dir():
+def _kept(keep: Path | tuple[Any, bytes] | None) -> list[bytes]:
+    if keep is None:
         return []
-    return [p.read_bytes() for p in sorted(folder.glob("*.body"))[:_KEEP]]
+    if isinstance(keep, Path):
+        return (
+            [p.read_bytes() for p in sorted(keep.glob("*.body"))[:_KEEP]] if keep.is_dir() else []
+        )
+    database, key = keep
+    return sorted(database.fetch(key))[:_KEEP]
 
 
-def _keep(folder: Path | None, bodies: Sequence[bytes]) -> int:
-    """Keep the failing bodies for the next run (the last run's go); their count."""
-    if folder is None:
+def _keep(keep: Path | tuple[Any, bytes] | None, bodies: Sequence[bytes]) -> int:
+    """Keep the failing bodies for the next run (the last run's go); their count.  In
+    a folder, one file each (0600); in an example database, under one key."""
+    if keep is None:
         return 0
+    bodies = list(bodies)[:_KEEP]
+    if not isinstance(keep, Path):
+        database, key = keep
+        for old in list(database.fetch(key)):
+            database.delete(key, old)
+        for body in bodies:
+            database.save(key, body)
+        return len(bodies)
     from harness.checks._workspace import save_file, workspace
 
-    for old in folder.glob("*.body") if folder.is_dir() else ():
+    for old in keep.glob("*.body") if keep.is_dir() else ():
         old.unlink()
-    if not bodies:
-        return 0
-    workspace(folder)
-    for body in bodies[:_KEEP]:
-        save_file(folder, hashlib.sha256(body).hexdigest()[:16] + ".body", body)
-    return min(len(bodies), _KEEP)
+    if bodies:
+        workspace(keep)
+    for body in bodies:
+        save_file(keep, hashlib.sha256(body).hexdigest()[:16] + ".body", body)
+    return len(bodies)

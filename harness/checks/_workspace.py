@@ -6,8 +6,16 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
-__all__ = ["DEFAULT_DATABASE", "DEFAULT_SAVE_DIR", "WORKSPACE", "save_file", "workspace"]
+__all__ = [
+    "DEFAULT_DATABASE",
+    "DEFAULT_SAVE_DIR",
+    "WORKSPACE",
+    "example_database",
+    "save_file",
+    "workspace",
+]
 
 #: Our folder in the working directory; it holds a ``.gitignore`` that ignores it
 #: all (as pytest's cache does), so nothing here is ever committed by accident.
@@ -28,6 +36,17 @@ def workspace(path: Path) -> Path:
             ignore.write_text("# Created by pytest-botwebhook: nothing here is for git.\n*\n")
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def example_database(database: Any) -> Any:
+    """``database`` as the fuzzers take it: a folder (created, as :func:`workspace`
+    makes it) as a :class:`~pathlib.Path`; a Hypothesis ``ExampleDatabase`` (a shared
+    Redis one, ``settings().database``) as it is; None for none."""
+    if database is None:
+        return None
+    if callable(getattr(database, "save", None)) and callable(getattr(database, "fetch", None)):
+        return database
+    return workspace(Path(database))
 
 
 def save_file(folder: Path, name: str, data: bytes) -> Path:

@@ -10,12 +10,15 @@
   and :func:`fill` the value a prompted variable takes from an answer;
 - :func:`fuzz_conversations` runs generated conversations
   (``harness.strategies.conversations``) and shrinks each failure to the
-  shortest conversation, printed with :func:`to_yaml` as a file document.
+  shortest conversation, printed with :func:`to_yaml` as a file document;
+  :class:`ChatProperty` is one generated chat per example of a plain ``@given``
+  test (``pytest_botwebhook.fuzz_suite(conversations=N)``).
 """
 
 from __future__ import annotations
 
 from harness._errors import ConversationError, ConversationFileError
+from harness.conversations._chat_property import ChatProperty
 from harness.conversations._conversation import EXPECTATIONS, Conversation, ConversationFailed, Turn
 from harness.conversations._converse import (
     ConversationResult,
@@ -39,6 +42,7 @@ from harness.conversations._understand import Match, Matcher, fill
 __all__ = [
     "EXPECTATIONS",
     "FILE_PATTERN",
+    "ChatProperty",
     "Conversation",
     "ConversationError",
     "ConversationFailed",

@@ -11,7 +11,7 @@ from typing import Any
 
 from harness.checks._fuzz import hunt, require_fuzz_run
 from harness.checks._fuzz_report import FuzzFailure, FuzzReport
-from harness.checks._workspace import DEFAULT_DATABASE, save_file, workspace
+from harness.checks._workspace import DEFAULT_DATABASE, example_database, save_file, workspace
 from harness.conversations._converse import run_conversation
 from harness.conversations._files import to_yaml
 from harness.delivery._exchange import Exchange
@@ -33,7 +33,7 @@ def fuzz_conversations(
     examples: int = 50,
     seed: int | None = None,
     timeout: float = DEFAULT_TIMEOUT,
-    database: str | Path | None = DEFAULT_DATABASE,
+    database: str | Path | Any | None = DEFAULT_DATABASE,
     save_dir: str | Path | None = None,
     report: FuzzReport | None = None,
     on_exchange: Callable[[Exchange, None], None] | None = None,
@@ -80,9 +80,7 @@ def fuzz_conversations(
 
     strategy = conversations(model).map(lambda spec: (PHASE, spec, None))
     digest = f"{target.name}|{model.source if model else 'catalogue'}|{PHASE}"
-    db = Path(database) if database is not None else None
-    if db is not None:
-        workspace(db)
+    db = example_database(database)
     found, calls, gave_up = hunt(
         strategy, send, examples=examples, seed=seed, database=db, digest=digest
     )

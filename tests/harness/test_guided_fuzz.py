@@ -97,6 +97,26 @@ def test_a_failure_is_kept_private_and_tried_first_next_time(tmp_path: Path) -> 
     assert any("kept, tried first next time" in note for note in reports[1].notes)
 
 
+def test_an_example_database_keeps_the_failures_of_both_modes() -> None:
+    from hypothesis.database import InMemoryExampleDatabase
+
+    shared = InMemoryExampleDatabase()  # as a shared Redis database would
+    reports = []
+    for guided in (True, True, False, False):
+        target, secret, model = _nested()
+        try:
+            reports.append(fuzz(target, secret=secret, model=model, examples=300, seed=11,
+                                database=shared, guided=guided))  # fmt: skip
+        finally:
+            target.close()  # type: ignore[attr-defined]
+    assert reports[0].failures
+    assert reports[1].guided_first_failure == 1  # the kept body, from the database
+    assert any(key.startswith(b"botwebhook-guided:") for key in shared.data)
+    # Unguided, Hypothesis's own keys: a failure found once is replayed first.
+    if reports[2].failures:
+        assert reports[3].failures
+
+
 @pytest.mark.parametrize(
     "spec",
     [f"{STYLES / 'flask_typical.py'}:app", f"{STYLES / 'wsgi_typical.py'}:application", None],

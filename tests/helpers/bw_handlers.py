@@ -141,3 +141,23 @@ def PERMANENT(request: Request) -> Response:
     if request.path == "/moved":
         return reply({"text": "ok"})
     return Response("", status=308, headers={"Location": "/moved"})
+
+
+def emoji_apps(secret: str) -> str:
+    """The source of an ``apps.py`` for pytester projects: ``good``, the reference
+    handler, and ``crashes_on_emoji``, which reads the body first and raises on any
+    character beyond the BMP (an emoji the fuzzers' payloads carry)."""
+    return f'''
+import io
+from harness.reference import make_app
+
+good = make_app(secret="{secret}")
+
+
+def crashes_on_emoji(environ, start_response):
+    body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+    if any(ord(c) > 0xFFFF for c in body.decode("utf-8", "replace")):
+        raise RuntimeError("emoji")
+    environ["wsgi.input"] = io.BytesIO(body)
+    return good(environ, start_response)
+'''

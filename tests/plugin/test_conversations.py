@@ -193,6 +193,8 @@ def test_the_plugins_fuzz_hunts_through_whole_conversations(pytester: pytest.Pyt
     result = pytester.runpytest("-q", "-p", "no:cacheprovider")
     result.assert_outcomes(failed=1)
     out = result.stdout.str()
-    assert "FAILED in the conversations phase" in out
-    assert "as a conversation file document (ready to save):" in out
+    assert "botwebhook.Failed_BW401: generated conversation turn 2" in out
+    assert "the chat until then:" in out
+    assert "as a conversation file:" in out
+    assert "name: 'found by fuzzing: fails at turn 2'" in out
     assert "      intent: colour" in out

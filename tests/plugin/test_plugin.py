@@ -5,6 +5,7 @@ from __future__ import annotations
 import textwrap
 
 import pytest
+from bw_handlers import emoji_apps
 
 from harness import load_model
 from harness.checks import build_matrix
@@ -455,19 +456,7 @@ def test_a_url_served_by_another_process(pytester: pytest.Pytester) -> None:
 
 def test_fuzzing_from_pytest(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
-        apps=f'''
-        import io
-        from harness.reference import make_app
-
-        good = make_app(secret="{SECRET}")
-
-        def crashes_on_emoji(environ, start_response):
-            body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
-            if any(ord(c) > 0xFFFF for c in body.decode("utf-8", "replace")):
-                raise RuntimeError("emoji")
-            environ["wsgi.input"] = io.BytesIO(body)
-            return good(environ, start_response)
-        ''',
+        apps=emoji_apps(SECRET),
         test_fuzzing=f'''
         import pytest
         import pytest_botwebhook
