@@ -12,28 +12,30 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from harness._errors import BotWebhookError
+from harness._interrupt import exit_now, interrupted_early
+from harness._lazy import lazy_attributes
 from harness._version import __version__
-from harness.cli import (
-    _check,
-    _converse,
-    _fuzz,
-    _load,
-    _protocol,
-    _replay,
-    _send,
-    _serve,
-)
-from harness.cli._common import EXIT_OK, EXIT_USAGE, CliError, Parser, hide_secrets
 
-__all__ = ["CliError", "main"]
+if TYPE_CHECKING:
+    from harness.cli._common import CliError
+
+__all__ = ["CliError", "entry", "main"]
+
+# The commands load inside main(), where Ctrl-C is one line: importing this module
+# (the console script does first) costs next to nothing.
+__getattr__ = lazy_attributes(globals(), {"CliError": "harness.cli._common"})
 
 
 Handler = Callable[[argparse.Namespace], int]
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from harness.cli import _check, _converse, _fuzz, _load, _protocol, _replay, _send, _serve
+    from harness.cli._common import Parser
+
     parser = Parser(
         prog="botwebhook",
         description="Test, fuzz and mock chatbot-platform webhooks.",
@@ -52,10 +54,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def entry() -> None:
+    """The ``botwebhook`` console script: :func:`main`, then exit with its status."""
+    exit_now(main())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (the console script exits with it)."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        from harness.cli._common import EXIT_OK, EXIT_USAGE, hide_secrets
+
+        parser = build_parser()
+        args = parser.parse_args(argv)
+    except KeyboardInterrupt:  # Ctrl-C before the command began
+        return interrupted_early(list(sys.argv[1:] if argv is None else argv))
     handler: Handler = args.handler
     try:
         return handler(args)

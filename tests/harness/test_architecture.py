@@ -39,6 +39,7 @@ TOP = {
     "_patterns": "shared",
     "_limits": "shared",
     "_lazy": "shared",
+    "_interrupt": "shared",
     "_version": "shared",
     "errors": "shared",
     "reference": "reference",

@@ -282,3 +282,22 @@ def test_payload_generation_errors(  # type: ignore[no-untyped-def]
     assert out == b""
     assert len(err.decode().strip().splitlines()) == 1
     assert message in err.decode()
+
+
+@pytest.mark.parametrize("delay", [0.1, 0.25, 0.5])
+def test_ctrl_c_while_the_command_is_still_loading_is_one_line_and_130(delay: float) -> None:
+    """Wherever Ctrl-C lands (Python importing the command, reading its arguments,
+    or the run itself), it is one line and exit 130, never a traceback or -2."""
+    import signal
+    import time
+
+    command = [sys.executable, "-m", "harness.cli", "check", "--seed", "1"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(delay)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    if process.returncode == 0:  # the whole check ended before the signal: nothing to see
+        return
+    assert process.returncode == 130, out + err
+    assert "Traceback" not in err
+    assert err.strip().splitlines()[-1] == "botwebhook check: interrupted"

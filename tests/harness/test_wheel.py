@@ -51,7 +51,7 @@ def test_wheel_contents(wheel: Path) -> None:
     metadata = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
     entry_points = zipfile.ZipFile(wheel).read(metadata).decode()
     assert "botwebhook = pytest_botwebhook.plugin" in entry_points
-    assert "botwebhook = harness.cli:main" in entry_points
+    assert "botwebhook = harness.cli:entry" in entry_points
 
 
 def test_installed_wheel_loads_every_fixture(wheel: Path, tmp_path: Path) -> None:
