@@ -293,9 +293,19 @@ def malformed_bodies() -> SearchStrategy[bytes]:
         st.binary(min_size=1, max_size=40).map(lambda b: b'{"q":"\xff' + b + b'"}'),
         st.sampled_from(valid).flatmap(lambda b: st.integers(0, len(b) - 1).map(lambda n: b[:n])),
         wrong_types,
-        st.integers(2, 3000).map(lambda depth: b"[" * depth + b"]" * depth),
-        st.integers(100_000, 300_000).map(lambda n: b'{"query":"' + b"x" * n + b'"}'),
+        st.integers(2, 3000).map(lambda depth: _Large(b"[" * depth + b"]" * depth)),
+        st.integers(100_000, 300_000).map(lambda n: _Large(b'{"query":"' + b"x" * n + b'"}')),
     )
+
+
+class _Large(bytes):
+    """A large body, as bytes.  Hypothesis keeps every ``bytes`` value a run drew with
+    the examples it caches (thousands of them), and only a weak reference to other
+    values, which a ``bytes`` subclass cannot have: a subclass is not kept, so a
+    long run's memory does not grow by the huge bodies it sent
+    (``bench/memory.py``)."""
+
+    __slots__ = ()
 
 
 def signatures(
