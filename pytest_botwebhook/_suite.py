@@ -138,6 +138,7 @@ def _outside(test: Any, target: Any, secret: str | None, passthrough: bool, stri
     from harness import Secret, load_target
     from harness.checks import FuzzContext
     from harness.errors import TargetError
+    from harness.platform import DEFAULT_TIMEOUT
 
     read = getattr(test, "_botwebhook_outside", None)
     found: dict[str, Any] = read() if read is not None else {}
@@ -150,7 +151,7 @@ def _outside(test: Any, target: Any, secret: str | None, passthrough: bool, stri
         )
     chosen = secret or found.get("secret") or TEST_SECRET
     return FuzzContext(load_target(spec, path=found.get("path")), Secret(chosen),
-                       found.get("model"), found.get("timeout") or 10.0, passthrough,
+                       found.get("model"), found.get("timeout") or DEFAULT_TIMEOUT, passthrough,
                        strict=strict or bool(found.get("strict")))  # fmt: skip
 
 

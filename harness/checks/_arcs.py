@@ -22,6 +22,7 @@ from types import FrameType
 from typing import Any
 
 from harness._errors import CodeCoverageError
+from harness.checks._code_coverage import ours
 
 __all__ = ["Arc", "ArcTracer"]
 
@@ -29,9 +30,6 @@ __all__ = ["Arc", "ArcTracer"]
 Arc = tuple[str, int, int]
 
 _TEST_FILES = ("test_*.py", "*_test.py", "conftest.py")
-_HOME = Path(__file__).resolve().parents[1]
-#: Our own code is never the handler's, but for the reference handler.
-_REFERENCE = str(_HOME / "reference.py")
 
 
 class ArcTracer:
@@ -68,10 +66,9 @@ class ArcTracer:
         known = self._files.get(filename)
         if known is None:
             path = str(Path(filename).resolve()) if not filename.startswith("<") else ""
-            ours = path.startswith(f"{_HOME}/") and path != _REFERENCE
             known = (
                 bool(path)
-                and not ours
+                and not ours(path)
                 and any(path == root or path.startswith(root + "/") for root in self.roots)
                 and not any(fnmatch.fnmatch(Path(path).name, p) for p in _TEST_FILES)
             )

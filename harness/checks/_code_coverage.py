@@ -18,6 +18,7 @@ timeout may go on running under the next call's label.
 from __future__ import annotations
 
 import contextlib
+import fnmatch
 import io
 import json
 import re
@@ -33,7 +34,14 @@ from harness._errors import CodeCoverageError
 from harness.checks._code_report import LABEL, HandlerCoverage
 from harness.delivery._tracing import set_call_label
 
-__all__ = ["DATA_FILE", "CodeCoverage", "CodeCoverageError", "handler_root", "target_roots"]
+__all__ = [
+    "DATA_FILE",
+    "CodeCoverage",
+    "CodeCoverageError",
+    "handler_root",
+    "ours",
+    "target_roots",
+]
 
 #: Where a run that starts its own coverage.py keeps its data.
 DATA_FILE = ".botwebhook-coverage"
@@ -193,6 +201,12 @@ class CodeCoverage:
                 return {"files": {}, "meta": {"branch_coverage": self.own}}
             data: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
             return data
+
+
+def ours(path: str) -> bool:
+    """Whether ``path`` (absolute) is our own code, never the handler's (the reference
+    handler excepted)."""
+    return any(fnmatch.fnmatch(path, pattern) for pattern in _OURS)
 
 
 def handler_root(source_file: str | None) -> list[str]:

@@ -56,6 +56,7 @@ __all__ = [
     "DEFAULT_SAVE_DIR",
     "FuzzFailure",
     "FuzzReport",
+    "attacker_cases",
     "failure_key",
     "failure_type",
     "fuzz",
@@ -177,21 +178,11 @@ def fuzz(
     )
     if seeds:
         valid = bst.mutated(seeds).map(lambda b: ("contract", b, None)) | valid
-    wrong = bst.signatures(valid=False).filter(lambda s: s is not None)
 
     def attacks() -> Any:
         """The attacker phase, built after the valid one: the signature probes take
         payloads the handler accepted."""
-        out: list[Any] = []
-        if secret and signing:
-            sample = st.sampled_from(accepted[:16])
-            out.append(st.tuples(st.just("wrong-signature"), sample, wrong))
-            out.append(st.tuples(st.just("missing-signature"), sample, st.none()))
-        # Malformed bodies as an attacker sends them: unsigned, or with a signature that
-        # cannot be right; on an unsigned target, as they are.
-        attacker_signature = st.none() | wrong if signing else st.none()
-        out.append(st.tuples(st.just("malformed"), bst.malformed_bodies(), attacker_signature))
-        return st.one_of(out)
+        return st.one_of(attacker_cases(st.sampled_from(accepted[:16]), bool(secret), signing))
 
     digest = f"{target.name}|{model.source if model else 'catalogue'}|{passthrough}"
     db = example_database(database)
@@ -286,6 +277,25 @@ def _surveyed(
         )
         return True, looked.served(model or builtin_model())
     return True, model
+
+
+def attacker_cases(payloads: Any, secret: bool, signing: bool) -> list[Any]:
+    """What anyone on the network can send, as ``(kind, body, signature)`` strategies:
+    ``payloads`` with a wrong or no signature (when there is a ``secret`` and calls
+    are signed), and malformed bodies, unsigned or with a signature that cannot be
+    right (on an unsigned target, as they are)."""
+    from hypothesis import strategies as st
+
+    from harness.checks import _strategies as bst
+
+    wrong = bst.signatures(valid=False).filter(lambda s: s is not None)
+    out: list[Any] = []
+    if secret and signing:
+        out.append(st.tuples(st.just("wrong-signature"), payloads, wrong))
+        out.append(st.tuples(st.just("missing-signature"), payloads, st.none()))
+    attacker_signature = st.none() | wrong if signing else st.none()
+    out.append(st.tuples(st.just("malformed"), bst.malformed_bodies(), attacker_signature))
+    return out
 
 
 def require_fuzz_run(target: object, examples: object, what: str) -> None:

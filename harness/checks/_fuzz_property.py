@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from harness.checks._fuzz import failure_key, failure_type
+from harness.checks._fuzz import attacker_cases, failure_key, failure_type
 from harness.checks._fuzz_report import MAX_TIMEOUTS
 from harness.delivery._exchange import Exchange, deliver
 from harness.delivery._transport import Target
@@ -111,14 +111,8 @@ class CallProperty:
         context = self.context()
         kinds = ("passthrough",) if context.passthrough else ("intent",)
         payloads = bst.payloads(model=context.model, kinds=kinds, shapes=("A", "B"))
-        wrong = bst.signatures(valid=False).filter(lambda s: s is not None)
-        out: list[Any] = [payloads.map(lambda p: ("contract", p, None))]
-        if context.secret and context.signing:
-            out.append(st.tuples(st.just("wrong-signature"), payloads, wrong))
-            out.append(st.tuples(st.just("missing-signature"), payloads, st.none()))
-        attacker = st.none() | wrong if context.signing else st.none()
-        out.append(st.tuples(st.just("malformed"), bst.malformed_bodies(), attacker))
-        return st.one_of(out)
+        attacks = attacker_cases(payloads, bool(context.secret), context.signing)
+        return st.one_of([payloads.map(lambda p: ("contract", p, None)), *attacks])
 
     def check(self, case: tuple[str, Any, str | None]) -> Exchange:
         """Send one case; raise :class:`PropertyFailed` (a subclass per distinct

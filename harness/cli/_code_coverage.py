@@ -29,7 +29,7 @@ def code_measured(args: argparse.Namespace) -> Iterator[Callable[[Any], None]]:
     if not getattr(args, "code_coverage", False):
         yield lambda target: None
         return
-    from harness.checks._code_coverage import CodeCoverage, handler_root
+    from harness.checks._code_coverage import CodeCoverage, target_roots
 
     session = CodeCoverage.start()
 
@@ -39,17 +39,10 @@ def code_measured(args: argparse.Namespace) -> Iterator[Callable[[Any], None]]:
                 f"--code-coverage measures an in-process handler (app.py:app, package.module:app),"
                 f" not {target.name}: run that server under `coverage run` instead"
             )
-        source = getattr(target, "source_file", None)
-        args.code_roots = handler_root(source) if source else _reference_file(target)
+        args.code_roots = target_roots(target)
 
     try:
         yield loaded
     finally:
         session.stop()
     args.code_session = session
-
-
-def _reference_file(target: Any) -> list[str]:
-    from harness import reference
-
-    return [reference.__file__] if "harness.reference" in target.name else []
