@@ -32,7 +32,7 @@ from harness.checks._runner import DEFAULT_WORKERS
 from harness.checks._survey import Survey, survey
 from harness.checks._verdicts import NOT_JUDGED
 from harness.delivery._asgi_target import AsgiTarget
-from harness.delivery._capture import MAX_CALL_THREADS
+from harness.delivery._deadline import MAX_CALL_THREADS
 from harness.delivery._exchange import (
     Exchange,
     Expect,

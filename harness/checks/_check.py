@@ -27,9 +27,10 @@ from harness.checks._coverage import ProtocolCoverage
 from harness.checks._result import Report, advice_for
 from harness.checks._runner import DEFAULT_WORKERS, require_workers, run_in_order
 from harness.checks._sarif import source_of
+from harness.delivery._deadline import require_timeout
 from harness.delivery._exchange import Exchange, Expect, deliver
 from harness.delivery._findings import CODES
-from harness.delivery._transport import Target, require_timeout
+from harness.delivery._transport import Target
 from harness.model._botmodel import BotModel
 from harness.model._payload import FEATURES, TEXT_VARIANTS, Payload
 from harness.platform._budget import DEFAULT_TIMEOUT

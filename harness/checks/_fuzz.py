@@ -38,8 +38,9 @@ from harness.checks._workspace import (
     save_file,
     workspace,
 )
+from harness.delivery._deadline import require_timeout
 from harness.delivery._exchange import Exchange, deliver
-from harness.delivery._transport import Target, require_timeout
+from harness.delivery._transport import Target
 from harness.model._botmodel import BotModel
 from harness.model._payload import Payload
 from harness.platform._budget import DEFAULT_TIMEOUT

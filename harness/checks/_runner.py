@@ -3,7 +3,10 @@ an endpoint for concurrent chats, with a report that stays in the given order.
 
 Two things keep a run bounded whatever the target does:
 
-- every call is bounded by the platform's read timeout (the target sees to it);
+- every call is bounded by the platform's read timeout: a worker runs its item's
+  in-process calls itself, on a lane (``harness.delivery._deadline``), and the
+  main thread abandons a call that passes its deadline and gives the item to a
+  new worker, which replays it;
 - a *first wave* of calls (up to three, for different intents where the list
   has them) runs before the rest: when every call of it fails in transport
   (refused, timed out, TLS), the target is not answering, and the run stops
@@ -17,11 +20,13 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from harness._errors import BotWebhookValueError
+from harness.delivery._deadline import Abandoned, Lane, use_lane
 
 __all__ = ["DEFAULT_WORKERS", "Run", "require_workers", "run_in_order"]
 
@@ -104,46 +109,106 @@ def run_in_order(
         todo.put(index)
     done: queue.SimpleQueue[tuple[int, _R | None, BaseException | None]] = queue.SimpleQueue()
     stop = threading.Event()
+    # The main thread wakes for what it must act on at once (the first wave, an error,
+    # the last result, a deadline), and every _POLL for the rest: a result does not
+    # cost a thread switch.
+    look = threading.Event()
+    active: dict[int, Lane] = {}  # the items in hand, each with the lane its calls run on
+    lock = threading.Lock()
+    left = [total]
 
-    def work() -> None:
+    def work(first: tuple[int, Lane] | None = None) -> None:
         while not stop.is_set():
+            if first is not None:
+                (index, lane), first = first, None
+            else:
+                try:
+                    index = todo.get_nowait()
+                except queue.Empty:
+                    return
+                lane = Lane()
+            with lock:
+                active[index] = lane
+            use_lane(lane)
             try:
-                index = todo.get_nowait()
-            except queue.Empty:
+                result: _R | None = call(items[index])
+                error: BaseException | None = None
+            except Abandoned:  # a call passed its deadline: another worker has the item
                 return
-            try:
-                done.put((index, call(items[index]), None))
             except BaseException as exc:  # handed to the main thread
-                done.put((index, None, exc))
+                result, error = None, exc
+            finally:
+                use_lane(None)
+            with lock:
+                if active.get(index) is lane:
+                    del active[index]
+                left[0] -= 1
+                urgent = error is not None or index in in_wave or not left[0]
+            done.put((index, result, error))
+            if urgent:
+                look.set()
+            if error is not None:
                 return
+
+    def start(first: tuple[int, Lane] | None = None) -> None:
+        # Daemon threads: a call abandoned by Ctrl-C never holds the process.
+        threading.Thread(target=work, args=(first,), name="botwebhook-worker", daemon=True).start()
+
+    def watch() -> float:
+        """Abandon the calls past their deadline; the seconds until the next one."""
+        now = time.monotonic()
+        wait = _POLL
+        with lock:
+            lanes = list(active.items())
+        for index, lane in lanes:
+            deadline = lane.deadline
+            if deadline is None:
+                continue
+            if deadline > now:
+                wait = min(wait, deadline - now)
+                continue
+            again = lane.abandon(now)
+            if again is not None:
+                with lock:
+                    active[index] = again
+                start((index, again))
+        return max(wait, 0.001)
 
     for _ in range(min(workers, total)):
-        # Daemon threads: a call abandoned by Ctrl-C never holds the process.
-        threading.Thread(target=work, name="botwebhook-worker", daemon=True).start()
+        start()
     results: dict[int, _R] = {}
     run: Run[_R] = Run([], total)
     wave_left = set(wave)
+
+    def take(index: int, result: _R | None, error: BaseException | None) -> bool:
+        """Keep one result; True when the run must stop here."""
+        if error is not None:
+            raise error
+        assert result is not None
+        results[index] = result
+        if on_result is not None:
+            on_result(result)
+        wave_left.discard(index)
+        if not keep_going and index in in_wave and not wave_left:
+            reasons = [failed(results[i]) for i in wave]
+            if all(reasons):
+                run.stopped = (
+                    f"the first {len(wave)} calls all failed ({reasons[0]}): the target is "
+                    f"not answering, so the other {total - len(results)} were not sent"
+                )
+                return True
+        return False
+
     try:
-        while len(results) < total:
-            try:
-                index, result, error = done.get(timeout=_POLL)  # wakes up for Ctrl-C
-            except queue.Empty:
-                continue
-            if error is not None:
-                raise error
-            assert result is not None
-            results[index] = result
-            if on_result is not None:
-                on_result(result)
-            wave_left.discard(index)
-            if not keep_going and index in in_wave and not wave_left:
-                reasons = [failed(results[i]) for i in wave]
-                if all(reasons):
-                    run.stopped = (
-                        f"the first {len(wave)} calls all failed ({reasons[0]}): the target is "
-                        f"not answering, so the other {total - len(results)} were not sent"
-                    )
+        while len(results) < total and not run.stopped:
+            look.wait(watch())  # wakes up for Ctrl-C too
+            look.clear()
+            while not run.stopped:
+                try:
+                    finished = done.get_nowait()
+                except queue.Empty:
                     break
+                take(*finished)
     except KeyboardInterrupt:
         run.interrupted = True
     finally:

@@ -22,10 +22,11 @@ from harness._errors import BotWebhookValueError, renamed_keyword, require_type
 from harness._patterns import compile_pattern
 from harness.conversations._dialogue import Channel, Dialogue, Plan
 from harness.conversations._transcript import failure_text, transcript
+from harness.delivery._deadline import require_timeout
 from harness.delivery._exchange import Exchange, deliver
 from harness.delivery._findings import Finding
 from harness.delivery._loader import load_target
-from harness.delivery._transport import Target, require_timeout
+from harness.delivery._transport import Target
 from harness.mocks._callback import CallbackMock
 from harness.model._botmodel import BotModel
 from harness.model._payload import Payload

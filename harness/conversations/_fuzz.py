@@ -14,8 +14,9 @@ from harness.checks._fuzz_report import FuzzFailure, FuzzReport
 from harness.checks._workspace import DEFAULT_DATABASE, example_database, save_file, workspace
 from harness.conversations._converse import run_conversation
 from harness.conversations._files import to_yaml
+from harness.delivery._deadline import require_timeout
 from harness.delivery._exchange import Exchange
-from harness.delivery._transport import Target, require_timeout
+from harness.delivery._transport import Target
 from harness.model._botmodel import BotModel
 from harness.platform._budget import DEFAULT_TIMEOUT
 from harness.protocol._signing import Secret, SecretLike, redact_secret

@@ -1,4 +1,4 @@
-"""What an in-process handler writes, captured per call, and calls bounded in time.
+"""What an in-process handler writes, captured per call.
 
 pytest captures a test's output at the file-descriptor level, one test at a
 time.  A check runs many calls at once on a few threads, so output is routed
@@ -8,34 +8,26 @@ by thread instead: while a call runs, ``print``, ``sys.stderr`` writes, the
 through unchanged.  The routers are installed once and stay: with no call
 running they are transparent.
 
-:class:`Caller` runs each call on a daemon thread and waits at most the
-platform's read timeout: a call that passes it is abandoned (it may finish in
-the background; a WSGI call cannot be interrupted) and the check moves on.
+How a call is bounded in time is ``harness.delivery._deadline``'s.
 """
 
 from __future__ import annotations
 
-import _thread
 import contextvars
 import io
 import logging
 import os
 import sys
 import threading
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any
 
-from harness.delivery._tracing import adopt_tracer
-
-__all__ = ["MAX_OUTPUT", "Call", "CallTimedOut", "Caller", "install_routers", "under_pytest"]
+__all__ = ["MAX_OUTPUT", "Call", "current", "done", "install_routers", "running", "under_pytest"]
 
 #: At most this many characters of a call's output are kept.
 MAX_OUTPUT = 64 * 1024
 
-_T = TypeVar("_T")
 #: The call running here: per thread, and per asyncio task (an ASGI app's calls share
 #: one thread, each in a task of its own).
 _CURRENT: contextvars.ContextVar[Call | None] = contextvars.ContextVar(
@@ -220,155 +212,3 @@ def raised_at(exc: BaseException) -> str:
     """`` at file.py:12`` for the innermost frame outside the standard library."""
     where = raised_in(exc)
     return f" at {Path(where[0]).name}:{where[1]}" if where else ""
-
-
-class CallTimedOut(Exception):
-    """A call passed its deadline; ``call`` holds what it wrote until then.
-    ``started`` is False when it never began: every thread was still busy."""
-
-    def __init__(self, call: Call, *, started: bool = True, busy: int = 0) -> None:
-        super().__init__("Read timed out")
-        self.call = call
-        self.started = started
-        self.busy = busy
-
-
-class _Box(Generic[_T]):
-    def __init__(self, fn: Callable[[], _T], call: Call) -> None:
-        self.fn = fn
-        self.call = call
-        self.done = _thread.allocate_lock()  # held until the call ends: cheaper than an Event
-        self.done.acquire()
-        self.value: _T | None = None
-        self.error: BaseException | None = None
-        self.finished = False
-        self.abandoned_at: float | None = None  # when its deadline passed, unfinished
-
-
-#: Threads one target's in-process calls may hold at once (the servers' own cap is
-#: 64 connections; a handler that hangs holds one thread per call).
-MAX_CALL_THREADS = 32
-
-
-class Caller:
-    """Runs in-process calls on daemon threads, each bounded by a deadline.
-
-    Threads are kept and reused, at most ``max_threads`` of them; a thread whose
-    call was abandoned rejoins the pool when that call finally returns.  With every
-    thread busy, a new call waits, within its own deadline, for one to be free.
-    Daemon threads never keep the process alive, so an abandoned call cannot stop
-    ``botwebhook`` from exiting.  :meth:`overdue_note` says when calls ran on past
-    their deadline.
-    """
-
-    def __init__(self, *, capture: bool, max_threads: int = MAX_CALL_THREADS) -> None:
-        self.capture = capture
-        self.max_threads = max_threads
-        self._idle: list[_Worker] = []
-        self._threads = 0
-        self._lock = threading.Lock()
-        self._freed = threading.Condition(self._lock)
-        self._overdue_running = 0  # calls past their deadline, still running
-        self._overdue_ended = 0  # calls that ended after their deadline
-        self._overdue_longest = 0.0  # the most seconds one ran past its deadline
-        self._never_started = 0
-
-    def run(self, fn: Callable[[], _T], timeout: float) -> tuple[_T | None, Exception | None, Call]:
-        """``fn()``'s value or the exception it raised, and the captured call;
-        :class:`CallTimedOut` after ``timeout`` seconds.  ``SystemExit`` from the
-        handler counts as its exception; ``KeyboardInterrupt`` is raised here."""
-        call = Call(capture=self.capture)
-        box: _Box[_T] = _Box(fn, call)
-        deadline = time.monotonic() + timeout  # the wait for a thread counts in it
-        worker = self._worker(deadline)
-        if worker is None:
-            raise CallTimedOut(call, started=False, busy=self.max_threads)
-        worker.jobs.put(box)
-        if not box.done.acquire(timeout=max(0.0, deadline - time.monotonic())):
-            with self._lock:
-                if not box.finished:
-                    box.abandoned_at = time.monotonic()
-                    self._overdue_running += 1
-            raise CallTimedOut(call)
-        error = box.error
-        if error is None or isinstance(error, Exception):
-            return box.value, error, call
-        if isinstance(error, SystemExit):
-            return None, RuntimeError(f"the handler called sys.exit({error.code!r})"), call
-        raise error
-
-    def _worker(self, deadline: float) -> _Worker | None:
-        """An idle thread, a new one under the cap, or the first to be free before
-        ``deadline`` (a ``time.monotonic()`` value; None: every thread stayed busy)."""
-        with self._lock:
-            while not self._idle and self._threads >= self.max_threads:
-                left = deadline - time.monotonic()
-                if (left <= 0 or not self._freed.wait(left)) and not self._idle:
-                    self._never_started += 1
-                    return None
-            if self._idle:
-                return self._idle.pop()
-            self._threads += 1
-        return _Worker(self)
-
-    def _ended(self, box: _Box[Any]) -> None:
-        """``box``'s call returned (on its worker's thread)."""
-        with self._lock:
-            box.finished = True
-            if box.abandoned_at is not None:
-                self._overdue_running -= 1
-                self._overdue_ended += 1
-                late = time.monotonic() - box.abandoned_at
-                self._overdue_longest = max(self._overdue_longest, late)
-
-    def _rejoin(self, worker: _Worker) -> None:
-        with self._lock:
-            self._idle.append(worker)
-            self._freed.notify()
-
-    def overdue_note(self) -> str | None:
-        """A sentence on calls that kept running past their deadline, or None."""
-        with self._lock:
-            running, ended = self._overdue_running, self._overdue_ended
-            longest, never = self._overdue_longest, self._never_started
-        if not (running or ended):
-            return None
-        parts = []
-        if ended:
-            parts.append(f"{ended} ended later (the latest {longest:.1f} s after its deadline)")
-        if running:
-            parts.append(f"{running} still running now")
-        note = (
-            f"the handler kept {running + ended} call(s) running past their deadline, each "
-            f"holding a thread: {' and '.join(parts)}"
-        )
-        if never:
-            note += f"; {never} call(s) could not start, all {self.max_threads} threads being busy"
-        return note
-
-
-class _Worker:
-    def __init__(self, caller: Caller) -> None:
-        import queue
-
-        self.caller = caller
-        self.jobs: queue.SimpleQueue[_Box[Any]] = queue.SimpleQueue()
-        thread = threading.Thread(target=self._loop, name="botwebhook-call", daemon=True)
-        thread.start()
-
-    def _loop(self) -> None:
-        while True:
-            box = self.jobs.get()
-            adopt_tracer()
-            token = running(box.call)
-            try:
-                box.value = box.fn()
-            except BaseException as exc:  # handed to the waiting thread
-                box.error = exc
-            finally:
-                done(token)
-                self.caller._ended(box)
-                box.done.release()
-            # An idle worker holds nothing of its last call (its body, its answer).
-            del box
-            self.caller._rejoin(self)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Collection
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -288,6 +288,31 @@ def json_object(body: bytes) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+class _Request(Mapping[str, Any]):
+    """A request's body as a JSON object (``{}`` for anything else), read when first
+    looked at: most calls are judged without it."""
+
+    __slots__ = ("_body", "_value")
+
+    def __init__(self, body: bytes) -> None:
+        self._body = body
+        self._value: dict[str, Any] | None = None
+
+    def _data(self) -> dict[str, Any]:
+        if self._value is None:
+            self._value = json_object(self._body)
+        return self._value
+
+    def __getitem__(self, key: str) -> Any:
+        return self._data()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data())
+
+    def __len__(self) -> int:
+        return len(self._data())
+
+
 def is_passthrough(body: bytes) -> bool:
     if body.startswith(b'{"intentName":'):  # the platform's own key order: cheap
         return False
@@ -300,7 +325,7 @@ def check_exchange(exchange: Exchange) -> list[Finding]:
     found = call_findings(
         exchange.delivery,
         exchange.answer,
-        json_object(exchange.sent.body),
+        _Request(exchange.sent.body),
         expect=exchange.expect,
         signed=exchange.signed,
         secret_known=exchange.secret_known,

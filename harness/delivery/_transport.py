@@ -14,16 +14,15 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from harness._errors import BotWebhookValueError, TargetError, describe
+from harness._errors import TargetError, describe
 from harness.delivery._capture import (
-    Caller,
-    CallTimedOut,
     WsgiErrors,
     describe_exception,
     install_routers,
     raised_in,
     under_pytest,
 )
+from harness.delivery._deadline import Caller, CallTimedOut, require_timeout
 from harness.delivery._routes import split_url
 from harness.delivery._tracing import labelled
 from harness.platform._budget import DEFAULT_TIMEOUT, MAX_ANSWER
@@ -184,8 +183,8 @@ class WsgiTarget(InProcessTarget):
     """A WSGI application called in-process through werkzeug's test client.
 
     It counts as an ``https`` endpoint, so requests are signed as the platform
-    signs them for https URLs.  Each call runs on a helper thread and is
-    abandoned when it passes the read timeout, as the platform gives up on it.
+    signs them for https URLs.  Each call is abandoned when it passes the read
+    timeout, as the platform gives up on it (``harness.delivery._deadline``).
     ``capture`` keeps what the handler prints and logs with each call (default:
     on, except inside a pytest test, where pytest captures output itself).
     """
@@ -198,34 +197,21 @@ class WsgiTarget(InProcessTarget):
         capture: bool | None = None,
         path: str | None = None,
     ) -> None:
-        from werkzeug.test import Client
+        from harness.delivery._wsgi_call import WsgiCall
 
         _require_wsgi(app, name)
         super().__init__(app, name, capture, path)
-        self._client = Client(app, use_cookies=False)
         self._caller = Caller(capture=self.capture)
-        self._errors = WsgiErrors()
+        self._call = WsgiCall(app, *self._parts, WsgiErrors())
 
     def request(
         self, method: str, url: str, headers: dict[str, str], body: bytes, timeout: float
     ) -> Received:
         self.require_headers(headers)
-        path, base, query = self._parts if url == self.url else split_url(url)
+        where = self._parts if url == self.url else split_url(url)
 
         def call() -> tuple[int, list[tuple[str, str]], bytes]:
-            response = self._client.open(
-                path,
-                base_url=base,
-                query_string=query,
-                method=method,
-                data=body,
-                headers=headers,
-                errors_stream=self._errors,
-            )
-            try:
-                return response.status_code, list(response.headers.items()), response.get_data()
-            finally:
-                response.close()
+            return self._call(method, headers, body, where)
 
         started = time.perf_counter()
         try:
@@ -264,23 +250,6 @@ class WsgiTarget(InProcessTarget):
             header_list=tuple(pairs),
             raised_in=captured.raised_in if status >= 500 else None,
         )
-
-
-def require_timeout(timeout: object, name: str = "timeout") -> float:
-    """``timeout`` as seconds: a finite number more than 0 (the platform's is 10)."""
-    import math
-
-    if (
-        isinstance(timeout, bool)
-        or not isinstance(timeout, int | float)
-        or not math.isfinite(timeout)
-        or timeout <= 0
-    ):
-        raise BotWebhookValueError(
-            f"expected a finite number of seconds more than 0 for {name}, got {timeout!r} "
-            f"(hint: the platform's is {DEFAULT_TIMEOUT:g})"
-        )
-    return float(timeout)
 
 
 class _TransportFailure(Exception):
@@ -341,7 +310,7 @@ def send_once(target: Target, sent: Sent, timeout: float) -> Delivery:
         delivery.timed_out = failure.timed_out
         delivery.hung = failure.hung
         delivery.output = failure.output
-    delivery.elapsed = time.perf_counter() - started
+    delivery.elapsed = _waited(time.perf_counter() - started, delivery, timeout)
     return delivery
 
 
@@ -396,5 +365,11 @@ def deliver_raw(target: Target, sent: Sent, timeout: float) -> Delivery:
         delivery.timed_out = failure.timed_out
         delivery.hung = failure.hung
         delivery.output += failure.output
-    delivery.elapsed = time.perf_counter() - started
+    delivery.elapsed = _waited(time.perf_counter() - started, delivery, timeout)
     return delivery
+
+
+def _waited(elapsed: float, delivery: Delivery, timeout: float) -> float:
+    """How long the platform waited: a timed-out call took its whole timeout, also when
+    a worker that took over its abandoned item gives the timeout back at once."""
+    return max(elapsed, timeout) if delivery.timed_out else elapsed

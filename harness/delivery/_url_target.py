@@ -11,7 +11,7 @@ import warnings
 import weakref
 from typing import Any
 
-from harness.delivery._capture import Caller, CallTimedOut
+from harness.delivery._deadline import Caller, CallTimedOut
 from harness.delivery._tls import close_half_made
 from harness.delivery._transport import (
     _CHUNK,
