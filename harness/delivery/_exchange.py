@@ -53,7 +53,7 @@ Expect = Literal["contract", "wrong-signature", "missing-signature", "malformed"
 _LOCAL_BASE = "http://127.0.0.1:8080"
 
 
-@dataclass
+@dataclass(slots=True)
 class Exchange:
     """A request and its response, with the platform's :class:`Outcome` and the
     :class:`Finding` list.  ``scenario`` and ``variant`` name what was sent."""
@@ -79,14 +79,23 @@ class Exchange:
     #: the pytest plugin notes here that it signed with its default test secret.
     notes: list[str] = field(default_factory=list)
     _outcome: Outcome | None = field(default=None, repr=False)
+    #: Whether the request was a passthrough query (how the answer is read again).
+    _passthrough: bool = field(default=False, repr=False)
+    #: The parsed answer was let go (:meth:`compact`): the outcome reads it again.
+    _compacted: bool = field(default=False, repr=False)
 
     @property
     def outcome(self) -> Outcome:
         """What the platform makes of this call (computed on first use)."""
-        if self._outcome is None:
-            request = json_object(self.sent.body)
-            self._outcome = outcome(request, self.answer, self.failure)
-        return self._outcome
+        if self._outcome is not None:
+            return self._outcome
+        answer = self.answer
+        if self._compacted:
+            answer = read_delivery(self.delivery, passthrough=self._passthrough)[1]
+        found = outcome(json_object(self.sent.body), answer, self.failure)
+        if not self._compacted:
+            self._outcome = found
+        return found
 
     @property
     def received(self) -> Received | None:
@@ -98,11 +107,17 @@ class Exchange:
         return self.delivery.output
 
     def compact(self, keep: int = 64 * 1024) -> None:
-        """Keep only what reports need: the outcome is computed now, the parsed answer
-        dropped, and the answer's bytes cut to the first ``keep`` (its ``size`` stays)."""
-        self.outcome  # noqa: B018 - computed and cached before the answer goes
-        self.answer = None
+        """Keep only what reports need, for a long run: the parsed answer is let go and
+        the answer's bytes cut to the first ``keep`` (its ``size`` stays).  A call with
+        findings keeps its outcome, computed now; a passing call's is worked out again
+        from the bytes when asked for, so that passing calls hold only their bytes."""
         got = self.delivery.received
+        if self.findings or (got is not None and len(got.body) > keep):
+            self.outcome  # noqa: B018 - computed and cached before the answer goes
+        else:
+            self._outcome = None
+            self._compacted = True
+        self.answer = None
         if got is not None and len(got.body) > keep:
             self.delivery.received = dataclasses.replace(got, body=got.body[:keep])
 
@@ -251,17 +266,7 @@ def judge(
     it was sent): the answer read as the platform reads it, and the findings.
     ``target_signed``: whether the platform signs calls to this target."""
     sent = delivery.sent
-    received = delivery.received
-    answer = None
-    failure = None
-    if delivery.failure is not None or received is None:
-        failure, _ = take_answer(None, {}, b"", passthrough=passthrough, failure=delivery.failure)
-    elif received.over_cap and received.status == 200:
-        answer = None  # only part of it was read: nothing to judge but its size
-    else:
-        failure, answer = take_answer(
-            received.status, received.headers, received.body, passthrough=passthrough
-        )
+    failure, answer = read_delivery(delivery, passthrough=passthrough)
     exchange = Exchange(
         sent=sent,
         delivery=delivery,
@@ -274,9 +279,20 @@ def judge(
         secret_known=secret_known,
         in_process=in_process,
         target_signed=target_signed,
+        _passthrough=passthrough,
     )
     exchange.findings = check_exchange(exchange)
     return exchange
+
+
+def read_delivery(delivery: Delivery, *, passthrough: bool) -> tuple[str | None, Answer | None]:
+    """The failure, or the answer read as the platform reads it, of one delivery."""
+    received = delivery.received
+    if delivery.failure is not None or received is None:
+        return take_answer(None, {}, b"", passthrough=passthrough, failure=delivery.failure)
+    if received.over_cap and received.status == 200:
+        return None, None  # only part of it was read: nothing to judge but its size
+    return take_answer(received.status, received.headers, received.body, passthrough=passthrough)
 
 
 def json_object(body: bytes) -> dict[str, Any]:

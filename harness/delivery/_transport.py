@@ -72,7 +72,8 @@ class Received:
     size: int = -1
     #: The answer was larger than the target's ``max_answer``: the rest was not read.
     over_cap: bool = False
-    #: Every header as received, in order, a repeated one each time (empty: unknown).
+    #: Every header as received, in order, a repeated one each time (empty: none was
+    #: repeated, or unknown; ``all_headers`` gives them either way).
     header_list: tuple[tuple[str, str], ...] = ()
     #: For in-process targets: the file and line where the handler raised ``exception``.
     raised_in: tuple[str, int] | None = None
@@ -90,7 +91,7 @@ class Received:
         return list(self.header_list) if self.header_list else list(self.headers.items())
 
 
-@dataclass
+@dataclass(slots=True)
 class Delivery:
     """One delivery: the first request, the final response (or the transport
     ``failure`` in the platform's words), and every redirect hop taken or refused."""
@@ -238,16 +239,17 @@ class WsgiTarget(InProcessTarget):
             )
         status, pairs, data = answer
         logged = captured.exception if status >= 500 else None
+        headers = dict(pairs)
         return Received(
             status,
-            dict(pairs),
+            headers,
             data[:MAX_ANSWER],
             elapsed,
             logged,
             captured.output,
             size=len(data),
             over_cap=len(data) > MAX_ANSWER,
-            header_list=tuple(pairs),
+            header_list=repeated(pairs, headers),
             raised_in=captured.raised_in if status >= 500 else None,
         )
 
@@ -367,6 +369,12 @@ def deliver_raw(target: Target, sent: Sent, timeout: float) -> Delivery:
         delivery.output += failure.output
     delivery.elapsed = _waited(time.perf_counter() - started, delivery, timeout)
     return delivery
+
+
+def repeated(pairs: list[tuple[str, str]], headers: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    """``pairs`` when a header came more than once (``headers`` kept one of each), else
+    nothing: the dict already says it all, and a long run keeps one less copy a call."""
+    return tuple(pairs) if len(pairs) > len(headers) else ()
 
 
 def _waited(elapsed: float, delivery: Delivery, timeout: float) -> float:

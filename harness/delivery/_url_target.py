@@ -18,6 +18,7 @@ from harness.delivery._transport import (
     Received,
     Target,
     _TransportFailure,
+    repeated,
 )
 from harness.platform._budget import DEADLINE_FACTOR, DEFAULT_TIMEOUT, MAX_ANSWER
 
@@ -118,14 +119,15 @@ class UrlTarget(Target):
             raise error
         assert answer is not None
         status, pairs, data, size = answer
+        headers = dict(pairs)
         return Received(
             status,
-            dict(pairs),
+            headers,
             data,
             time.perf_counter() - started,
             size=size,
             over_cap=size > self.max_answer,
-            header_list=tuple(pairs),
+            header_list=repeated(pairs, headers),
         )
 
     def _call(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
@@ -50,7 +51,7 @@ class Variant:
             parts.append(self.text)
         if self.features:
             parts.append("+".join(sorted(self.features)))
-        return "-".join(parts)
+        return sys.intern("-".join(parts))  # one string per variant, however many calls
 
 
 class Payload:
