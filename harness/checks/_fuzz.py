@@ -19,16 +19,15 @@ handler cannot make a run last ``timeout`` x examples.
 
 from __future__ import annotations
 
-import re
 import time
-import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
-from harness._errors import BotWebhookValueError, renamed_keyword, require_type
+from harness._errors import BotWebhookValueError, renamed_keyword
 from harness.checks._coverage import FUZZ_PROBES, ProtocolCoverage
-from harness.checks._fuzz_report import MAX_TIMEOUTS, FuzzFailure, FuzzReport
+from harness.checks._fuzz_report import FuzzFailure, FuzzReport
+from harness.checks._hunt import error_key, hunt, require_fuzz_run
 from harness.checks._sarif import source_of
 from harness.checks._verdicts import NOT_JUDGED
 from harness.checks._workspace import (
@@ -47,7 +46,7 @@ from harness.platform._budget import DEFAULT_TIMEOUT
 from harness.protocol._signing import Secret, SecretLike, redact_secret
 
 if TYPE_CHECKING:
-    from hypothesis.strategies import SearchStrategy
+    pass
 
 #: Accepted payloads kept for the signature probes.
 _KEPT_ACCEPTED = 64
@@ -58,43 +57,8 @@ __all__ = [
     "FuzzFailure",
     "FuzzReport",
     "attacker_cases",
-    "failure_key",
-    "failure_type",
     "fuzz",
-    "hunt",
-    "require_fuzz_run",
 ]
-
-
-class _CallFailed(Exception):
-    """Raised inside the property so Hypothesis shrinks.  One subclass per distinct
-    failure, so that Hypothesis tells them apart and shrinks each on its own."""
-
-
-_KINDS: dict[tuple[type[Exception], tuple[str, ...]], type[Exception]] = {}
-_E = TypeVar("_E", bound=Exception)
-
-
-def failure_type(key: tuple[str, ...], base: type[_E]) -> type[_E]:
-    """The subclass of ``base`` that stands for one distinct failure (``key``), made
-    once, named for it (``Failed_BW401_KeyError_app_py_6``)."""
-    kind = _KINDS.get((base, key))
-    if kind is None:
-        name = re.sub(r"\W+", "_", "_".join(("Failed", *key))).strip("_")[:80]
-        kind = _KINDS[(base, key)] = type(name, (base,), {"__module__": "botwebhook"})
-    return kind  # type: ignore[return-value]
-
-
-def failure_key(exchange: Exchange) -> tuple[str, ...]:
-    """What makes a failure distinct: the error codes, and for a server error the
-    exception's type and where it was raised (``KeyError``, ``app.py:14``)."""
-    codes = tuple(sorted({f.code for f in exchange.findings if f.severity == "error"}))
-    raised = exchange.received.exception if exchange.received is not None else None
-    if not raised:
-        return codes
-    kind = raised.split(":", 1)[0]
-    where = raised.rsplit(" at ", 1)[1] if " at " in raised else ""
-    return (*codes, kind, where)
 
 
 @renamed_keyword("sign", "signed", removed_in="0.3")
@@ -216,7 +180,7 @@ def fuzz(
             break
         if phase == "valid" and guided:
             found, calls, gave_up = guided_phase(
-                report, lambda body: send("contract", body, None), _failed, model=model,
+                report, lambda body: send("contract", body, None), error_key, model=model,
                 roots=roots, examples=examples, seed=seed, db=db, digest=digest, seeds=seeds,
             )  # fmt: skip
         else:
@@ -297,93 +261,3 @@ def attacker_cases(payloads: Any, secret: bool, signing: bool) -> list[Any]:
     attacker_signature = st.none() | wrong if signing else st.none()
     out.append(st.tuples(st.just("malformed"), bst.malformed_bodies(), attacker_signature))
     return out
-
-
-def require_fuzz_run(target: object, examples: object, what: str) -> None:
-    """A fuzz run's target and example count, or the error that names them."""
-    require_type("target", target, Target, "load it first: harness.load_target(app_or_url)")
-    if isinstance(examples, bool) or not isinstance(examples, int) or examples < 1:
-        raise BotWebhookValueError(
-            f"expected a positive int for examples, got {examples!r} (hint: {what})"
-        )
-
-
-def hunt(
-    strategy: SearchStrategy[Any],
-    send: Callable[[Any, Any, str | None], Exchange],
-    *,
-    examples: int,
-    seed: int | None,
-    database: Path | Any | None,
-    digest: str,
-    explicit: Sequence[Any] = (),
-) -> tuple[list[Exchange], int, bool]:
-    """One Hypothesis run: the shrunk exchange of each distinct failure, the calls
-    made, and whether it stopped calling after too many timeouts."""
-    from hypothesis import HealthCheck, Verbosity, example, given, settings
-    from hypothesis.database import DirectoryBasedExampleDatabase
-    from hypothesis.errors import HypothesisWarning
-
-    found: dict[tuple[str, ...], Exchange] = {}
-    state: dict[str, Any] = {"calls": 0, "timeouts": 0, "first": None}
-
-    def call(case: tuple[str, Any, str | None]) -> None:
-        if state["timeouts"] >= MAX_TIMEOUTS:
-            # The handler is too slow to go on: fail every further example the way
-            # the first slow call did, so the run (and the shrinking) ends quickly.
-            raise failure_type(state["first"], _CallFailed)()
-        kind, body, signature = case
-        state["calls"] += 1
-        exchange = send(kind, body, signature)
-        if not any(f.severity == "error" for f in exchange.findings):
-            return
-        key = failure_key(exchange)
-        found[key] = exchange  # the last one kept is the shrunk one, replayed last
-        if exchange.delivery.timed_out:
-            state["timeouts"] += 1
-            state["first"] = state["first"] or key
-        raise failure_type(key, _CallFailed)()
-
-    if seed is not None:
-        # hypothesis.seed() would also switch the example database off; seeding this
-        # way keeps both a reproducible run and the replay of kept failures.
-        call._hypothesis_internal_use_seed = seed  # type: ignore[attr-defined]
-    # Hypothesis keys its database on the inner function: one key per target and phase,
-    # or a passing phase would delete what another phase found.
-    call._hypothesis_internal_add_digest = digest.encode()  # type: ignore[attr-defined]
-    prop = given(strategy)(call)
-    for case in explicit:  # recorded calls first, as they were
-        prop = example(case)(prop)
-    runner = settings(
-        verbosity=Verbosity.quiet,  # our report says it all, Hypothesis need not print
-        max_examples=examples,
-        deadline=None,
-        database=DirectoryBasedExampleDatabase(str(database))
-        if isinstance(database, Path)
-        else database,
-        suppress_health_check=list(HealthCheck),
-        report_multiple_bugs=True,
-        print_blob=False,
-    )(prop)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", HypothesisWarning)  # e.g. "overly large repr"
-            runner()
-    except Exception as exc:
-        if not _only_ours(exc):
-            raise
-    return list(found.values()), state["calls"], state["timeouts"] >= MAX_TIMEOUTS
-
-
-def _failed(exchange: Exchange) -> tuple[str, ...] | None:
-    """What makes a failure distinct (:func:`failure_key`), or None: no error."""
-    errors = any(f.severity == "error" for f in exchange.findings)
-    return failure_key(exchange) if errors else None
-
-
-def _only_ours(exc: BaseException) -> bool:
-    """Whether ``exc`` is our failure, or a group (several bugs, a flaky one) of them."""
-    if isinstance(exc, _CallFailed):
-        return True
-    inner: tuple[BaseException, ...] = getattr(exc, "exceptions", ())
-    return bool(inner) and all(_only_ours(e) for e in inner)

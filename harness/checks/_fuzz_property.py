@@ -22,8 +22,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from harness.checks._fuzz import attacker_cases, failure_key, failure_type
+from harness.checks._fuzz import attacker_cases
 from harness.checks._fuzz_report import MAX_TIMEOUTS
+from harness.checks._hunt import failure_key, failure_type
 from harness.delivery._exchange import Exchange, deliver
 from harness.delivery._transport import Target
 from harness.model._botmodel import BotModel

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from harness.checks._fuzz import failure_key, failure_type
 from harness.checks._fuzz_property import CallProperty, PropertyFailed
+from harness.checks._hunt import failure_key, failure_type
 from harness.conversations._converse import run_conversation
 from harness.conversations._files import to_yaml
 

@@ -9,8 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from harness.checks._fuzz import hunt, require_fuzz_run
 from harness.checks._fuzz_report import FuzzFailure, FuzzReport
+from harness.checks._hunt import hunt, require_fuzz_run
 from harness.checks._workspace import DEFAULT_DATABASE, example_database, save_file, workspace
 from harness.conversations._converse import run_conversation
 from harness.conversations._files import to_yaml

@@ -269,3 +269,12 @@ def test_the_default_save_folder_ignores_itself(
     assert report.first_failure.saved.parent == DEFAULT_SAVE_DIR
     assert (tmp_path / ".botwebhook" / ".gitignore").read_text().splitlines()[-1] == "*"
     assert not any(p.name.startswith("botwebhook-fuzz") for p in tmp_path.iterdir())
+
+
+def test_a_long_run_makes_every_example_in_runs_of_a_thousand() -> None:
+    """Issue 28: Hypothesis keeps every example of a run in memory, so a long phase is
+    made of runs of at most 1,000 examples; together they make all that were asked."""
+    report = run(H.conforming(), examples=2100, seed=3)
+    assert report.ok, report.render()
+    assert report.phases["valid"] == 2100
+    assert report.phases["attacker"] == 2100
