@@ -1,9 +1,9 @@
 """Benchmark: build + serialize + sign realistic payloads, against json.dumps + HMAC.
 
-Targets (issue 3): at least 10,000 payloads per second on one core, and no more
-than 5x the cost of json.dumps + HMAC-SHA256 of an equivalent prebuilt dict,
-both measured here in the same run.  Prints both rates and the ratio; exits 1
-when a target is missed.
+Targets: at least 10,000 payloads per second on one core (issue 3), and no more
+than 2x the cost of json.dumps + HMAC-SHA256 of an equivalent prebuilt dict
+(issue 28; issue 3 asked 5x), both measured here in the same run, best of the
+rounds.  Prints both rates and the ratio; exits 1 when a target is missed.
 
     python bench/payloads.py [--count N] [--rounds R]
 """
@@ -59,8 +59,8 @@ def main() -> int:
     print(f"payloads built+serialized+signed: {ours_rate:10,.0f} /s")
     print(f"json.dumps + HMAC of prebuilt dict: {base_rate:10,.0f} /s")
     print(f"cost ratio (ours / baseline):      {ratio:10.2f}x")
-    ok = ours_rate >= 10_000 and ratio <= 5.0
-    print("targets (>= 10,000/s, <= 5x):", "met" if ok else "MISSED")
+    ok = ours_rate >= 10_000 and ratio <= 2.0
+    print("targets (>= 10,000/s, <= 2x):", "met" if ok else "MISSED")
     return 0 if ok else 1
 
 
