@@ -20,7 +20,7 @@ from typing import Any
 
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
-__all__ = ["WsgiCall"]
+__all__ = ["WsgiCall", "read_all", "status_code"]
 
 #: Headers that go into the environ without the ``HTTP_`` prefix (PEP 3333).
 _UNPREFIXED = frozenset({"CONTENT_TYPE", "CONTENT_LENGTH"})
@@ -75,13 +75,17 @@ class WsgiCall:
         app_iter, status, answer_headers = run_wsgi_app(
             self.app, self.environ(method, headers, body, where)
         )
-        try:
-            data = b"".join(app_iter)
-        finally:
-            close = getattr(app_iter, "close", None)
-            if close is not None:
-                close()
-        return status_code(status), list(answer_headers.items()), data
+        return status_code(status), list(answer_headers.items()), read_all(app_iter)
+
+
+def read_all(app_iter: Any) -> bytes:
+    """The whole body of a WSGI answer, its iterable closed after (PEP 3333)."""
+    try:
+        return b"".join(app_iter)
+    finally:
+        close = getattr(app_iter, "close", None)
+        if close is not None:
+            close()
 
 
 def status_code(status: str) -> int:

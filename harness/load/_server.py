@@ -27,6 +27,7 @@ from typing import Any
 
 from harness.delivery._asgi_target import is_asgi
 from harness.delivery._capture import Call, done, install_routers, running
+from harness.delivery._wsgi_call import read_all
 
 __all__ = ["MARGIN", "RING", "ServedApp"]
 
@@ -82,13 +83,7 @@ class ServedApp:
             return start_response(line, headers, exc_info)
 
         try:
-            result = self.app(environ, start)
-            try:
-                body = b"".join(result)
-            finally:
-                close = getattr(result, "close", None)
-                if close is not None:
-                    close()
+            body = read_all(self.app(environ, start))
         except BaseException as exc:
             call.exception = f"{type(exc).__name__}: {exc}"
             self._count(500, call)
