@@ -51,7 +51,24 @@ _ENGLISH: dict[str, tuple[str, ...]] = {
 _REGEX_MATCHES = 3
 
 
+#: Edge values already worked out, by the variable's identity and the language (a
+#: variable holds dicts, so it cannot be a key itself); each entry keeps its variable.
+_KNOWN: dict[tuple[int, str], tuple[VariableSpec, tuple[str, ...]]] = {}
+
+
 def edge_values(variable: VariableSpec, language: str) -> tuple[str, ...]:
+    """:func:`find_edge_values`, worked out once per variable and language."""
+    known = _KNOWN.get((id(variable), language))
+    if known is not None and known[0] is variable:
+        return known[1]
+    if len(_KNOWN) >= 4096:
+        _KNOWN.clear()
+    found = find_edge_values(variable, language)
+    _KNOWN[(id(variable), language)] = (variable, found)
+    return found
+
+
+def find_edge_values(variable: VariableSpec, language: str) -> tuple[str, ...]:
     """Values at the edges of what a user types for ``variable``, at most
     :data:`MAX_EDGE`: for a system entity its pool (with English words for English
     bots), for a LIST entity every value, for a REGEX entity a few matches."""

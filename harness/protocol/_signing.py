@@ -118,8 +118,7 @@ def sign(body: bytes | bytearray | memoryview, secret: SecretLike) -> str:
     The key is the secret string's UTF-8 bytes (the 40 hex characters as text,
     not hex-decoded), the message the exact body bytes.
     """
-    digest = hmac.new(_key(secret), _body(body), hashlib.sha256).hexdigest()
-    return _PREFIX + digest
+    return _PREFIX + hmac.digest(_key(secret), _body(body), "sha256").hex()  # one C call
 
 
 def verify(
