@@ -21,7 +21,7 @@ from harness.checks._check import (
     run_check,
 )
 from harness.checks._code_coverage import CodeCoverage
-from harness.checks._code_report import HandlerCoverage
+from harness.checks._code_report import HandlerCoverage, UnreachedBranch, UnreachedFunction
 from harness.checks._coverage import ProtocolCoverage
 from harness.checks._fuzz import DEFAULT_DATABASE, DEFAULT_SAVE_DIR, fuzz
 from harness.checks._fuzz_property import CallProperty, FuzzContext, PropertyFailed
@@ -81,6 +81,8 @@ __all__ = [
     "Severity",
     "Survey",
     "Target",
+    "UnreachedBranch",
+    "UnreachedFunction",
     "UrlTarget",
     "WsgiTarget",
     "build_matrix",

@@ -1,0 +1,172 @@
+"""Issue 29: the documentation site.  Every finding code has a case in
+``docs/finding_cases.py`` (its page is written from it), each case's mistake gives
+its code against the harness, and each fix does not."""
+
+from __future__ import annotations
+
+import html
+import importlib.util
+import re
+import shlex
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from bw_cli import run
+from werkzeug.serving import make_server
+
+from harness import load_target, run_check
+from harness.checks import CODES
+
+ROOT = Path(__file__).resolve().parents[1]
+SECRET = "2fb71ab6057e6f3d652c7e1131db962af27fda4f"
+
+
+def _cases() -> Any:
+    spec = importlib.util.spec_from_file_location("finding_cases", ROOT / "docs/finding_cases.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["finding_cases"] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+CASES = _cases()
+
+
+def _app(lines: str) -> Any:
+    space: dict[str, Any] = {}
+    exec(compile(CASES.PREAMBLE + lines, "handler.py", "exec"), space)
+    return space["app"]
+
+
+@contextmanager
+def _served(app: Any) -> Iterator[str]:
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _closed_port() -> str:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{sock.getsockname()[1]}/"
+
+
+def _codes(case: Any, lines: str, *, listens: bool = True) -> tuple[set[str], int]:
+    app = _app(lines)
+    options = dict(case.options)
+    if not case.served:
+        report = run_check(load_target(app), secret=SECRET, **options)
+    elif not listens:
+        report = run_check(load_target(_closed_port()), secret=SECRET, signed=True, **options)
+    else:
+        with _served(app) as url:
+            report = run_check(load_target(url), secret=SECRET, signed=True, **options)
+    found = {f.code for f in report.findings} | {f.code for f in report.run_findings}
+    return found, report.exit_code()
+
+
+def test_every_code_has_a_case_and_no_case_is_left_over() -> None:
+    assert set(CASES.CASES) == set(CODES)
+
+
+@pytest.mark.parametrize("code", sorted(CODES))
+def test_the_mistake_gives_its_code_and_the_fix_does_not(code: str) -> None:
+    case = CASES.CASES[code]
+    found, _ = _codes(case, case.mistake, listens=case.listens)
+    assert code in found, (code, found)
+    fixed, exit_code = _codes(case, case.fix)
+    assert code not in fixed, (code, fixed)
+    assert exit_code == 0, (code, fixed)
+
+
+@pytest.mark.parametrize("code", sorted(c for c in CODES if not CASES.CASES[c].served))
+def test_the_pages_command_gives_its_code(
+    code: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The command a page shows, typed as it is, on the page's handler saved as
+    ``handler.py``: it exits as the code's severity says, naming the code."""
+    case = CASES.CASES[code]
+    (tmp_path / "handler.py").write_text(CASES.PREAMBLE + case.mistake, "utf-8")
+    monkeypatch.chdir(tmp_path)
+    argv = shlex.split(case.command.replace("$SECRET", SECRET))
+    assert argv[:2] == ["botwebhook", "check"]
+    status, out, _ = run(capsys, *argv[1:])
+    assert f"{code} {CODES[code].severity}" in out, out[-2000:]
+    assert status == (1 if CODES[code].severity == "error" else 0), out[-2000:]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The site, built as CI builds it: strict (``-W -n``), every warning an error."""
+    pytest.importorskip("sphinx", reason="the docs extra: pip install -e '.[docs]'")
+    out = tmp_path_factory.mktemp("site")
+    done = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-n", "-q", "-b", "html",
+         str(ROOT / "docs"), str(out)],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stderr == "", done.stderr[-3000:]  # not even a warning
+    return out
+
+
+def test_the_site_builds_strictly_with_a_page_per_code(site: Path) -> None:
+    for code in CODES:
+        page = html.unescape((site / "codes" / f"{code}.html").read_text("utf-8"))
+        assert CODES[code].title in page, code
+        assert "A handler that makes the mistake" in page
+        assert "The fix" in page
+    findings = (site / "findings.html").read_text("utf-8")
+    assert all(f'href="codes/{code}.html"' in findings for code in CODES)
+    api = (site / "reference" / "python.html").read_text("utf-8")
+    assert 'id="harness.checks.run_check"' in api
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="no Chromium (.ci/run installs Debian's chromium)")
+def test_a_real_browser_shows_the_home_page_and_a_finding_page(site: Path, tmp_path: Path) -> None:
+    assert CHROMIUM is not None
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update",
+             "--disable-sync"]  # fmt: skip
+    expected = {
+        "index.html": ["pytest-botwebhook", "Quick start", "Finding codes"],
+        "codes/BW401.html": ["BW401: server error on a valid platform payload", "The fix",
+                             'v.get("value")'],
+    }  # fmt: skip
+    for number, (name, words) in enumerate(expected.items()):
+        page = (site / name).as_uri()
+        dom = subprocess.run(
+            [CHROMIUM, *flags, f"--user-data-dir={tmp_path / f'd{number}'}", "--dump-dom", page],
+            capture_output=True, text=True, timeout=60,
+        ).stdout  # fmt: skip
+        text = html.unescape(re.sub(r"<[^>]+>", "", dom))  # as read, without the markup
+        for word in words:
+            assert word in text, (name, word)
+        shot = tmp_path / f"{number}.png"
+        subprocess.run(
+            [CHROMIUM, *flags, f"--user-data-dir={tmp_path / f's{number}'}",
+             f"--screenshot={shot}", "--window-size=1200,900", page],
+            capture_output=True, timeout=60,
+        )  # fmt: skip
+        data = shot.read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n"
+        assert data[16:24] == (1200).to_bytes(4, "big") + (900).to_bytes(4, "big")
+        assert len(data) > 30_000  # drawn: a blank page is a few kilobytes
