@@ -14,6 +14,7 @@ sys.path[:0] = [str(HERE), str(HERE.parent)]  # finding_pages, and harness from 
 
 project = "pytest-botwebhook"
 author = "the pytest-botwebhook authors"
+copyright = "the pytest-botwebhook authors"
 extensions = ["myst_parser", "sphinx.ext.autodoc", "finding_pages"]
 source_suffix = {".md": "markdown"}
 root_doc = "index"

@@ -33,6 +33,7 @@ def signed(request):
 
 def answer(data, status=200):
     return Response(json.dumps(data), status=status, mimetype="application/json")
+
 '''
 
 #: A handler that does everything right: the fix of most cases.

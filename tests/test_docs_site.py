@@ -170,3 +170,23 @@ def test_a_real_browser_shows_the_home_page_and_a_finding_page(site: Path, tmp_p
         assert data[:8] == b"\x89PNG\r\n\x1a\n"
         assert data[16:24] == (1200).to_bytes(4, "big") + (900).to_bytes(4, "big")
         assert len(data) > 30_000  # drawn: a blank page is a few kilobytes
+
+
+def test_every_code_block_of_the_written_pages_runs_somewhere() -> None:
+    """The pages' own code blocks: the home page's quick start is the README's, which
+    .ci/run runs word for word; docs/protocol.md's Python blocks run in
+    tests/test_protocol_doc.py; the finding pages' blocks are the cases above.  A
+    new block on any other page fails here until a test runs it."""
+    readme = (ROOT / "README.md").read_text("utf-8")
+    quick = re.search(r"## Quick start\n\n```sh\n(.*?)```", readme, re.S)
+    assert quick is not None
+    covered = {"index.md": [quick.group(1)], "protocol.md": None}
+    for page in sorted((ROOT / "docs").rglob("*.md")):
+        name = page.relative_to(ROOT / "docs").as_posix()
+        if name.startswith(("codes/", "schema/")):
+            continue
+        blocks = re.findall(r"```(\w+)\n(.*?)```", page.read_text("utf-8"), re.S)
+        if name in covered and covered[name] is None:
+            continue
+        code = [body for kind, body in blocks if kind in ("python", "bash", "sh", "py")]
+        assert code == covered.get(name, []), name
