@@ -1,4 +1,4 @@
-"""The caps on what users give us, in one place (README "Limits" lists them).
+"""The caps on what users give us, in one place (``docs/manual/limits.md`` lists them).
 
 A file a user writes is read only up to its cap, so a 20 MB conversation file
 is refused after 1 MiB has been read, not after it has filled memory; a request

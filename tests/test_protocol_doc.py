@@ -1,5 +1,5 @@
 """``docs/protocol.md``, the project's own account of the protocol: its examples run,
-and every citation of it in the code and the README names a section it has."""
+and every citation of it in the code and the manual names a section it has."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "protocol.md"
 CITING = [*ROOT.glob("harness/*.py"), *ROOT.glob("pytest_botwebhook/*.py"),
-          ROOT / "README.md", *ROOT.glob("docs/*.md")]  # fmt: skip
+          ROOT / "README.md", *ROOT.glob("docs/*.md"), *ROOT.glob("docs/manual/*.md")]  # fmt: skip
 
 
 def test_its_python_examples_run() -> None:

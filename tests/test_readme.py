@@ -1,21 +1,20 @@
-"""The README's examples run: library blocks in one namespace, plugin blocks
-(``python conftest`` / ``python test``) in a pytester project."""
+"""The manual's examples run (the README and ``docs/manual/``, in order): library
+blocks in one namespace, plugin blocks (``python conftest`` / ``python test``) in a
+pytester project."""
 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
+from bw_manual import manual_text, page
 
 from harness.checks import build_matrix
-
-README = Path(__file__).resolve().parent.parent / "README.md"
 
 
 def blocks(kind: str) -> list[str]:
     pattern = r"```python" + (rf" {kind}" if kind else "") + r"\n(.*?)```"
-    return re.findall(pattern, README.read_text("utf-8"), flags=re.S)
+    return re.findall(pattern, manual_text(), flags=re.S)
 
 
 def test_readme_has_examples() -> None:
@@ -27,7 +26,7 @@ def test_readme_has_examples() -> None:
 def test_readme_python_examples_run(capsys: pytest.CaptureFixture[str]) -> None:
     namespace: dict[str, object] = {}
     for index, block in enumerate(blocks("")):
-        exec(compile(block, f"README.md python block {index}", "exec"), namespace)
+        exec(compile(block, f"the manual's python block {index}", "exec"), namespace)
     assert "…(40 chars)" in capsys.readouterr().out
 
 
@@ -63,7 +62,7 @@ def test_the_ci_pipelines_parse_and_publish_junit_and_sarif() -> None:
 
     from harness.cli import build_parser
 
-    section = README.read_text("utf-8").split("## CI\n", 1)[1].split("\n## ", 1)[0]
+    section = page("ci").read_text("utf-8")
     blocks = re.findall(r"```(yaml|groovy)\n(.*?)```", section, re.S)
     assert [kind for kind, _ in blocks] == ["yaml", "yaml", "groovy"]
     for kind, block in blocks:

@@ -222,7 +222,7 @@ def advice_for(
             "the handler failed on every payload of the built-in catalogue: it is probably "
             "written for its own intents; name them with --intent NAME, or declare them in "
             "pyproject.toml [tool.botwebhook] or botwebhook.toml and pass --model FILE (see "
-            "the README's 'Declare your bot')"
+            "'Declare your bot' in docs/manual/payloads.md)"
         )
     if target.in_process is False and not answered:
         advice.append(f"no request reached {target.name}: {contract[0].delivery.failure}")

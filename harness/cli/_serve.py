@@ -84,7 +84,7 @@ def register(commands: Any) -> None:
         description=(
             "Serve the reference webhook handler (harness.reference) on a threaded werkzeug "
             "server, for local testing.  For real use, run the same WSGI app under a "
-            "production server (see the README)."
+            "production server (see docs/manual/reference-handler.md)."
         ),
     )
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")

@@ -91,8 +91,8 @@ def scope_model(model: BotModel | None, intents: Sequence[str] | None) -> BotMod
             close = difflib.get_close_matches(str(name), known, n=1)
             hint = f"did you mean {close[0]!r}?" if close else "known: " + ", ".join(known)
             declare = (
-                "; an intent of your own bot is declared in a model file (see the README's "
-                "'Declare your bot')"
+                "; an intent of your own bot is declared in a model file (see 'Declare your "
+                "bot' in docs/manual/payloads.md)"
                 if model is None
                 else ""
             )

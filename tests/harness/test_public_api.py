@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from bw_manual import manual_text
 
 import harness
 import pytest_botwebhook
@@ -53,7 +54,7 @@ NAMESPACES = [
     "harness.strategies",
     "harness.reference",
 ]
-README = (Path(__file__).resolve().parents[2] / "README.md").read_text("utf-8")
+README = manual_text()  # the README and the manual's pages
 
 
 def test_harness_all_is_exactly_the_public_surface() -> None:
@@ -78,7 +79,7 @@ def test_every_public_name_is_importable_and_documented(namespace: str) -> None:
         where = f"{namespace}.{name}"
         if callable(value) and getattr(value, "__module__", "").startswith("harness"):
             assert value.__doc__, f"{where} has no docstring"
-        assert re.search(rf"\b{re.escape(name)}\b", README), f"{where} is not in the README"
+        assert re.search(rf"\b{re.escape(name)}\b", README), f"{where} is not in the manual"
 
 
 def test_nothing_outside_harness_imports_a_private_module() -> None:

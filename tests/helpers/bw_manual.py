@@ -1,0 +1,27 @@
+"""The manual: the README (the landing page) and the pages of ``docs/manual/``, in
+the order the README had them before the site, so that its examples still run in
+one namespace, in order."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+#: The manual's pages, in reading order (each example may use what one before set up).
+PAGES = [
+    "what-the-platform-sends", "pytest-plugin", "check-a-handler", "reference-handler",
+    "payloads", "fuzzing", "conversations", "load", "record-and-replay", "mocks",
+    "library", "fixtures", "command-line", "limits", "known-differences", "coverage",
+    "ci", "documentation-site", "development",
+]  # fmt: skip
+
+
+def page(name: str) -> Path:
+    return ROOT / "docs" / "manual" / f"{name}.md"
+
+
+def manual_text() -> str:
+    """The README, then every page of the manual, in order."""
+    parts = [(ROOT / "README.md").read_text("utf-8")]
+    parts += [page(name).read_text("utf-8") for name in PAGES]
+    return "\n\n".join(parts)
