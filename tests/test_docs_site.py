@@ -221,3 +221,18 @@ def test_nothing_of_the_old_readme_was_lost() -> None:
         and line not in superseded
     ]
     assert lost == []
+
+
+def test_the_command_line_reference_has_every_command_and_option(site: Path) -> None:
+    """The CLI page is written from the parser: every command and every option of it."""
+    import argparse
+
+    from harness.cli import build_parser
+
+    page = html.unescape((site / "reference" / "cli.html").read_text("utf-8"))
+    commands = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    for name, command in commands.choices.items():
+        assert f"botwebhook {name}" in page, name
+        for action in command._actions:
+            for option in action.option_strings:
+                assert option in page, (name, option)

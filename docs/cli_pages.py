@@ -1,0 +1,54 @@
+"""A Sphinx extension: the command-line reference, written at each build from the
+``botwebhook`` parser itself (``harness.cli.build_parser``), so that no option can
+be missing or out of date.  The page goes to ``docs/reference/cli.md`` (not kept
+in git)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+from typing import Any
+
+#: The width the help is wrapped at, whatever the terminal of the build.
+WIDTH = "88"
+
+
+def cli_page() -> str:
+    """The Markdown of the command-line reference."""
+    from harness.cli import build_parser
+
+    os.environ["COLUMNS"] = WIDTH  # argparse wraps at $COLUMNS
+    parser = build_parser()
+    lines = [
+        "# Command line",
+        "",
+        "Every `botwebhook` command with every option, as `botwebhook COMMAND --help`",
+        "prints it. This page is written from the parser at each build. The",
+        "[command-line page of the manual](../manual/command-line.md) shows the",
+        "commands at work.",
+        "",
+        "```text",
+        parser.format_help().rstrip(),
+        "```",
+        "",
+    ]
+    for action in parser._actions:  # argparse keeps its subcommands here
+        if isinstance(action, argparse._SubParsersAction):
+            for name, command in action.choices.items():
+                lines += [f"## botwebhook {name}", "", "```text", command.format_help().rstrip(),
+                          "```", ""]  # fmt: skip
+    return "\n".join(lines)
+
+
+def write_page(app: Any) -> None:
+    """``builder-inited``: (re)write ``reference/cli.md`` when it changed."""
+    path = Path(app.srcdir) / "reference" / "cli.md"
+    text = cli_page()
+    if not path.exists() or path.read_text("utf-8") != text:
+        path.write_text(text, "utf-8")
+
+
+def setup(app: Any) -> dict[str, Any]:
+    app.connect("builder-inited", write_page)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
