@@ -236,3 +236,42 @@ def test_the_command_line_reference_has_every_command_and_option(site: Path) -> 
         for action in command._actions:
             for option in action.option_strings:
                 assert option in page, (name, option)
+
+
+def _shell_commands() -> list[str]:
+    """Every ``botwebhook`` command line in the manual's shell blocks, as typed (no
+    prompt, no comment); a synopsis line (``[OPTIONS]``, ``a|b``, ``...``) is left out."""
+    from bw_manual import manual_text
+
+    found = []
+    for block in re.findall(r"```(?:sh|bash|console)\n(.*?)```", manual_text(), re.S):
+        for line in block.splitlines():
+            line = line.removeprefix("$ ").strip()
+            if not line.startswith("botwebhook "):
+                continue
+            line = re.sub(r"\s+#.*$", "", line)
+            line = re.split(r"\s(?:>|<|&&|;)\s", line)[0]  # the shell's, not ours
+            if re.search(r"\[|\||\.\.\.|…|<\w", line):
+                continue
+            found.append(line)
+    return found
+
+
+def test_every_command_line_in_the_manual_is_one_the_cli_takes(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The shell blocks cannot all run (they name your app, your URL, your secret),
+    but every command in them must parse with the real parser: no option that does
+    not exist, no value of the wrong kind."""
+    from harness.cli import build_parser
+
+    commands = _shell_commands()
+    assert len(commands) >= 20
+    refused = []
+    for line in commands:
+        try:
+            build_parser().parse_args(shlex.split(line)[1:])
+        except SystemExit as exc:
+            if exc.code not in (0, None):
+                refused.append((line, capsys.readouterr().err.strip()))
+    assert refused == []

@@ -9,7 +9,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 #: The manual's pages, in reading order (each example may use what one before set up).
 PAGES = [
-    "what-the-platform-sends", "pytest-plugin", "check-a-handler", "reference-handler",
+    "what-the-platform-sends", "pytest-plugin", "check-a-handler", "asgi-apps", "reference-handler",
     "payloads", "fuzzing", "conversations", "load", "record-and-replay", "mocks",
     "library", "fixtures", "command-line", "limits", "known-differences", "coverage",
     "ci", "documentation-site", "development",
