@@ -8,7 +8,7 @@ import re
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from harness._errors import BotWebhookValueError, require_type
 from harness.checks._fuzz_report import MAX_TIMEOUTS
@@ -88,10 +88,8 @@ def hunt(
     while start < examples:
         size = min(CHUNK, examples - start)
         chunk_seed = None if seed is None else seed + start // CHUNK
-        failed, made, slow = _hunt_once(
-            strategy, send, examples=size, seed=chunk_seed, database=database,
-            digest=digest, explicit=explicit if start == 0 else (),
-        )  # fmt: skip
+        phase = _Phase(strategy, send, database, digest)
+        failed, made, slow = _hunt_once(phase, size, chunk_seed, explicit if start == 0 else ())
         found.extend(failed)
         calls += made
         start += size
@@ -100,18 +98,21 @@ def hunt(
     return found, calls, False
 
 
+class _Phase(NamedTuple):
+    """What every Hypothesis run of one phase shares."""
+
+    strategy: SearchStrategy[Any]
+    send: Callable[[Any, Any, str | None], Exchange]
+    database: Path | Any | None
+    digest: str
+
+
 def _hunt_once(
-    strategy: SearchStrategy[Any],
-    send: Callable[[Any, Any, str | None], Exchange],
-    *,
-    examples: int,
-    seed: int | None,
-    database: Path | Any | None,
-    digest: str,
-    explicit: Sequence[Any] = (),
+    phase: _Phase, examples: int, seed: int | None, explicit: Sequence[Any]
 ) -> tuple[list[Exchange], int, bool]:
-    """One Hypothesis run: the shrunk exchange of each distinct failure, the calls
-    made, and whether it stopped calling after too many timeouts."""
+    """One Hypothesis run of ``phase``: the shrunk exchange of each distinct failure,
+    the calls made, and whether it stopped calling after too many timeouts."""
+    strategy, send, database, digest = phase
     from hypothesis import HealthCheck, Verbosity, example, given, settings
     from hypothesis.database import DirectoryBasedExampleDatabase
     from hypothesis.errors import HypothesisWarning
