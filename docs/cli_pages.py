@@ -21,7 +21,7 @@ def cli_page() -> str:
     os.environ["COLUMNS"] = WIDTH  # argparse wraps at $COLUMNS
     parser = build_parser()
     lines = [
-        "# Command line",
+        "# Command-line reference",
         "",
         "Every `botwebhook` command with every option, as `botwebhook COMMAND --help`",
         "prints it. This page is written from the parser at each build. The",
