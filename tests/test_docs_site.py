@@ -274,3 +274,42 @@ def test_every_command_line_in_the_manual_is_one_the_cli_takes(
             if exc.code not in (0, None):
                 refused.append((line, capsys.readouterr().err.strip()))
     assert refused == []
+
+
+def test_the_first_conversation_tutorial_passes_and_catches_its_change(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """docs/manual/first-conversation.md, step by step: its bot.py and its file pass
+    with the command it shows, and the change it suggests fails at turn 2."""
+    text = (ROOT / "docs" / "manual" / "first-conversation.md").read_text("utf-8")
+    bot = re.findall(r"```python\n(.*?)```", text, re.S)[0]
+    chat = re.search(r"```yaml\n(.*?)```", text, re.S)
+    command = re.search(r"```sh\n(botwebhook converse .*?)\n```", text, re.S)
+    assert chat is not None
+    assert command is not None
+    (tmp_path / "bot.py").write_text(bot, "utf-8")
+    name = "test_book_a_table.conversation.yaml"
+    (tmp_path / name).write_text(chat.group(1), "utf-8")
+    monkeypatch.chdir(tmp_path)
+    argv = shlex.split(command.group(1))[1:]
+    status, out, _ = run(capsys, *argv)
+    assert status == 0, out
+    assert "1 passed, 0 failed" in out
+    changed = chat.group(1).replace("bot: What kind of food?", "bot: What food?")
+    assert changed != chat.group(1)
+    (tmp_path / name).write_text(changed, "utf-8")
+    status, out, _ = run(capsys, *argv)
+    assert status == 1, out
+    assert "failed at turn 2" in out
+    assert "expected: What food?" in out
+    assert "called no webhook: the platform prompted instead" in out
+
+
+def test_the_manual_runner_reads_every_page() -> None:
+    """tests/test_readme.py runs the Python blocks of the pages bw_manual lists: a page
+    left out of that list would have its examples silently skipped."""
+    from bw_manual import PAGES
+
+    pages = {page.stem for page in (ROOT / "docs" / "manual").glob("*.md")}
+    assert set(PAGES) == pages
+    assert len(PAGES) == len(set(PAGES))
