@@ -313,3 +313,22 @@ def test_the_manual_runner_reads_every_page() -> None:
     pages = {page.stem for page in (ROOT / "docs" / "manual").glob("*.md")}
     assert set(PAGES) == pages
     assert len(PAGES) == len(set(PAGES))
+
+
+def test_the_file_reference_has_every_key_the_loaders_take(site: Path) -> None:
+    """The file reference is written from the loaders' key tables: the expectations
+    and the settings (public) are all there, and an unknown key is refused, naming
+    the keys the page lists."""
+    from harness.conversations import EXPECTATIONS, load_conversations
+    from harness.errors import ConversationFileError
+    from harness.model import SETTINGS_KEYS
+
+    page = html.unescape((site / "reference" / "files.html").read_text("utf-8"))
+    for key in (*EXPECTATIONS, *SETTINGS_KEYS, "turns", "client_variables", "reset_on_entry"):
+        assert f'<code class="docutils literal notranslate"><span class="pre">{key}' in page, key
+    bad = site.parent / "test_bad.conversation.yaml"
+    bad.write_text("turns:\n  - user: hi\n    zzz: 1\n", "utf-8")
+    with pytest.raises(ConversationFileError, match="unknown key") as raised:
+        load_conversations(bad)
+    for key in ("user", "intent", "entities", "expect"):
+        assert key in str(raised.value)

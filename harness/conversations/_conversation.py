@@ -21,6 +21,7 @@ from typing import Any
 from harness._errors import BotWebhookValueError, renamed_keyword, require_type
 from harness._patterns import compile_pattern
 from harness.conversations._dialogue import Channel, Dialogue, Plan
+from harness.conversations._files import EXPECT_KEYS
 from harness.conversations._transcript import failure_text, transcript
 from harness.delivery._deadline import require_timeout
 from harness.delivery._exchange import Exchange, deliver
@@ -36,10 +37,9 @@ from harness.protocol._signing import Secret, SecretLike
 
 __all__ = ["EXPECTATIONS", "Conversation", "ConversationFailed", "Turn"]
 
-#: The expectations a turn can check, in the order they are checked.
-EXPECTATIONS = (
-    "prompt", "webhook", "bot", "bot_matches", "context", "context_has", "context_lacks", "later",
-)  # fmt: skip
+#: The expectations a turn can check, in the order they are checked (a conversation
+#: file's ``expect`` keys: ``harness.conversations._files.EXPECT_KEYS`` says what each is).
+EXPECTATIONS = tuple(EXPECT_KEYS)
 #: Seconds a ``later`` expectation waits for the handler's callback, by default.
 LATER_TIMEOUT = 5.0
 _POLL = 0.02

@@ -34,11 +34,39 @@ __all__ = ["FILE_PATTERN", "ConversationSpec", "TurnSpec", "load_conversations",
 
 #: The files pytest collects.
 FILE_PATTERN = re.compile(r"test_.*\.conversation\.ya?ml")
-_TOP = ("name", "model", "language", "channel", "client_variables", "turns")
-_TURN = ("user", "intent", "entities", "expect")
-_EXPECT = (
-    "prompt", "webhook", "bot", "bot_matches", "context", "context_has", "context_lacks", "later",
-)  # fmt: skip
+#: The keys of a conversation file, each with what it is: the loader takes exactly
+#: these, and the documentation's reference of the file is written from them.
+FILE_KEYS: dict[str, str] = {
+    "name": "the conversation's name, and its test item's id (default: the file's name "
+    "and the conversation's index)",
+    "model": "a bot model file, relative to this file (default: the plugin's model)",
+    "language": "the chat's language (default: the model's first)",
+    "channel": "`api` (the default) or `facebook`, whose calls carry no `clientVariables`",
+    "client_variables": "the client variables every call carries (the `api` channel only)",
+    "turns": "required: the chat's turns, in order",
+}
+#: The keys of one turn (``turns[i]``).
+TURN_KEYS: dict[str, str] = {
+    "user": "required: what the chat user types, taken exactly as written (`007` is a text)",
+    "intent": "the intent the platform matched; a list is chained intents fulfilled in the "
+    "same turn, each firing its webhook (without it, the model's examples decide)",
+    "entities": "the values the platform took from this sentence, by variable label",
+    "expect": "what must hold after the turn: every key given is checked",
+}
+#: The keys of a turn's ``expect``: the expectations a chat's turn can be checked for.
+EXPECT_KEYS: dict[str, str] = {
+    "prompt": "the variable the platform prompts for (null: no prompt)",
+    "webhook": "whether the webhook is called this turn",
+    "bot": "exactly what the chat user sees",
+    "bot_matches": "a regular expression searched for in what the chat user sees",
+    "context": "these context values after the turn",
+    "context_has": "these names present in the context after the turn",
+    "context_lacks": "these names absent from the context after the turn",
+    "later": "a regular expression: a message the handler sends later through the callback API",
+}
+_TOP = tuple(FILE_KEYS)
+_TURN = tuple(TURN_KEYS)
+_EXPECT = tuple(EXPECT_KEYS)
 _NULL = "tag:yaml.org,2002:null"
 _BOOL = "tag:yaml.org,2002:bool"
 

@@ -73,6 +73,39 @@ def _for_language(texts: Mapping[str, Sequence[str]], language: str) -> tuple[st
     return tuple(texts.get(language) or texts.get("*") or ())
 
 
+#: The keys of a model file (``botwebhook.toml``, or ``[tool.botwebhook]`` beside its
+#: ``SETTINGS``), each with what it is: the loader takes exactly these, and the
+#: documentation's reference of the file is written from them.
+MODEL_KEYS: dict[str, str] = {
+    "languages": "the bot's languages, of EN ES PT FR NL IT (default: EN)",
+    "language": "the bot's one language, instead of `languages`",
+    "intents": "the intents the webhook serves: a list of tables (`[[intents]]`)",
+}
+#: The keys of one intent (``intents[i]``).
+INTENT_KEYS: dict[str, str] = {
+    "name": "required: the intent's name, as the platform sends it in `intentName`",
+    "responses": "the intent's own answers, with `$label` placeholders: one list, or a table "
+    "per language",
+    "examples": "user sentences that trigger it, with `$label` placeholders: one list, or a "
+    "table per language (without them, sentences are composed in the bot's language)",
+    "variables": "the intent's variables: a list of tables",
+}
+#: The keys of one variable (``intents[i].variables[j]``).
+VARIABLE_KEYS: dict[str, str] = {
+    "label": "required: the variable's name in `variablesMap` and the context",
+    "entity": "required: a system entity (`sys.number`, `sys.date`, ...), or the name of a "
+    "custom LIST or REGEX entity",
+    "mandatory": "whether the platform prompts for it before it calls the webhook (default true)",
+    "max_prompts": "how many times the platform prompts for it, 1 to 16 (default 3)",
+    "prompts": "the questions the platform asks for it",
+    "values": "a LIST entity's values: one list, or a table per language",
+    "regex": "a REGEX entity's pattern (values are generated matches)",
+    "persistent": "the `persistent` flag its memory variable carries in each call (default false)",
+    "reset_on_entry": "whether entering the intent again empties it (default true)",
+    "index": "its place in the prompting order, then as declared (default 0)",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class VariableSpec:
     """One variable of an intent as the bot's author declared it.
@@ -351,7 +384,7 @@ class _Reader:
         return {"*": self.strings(data, key, where)}
 
     def model(self, data: Mapping[str, Any]) -> BotModel:
-        data = self.table(data, "", ("languages", "language", "intents", *SETTINGS_KEYS))
+        data = self.table(data, "", (*MODEL_KEYS, *SETTINGS_KEYS))
         if problem := intent_names_problem(data):
             raise self.fail("intent", problem)
         if "language" in data and "languages" in data:
@@ -365,7 +398,7 @@ class _Reader:
         return BotModel(intents, languages, self.source)
 
     def intent(self, data: Any, where: str) -> IntentSpec:
-        data = self.table(data, where, ("name", "responses", "examples", "variables"))
+        data = self.table(data, where, tuple(INTENT_KEYS))
         variables_data = self.typed(data, "variables", f"{where}.", list, [])
         return IntentSpec(
             name=self.required(data, "name", where),
@@ -377,11 +410,7 @@ class _Reader:
         )
 
     def variable(self, data: Any, where: str) -> VariableSpec:
-        known = (
-            "label", "entity", "mandatory", "max_prompts", "prompts", "values", "regex",
-            "persistent", "reset_on_entry", "index",
-        )  # fmt: skip
-        data = self.table(data, where, known)
+        data = self.table(data, where, tuple(VARIABLE_KEYS))
         return VariableSpec(
             label=self.required(data, "label", where),
             entity=self.required(data, "entity", where),

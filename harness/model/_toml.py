@@ -10,8 +10,19 @@ from typing import Any
 __all__ = ["SETTINGS_KEYS", "intent_names_problem", "toml_module", "tool_table"]
 
 #: Keys of ``[tool.botwebhook]`` that configure the pytest plugin, not the bot model.
-SETTINGS_KEYS = ("target", "secret", "seed", "timeout", "path", "intent", "replay_ignore",
-                 "baseline")  # fmt: skip
+#: The settings ``[tool.botwebhook]`` (or ``botwebhook.toml``) may hold besides the bot
+#: model, each with what it is; the documentation's reference is written from them.
+SETTINGS: dict[str, str] = {
+    "target": "the target to check: an import string of a WSGI or ASGI app, or a URL",
+    "secret": "the bot's webhook secret (the command line and `$BOTWEBHOOK_SECRET` win)",
+    "seed": "the seed of the generated payloads",
+    "timeout": "the connect and read timeout, in seconds (default 10, as the platform's)",
+    "path": "where an in-process app takes its webhook, such as `/hook`",
+    "intent": "the intents to check (a name or a list): they are declared",
+    "replay_ignore": "replay's ignore rules: answer paths whose differences are noise",
+    "baseline": "a file of accepted findings: only new findings fail",
+}
+SETTINGS_KEYS = tuple(SETTINGS)
 
 
 def toml_module() -> Any:
