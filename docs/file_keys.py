@@ -18,8 +18,7 @@ def _table(title: str, where: str, keys: dict[str, str]) -> list[str]:
 def files_page() -> str:
     """The Markdown of the file reference."""
     from harness.conversations._files import EXPECT_KEYS, FILE_KEYS, TURN_KEYS
-    from harness.model._botmodel import INTENT_KEYS, MODEL_KEYS, VARIABLE_KEYS
-    from harness.model._toml import SETTINGS
+    from harness.model._toml import INTENT_KEYS, MODEL_KEYS, SETTINGS, VARIABLE_KEYS
 
     lines = [
         "# File reference",

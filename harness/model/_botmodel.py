@@ -31,7 +31,13 @@ from typing import Any
 from harness._errors import BotModelError
 from harness.model._langdata import PLACEHOLDER
 from harness.model._regexgen import RegexGenerator, UnsupportedRegexError
-from harness.model._toml import SETTINGS_KEYS, intent_names_problem
+from harness.model._toml import (
+    INTENT_KEYS,
+    MODEL_KEYS,
+    SETTINGS_KEYS,
+    VARIABLE_KEYS,
+    intent_names_problem,
+)
 from harness.protocol._request import LANGUAGES
 
 __all__ = [
@@ -71,39 +77,6 @@ def _localized(texts: Texts) -> Mapping[str, tuple[str, ...]]:
 
 def _for_language(texts: Mapping[str, Sequence[str]], language: str) -> tuple[str, ...]:
     return tuple(texts.get(language) or texts.get("*") or ())
-
-
-#: The keys of a model file (``botwebhook.toml``, or ``[tool.botwebhook]`` beside its
-#: ``SETTINGS``), each with what it is: the loader takes exactly these, and the
-#: documentation's reference of the file is written from them.
-MODEL_KEYS: dict[str, str] = {
-    "languages": "the bot's languages, of EN ES PT FR NL IT (default: EN)",
-    "language": "the bot's one language, instead of `languages`",
-    "intents": "the intents the webhook serves: a list of tables (`[[intents]]`)",
-}
-#: The keys of one intent (``intents[i]``).
-INTENT_KEYS: dict[str, str] = {
-    "name": "required: the intent's name, as the platform sends it in `intentName`",
-    "responses": "the intent's own answers, with `$label` placeholders: one list, or a table "
-    "per language",
-    "examples": "user sentences that trigger it, with `$label` placeholders: one list, or a "
-    "table per language (without them, sentences are composed in the bot's language)",
-    "variables": "the intent's variables: a list of tables",
-}
-#: The keys of one variable (``intents[i].variables[j]``).
-VARIABLE_KEYS: dict[str, str] = {
-    "label": "required: the variable's name in `variablesMap` and the context",
-    "entity": "required: a system entity (`sys.number`, `sys.date`, ...), or the name of a "
-    "custom LIST or REGEX entity",
-    "mandatory": "whether the platform prompts for it before it calls the webhook (default true)",
-    "max_prompts": "how many times the platform prompts for it, 1 to 16 (default 3)",
-    "prompts": "the questions the platform asks for it",
-    "values": "a LIST entity's values: one list, or a table per language",
-    "regex": "a REGEX entity's pattern (values are generated matches)",
-    "persistent": "the `persistent` flag its memory variable carries in each call (default false)",
-    "reset_on_entry": "whether entering the intent again empties it (default true)",
-    "index": "its place in the prompting order, then as declared (default 0)",
-}
 
 
 @dataclass(frozen=True, slots=True)
