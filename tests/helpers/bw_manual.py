@@ -12,7 +12,7 @@ PAGES = [
     "what-the-platform-sends", "pytest-plugin", "check-a-handler", "asgi-apps", "reference-handler",
     "payloads", "fuzzing", "conversations", "load", "record-and-replay", "mocks",
     "library", "fixtures", "command-line", "limits", "known-differences", "coverage",
-    "ci", "documentation-site", "development", "first-check", "first-conversation",
+    "ci", "documentation-site", "development", "first-check", "first-pytest", "first-conversation",
 ]  # fmt: skip
 
 
