@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import argparse
 import os
-from pathlib import Path
 from typing import Any
+
+from site_pages import page_extension
 
 #: The width the help is wrapped at, whatever the terminal of the build.
 WIDTH = "88"
@@ -41,14 +42,5 @@ def cli_page() -> str:
     return "\n".join(lines)
 
 
-def write_page(app: Any) -> None:
-    """``builder-inited``: (re)write ``reference/cli.md`` when it changed."""
-    path = Path(app.srcdir) / "reference" / "cli.md"
-    text = cli_page()
-    if not path.exists() or path.read_text("utf-8") != text:
-        path.write_text(text, "utf-8")
-
-
 def setup(app: Any) -> dict[str, Any]:
-    app.connect("builder-inited", write_page)
-    return {"parallel_read_safe": True, "parallel_write_safe": True}
+    return page_extension(app, "reference/cli.md", cli_page)

@@ -5,8 +5,9 @@ to ``docs/reference/files.md`` (not kept in git)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
+
+from site_pages import page_extension
 
 
 def _table(title: str, where: str, keys: dict[str, str]) -> list[str]:
@@ -42,14 +43,5 @@ def files_page() -> str:
     return "\n".join(lines)
 
 
-def write_page(app: Any) -> None:
-    """``builder-inited``: (re)write ``reference/files.md`` when it changed."""
-    path = Path(app.srcdir) / "reference" / "files.md"
-    text = files_page()
-    if not path.exists() or path.read_text("utf-8") != text:
-        path.write_text(text, "utf-8")
-
-
 def setup(app: Any) -> dict[str, Any]:
-    app.connect("builder-inited", write_page)
-    return {"parallel_read_safe": True, "parallel_write_safe": True}
+    return page_extension(app, "reference/files.md", files_page)

@@ -12,6 +12,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from site_pages import write_generated
+
 HERE = Path(__file__).resolve().parent
 #: Where the finding pages go, under the docs folder.
 FOLDER = "codes"
@@ -79,16 +81,12 @@ def write_pages(app: Any) -> None:
     """``builder-inited``: (re)write the finding pages, and only those, in ``codes/``."""
     from harness.checks import CODES
 
-    folder = Path(app.srcdir) / FOLDER
-    folder.mkdir(exist_ok=True)
     wanted = {f"{code}.md": finding_page(code) for code in CODES}
-    for stale in folder.glob("*.md"):
+    for stale in (Path(app.srcdir) / FOLDER).glob("*.md"):
         if stale.name not in wanted:
             stale.unlink()
     for name, text in wanted.items():
-        path = folder / name
-        if not path.exists() or path.read_text("utf-8") != text:  # unchanged: not rebuilt
-            path.write_text(text, "utf-8")
+        write_generated(app, f"{FOLDER}/{name}", text)
 
 
 def link_codes(app: Any, docname: str, source: list[str]) -> None:
