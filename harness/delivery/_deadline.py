@@ -145,17 +145,9 @@ class Lane:
         caller._wait_for_room(call, started + timeout)
         with self._lock:
             self._call, self._caller, self.deadline = call, caller, started + timeout
-        adopt_tracer()
-        token = running(call)
-        value = error = None
-        try:
-            value = fn()
-        except BaseException as exc:
-            error = exc
-        finally:
-            done(token)
-            with self._lock:
-                abandoned_at, self._call, self.deadline = self._abandoned_at, None, None
+        value, error = _invoke(fn, call)
+        with self._lock:
+            abandoned_at, self._call, self.deadline = self._abandoned_at, None, None
         if abandoned_at is not None:
             caller._overdue_done(abandoned_at)
             raise Abandoned
@@ -178,6 +170,19 @@ def use_lane(lane: Lane | None) -> None:
 def current_lane() -> Lane | None:
     lane: Lane | None = getattr(_lanes, "lane", None)
     return lane
+
+
+def _invoke(fn: Callable[[], _T], call: Call) -> tuple[_T | None, BaseException | None]:
+    """Run ``fn`` as the running ``call`` (its output captured, a tracer adopted), on
+    this thread: its value, or the exception it raised, whatever it was."""
+    adopt_tracer()
+    token = running(call)
+    try:
+        return fn(), None
+    except BaseException as exc:  # the caller decides: a handler's error, or Ctrl-C
+        return None, exc
+    finally:
+        done(token)
 
 
 def _outcome(value: Any, error: BaseException | None) -> tuple[Any, Exception | None]:
@@ -332,16 +337,9 @@ class _Worker:
     def _loop(self) -> None:
         while True:
             box = self.jobs.get()
-            adopt_tracer()
-            token = running(box.call)
-            try:
-                box.value = box.fn()
-            except BaseException as exc:  # handed to the waiting thread
-                box.error = exc
-            finally:
-                done(token)
-                self.caller._ended(box)
-                box.done.release()
+            box.value, box.error = _invoke(box.fn, box.call)  # handed to the waiting thread
+            self.caller._ended(box)
+            box.done.release()
             # An idle worker holds nothing of its last call (its body, its answer).
             del box
             self.caller._rejoin(self)
