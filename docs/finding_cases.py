@@ -1,9 +1,11 @@
-"""One case per finding code: why the platform fails, a minimal handler that commits
-the mistake, and the same handler fixed.
+"""One case per finding code: a minimal handler that commits the mistake, and the
+same handler fixed.
 
-The site's page for each code (``docs/hooks.py``) is written from this file and
-from ``harness.checks.CODES``; ``tests/test_docs_site.py`` checks every mistake
-against the harness (its code is found) and every fix (it is not).  Each handler
+The site's page for each code (``docs/finding_pages.py``) is written from this file,
+from ``harness.checks.CODES`` (severity, title, fix) and from
+``harness.checks.EXPLAINED`` (why, and when it is only a warning);
+``tests/test_docs_site.py`` checks every mistake against the harness (its code is
+found) and every fix (it is not).  Each handler
 is the code of :data:`PREAMBLE` followed by the case's own lines, which define
 ``app``.  ``options`` are the keyword arguments of ``harness.run_check``.
 """
@@ -61,16 +63,12 @@ def _good(reply: str) -> str:
 class Case:
     """How a code's mistake looks, and its fix."""
 
-    #: What happens on the platform, and so why it is a finding.
-    why: str
     #: The lines after :data:`PREAMBLE` that define ``app`` with the mistake...
     mistake: str
     #: ...and fixed.
     fix: str
     #: ``run_check`` options that show it.
     options: dict[str, Any] = field(default_factory=dict)
-    #: When the finding is only a warning (None: it always has its code's severity).
-    warning: str | None = None
     #: Served over HTTP on 127.0.0.1 and checked at its URL, not called in-process.
     served: bool = False
     #: False: the mistake is a URL where nothing listens, whatever the handler.
@@ -81,10 +79,6 @@ class Case:
 
 CASES: dict[str, Case] = {
     "BW100": Case(
-        why="The platform could not make the call at all: nothing listened at the "
-        "URL, the connection was refused or reset, or the TLS handshake failed (for "
-        "https, a certificate the platform does not trust). The intent's own "
-        "response is shown, and the context does not change.",
         mistake=GOOD + "\n# served on port 8081, while the bot calls port 8080\n",
         fix=GOOD,
         served=True,
@@ -92,36 +86,22 @@ CASES: dict[str, Case] = {
         command="botwebhook check http://127.0.0.1:8080/ --secret $SECRET",
     ),
     "BW101": Case(
-        why="The platform accepts exactly 200. Any other status, 201 and 204 "
-        "included, fails the call: the body is ignored and the intent's own "
-        "response is shown.",
         mistake=_good('answer({"text": "Created your booking."}, 201)'),
         fix=_good('answer({"text": "Created your booking."})'),
-        warning="A 404 or 405 for every valid payload is reported once as BW108, and a "
-        "4xx for the payloads of one intent as BW110, instead of a BW101 per call.",
     ),
     "BW102": Case(
-        why="An empty body, or the JSON literal null, is no answer the platform can "
-        "read: the call fails. An empty object keeps the intent's own response.",
         mistake=_good('Response(b"", mimetype="application/json")'),
         fix=_good("answer({})"),
     ),
     "BW103": Case(
-        why="The platform reads the body as one JSON object, as Gson reads it: an "
-        "array, an HTML page or anything after the object fails the call.",
         mistake=_good('answer([{"text": "ok"}])'),
         fix=_good('answer({"text": "ok"})'),
     ),
     "BW104": Case(
-        why="A known field with a type the platform cannot bind (an object where a "
-        "string belongs, say) fails the whole call: Gson stops at the first one.",
         mistake=_good('answer({"text": {"value": "ok"}})'),
         fix=_good('answer({"text": "ok"})'),
     ),
     "BW105": Case(
-        why="The platform waits 10 seconds for the answer, then gives up: the chat "
-        "user gets the intent's own response, whatever the handler does later. "
-        "Slow work belongs after the answer, delivered through the callback API.",
         mistake="""
 @Request.application
 def app(request):
@@ -135,9 +115,6 @@ def app(request):
         command="botwebhook check handler.py:app --secret $SECRET --timeout 0.5",
     ),
     "BW106": Case(
-        why="The platform's HTTP client follows 301, 302 and 303 as a GET without "
-        "the body and the signature, follows no 308 and no change between http and "
-        "https: the handler at the new URL never sees the call as it was sent.",
         mistake="""
 @Request.application
 def app(request):
@@ -151,8 +128,6 @@ def app(request):
         options={"intents": ["colour"]},
     ),
     "BW107": Case(
-        why="The platform's read timeout is per read: an answer that trickles, or "
-        "never ends, holds the chat request for as long as bytes keep coming.",
         mistake="""
 @Request.application
 def app(request):
@@ -173,9 +148,6 @@ def app(request):
         command="botwebhook check https://bot.example.com/hook --secret $SECRET --timeout 0.5",
     ),
     "BW108": Case(
-        why="Every valid payload got 404 or 405: the webhook is not at this path. "
-        "The platform calls the URL in the bot's settings, so either that URL or "
-        "the path the check calls is wrong.",
         mistake="""
 @Request.application
 def app(request):
@@ -198,9 +170,6 @@ def app(request):
         command="botwebhook check handler.py:app --secret $SECRET --path /",
     ),
     "BW109": Case(
-        why="A hosting layer (AWS Lambda behind API Gateway, a catch-all wrapper, "
-        "Express's error page) answered a crash with 200. The platform reads it as "
-        "an answer with no text, so the chat user gets nothing at all.",
         mistake="""
 @Request.application
 def app(request):
@@ -224,9 +193,6 @@ def app(request):
 """,
     ),
     "BW110": Case(
-        why="The handler refused every payload of an intent it was checked with. "
-        "When that intent is declared (--intent, a bot model), the platform calls "
-        "the webhook for it, and every such call fails.",
         mistake="""
 @Request.application
 def app(request):
@@ -248,27 +214,20 @@ def app(request):
     return answer({})  # any other intent: keep its own response
 """,
         options={"intents": ["colour", "book_table"]},
-        warning="A warning when the intent is not declared: with the built-in catalogue "
-        "and no --intent, a webhook that serves one intent is normal.",
         command="botwebhook check handler.py:app --secret $SECRET "
         "--intent colour --intent book_table",
     ),
     "BW201": Case(
-        why="A flat map under context is not the platform's format: the update is "
-        "silently ignored, and the variable keeps its old value.",
         mistake=_good('answer({"text": "Noted.", "context": {"colour": "blue"}})'),
         fix=_good(
             'answer({"text": "Noted.", "context": {"variables": {"colour": {"value": "blue"}}}})'
         ),
-        warning="A warning on a passthrough call, which ignores every context update.",
     ),
     "BW202": Case(
-        why="Facebook Messenger cuts a text over 640 characters.",
         mistake=_good('answer({"text": "Here is everything: " + "la " * 250})'),
         fix=_good('answer({"text": "Here is a summary; ask me for more."})'),
     ),
     "BW203": Case(
-        why="A quick reply without a content_type the platform knows is dropped.",
         mistake=_good(
             'answer({"facebook": {"text": "Pick one", "quick_replies": [{"title": "Red"}]}})'
         ),
@@ -278,8 +237,6 @@ def app(request):
         ),
     ),
     "BW204": Case(
-        why="A Facebook node with a value the platform does not know for an "
-        "enumerated field is dropped.",
         mistake=_good(
             'answer({"facebook": {"attachment": {"type": "gif", "payload": {"url": "u"}}}})'
         ),
@@ -288,34 +245,23 @@ def app(request):
         ),
     ),
     "BW205": Case(
-        why="The platform reads the answer leniently (as Gson does): single quotes, "
-        "a number where a string belongs. It works, but only by accident of the "
-        "parser.",
         mistake=_good("Response(b\"{'text': 'ok'}\", mimetype=\"application/json\")"),
         fix=_good('answer({"text": "ok"})'),
     ),
     "BW206": Case(
-        why="A key the platform does not know is ignored: usually a typo of one it does.",
         mistake=_good('answer({"txt": "ok"})'),
         fix=_good('answer({"text": "ok"})'),
     ),
     "BW207": Case(
-        why="A field the platform ignores where it stands: webhook_token is read only "
-        "by the callback API, lifespan_turns only on a context variable.",
         mistake=_good('answer({"text": "ok", "webhook_token": payload["webhook_token"]})'),
         fix=_good('answer({"text": "ok"})'),
     ),
     "BW208": Case(
-        why="The platform reads the whole answer into memory, with no limit, while "
-        "the chat user waits. The harness stops reading at its cap and checks no "
-        "further.",
         mistake=_good('answer({"text": "x" * (11 * 1024 * 1024)})'),
         fix=_good('answer({"text": "ok"})'),
         options={"intents": ["colour"], "probes": False},
     ),
     "BW301": Case(
-        why="Only the platform holds the secret. A handler that accepts a wrong "
-        "signature accepts calls from anyone who finds its URL.",
         mistake=GOOD.replace(
             "if not signed(request):", 'if "X-Hub-Signature" not in request.headers:'
         ),
@@ -323,8 +269,6 @@ def app(request):
         options={"intents": ["colour"]},
     ),
     "BW302": Case(
-        why="A handler that accepts a call without a signature accepts calls from "
-        "anyone who finds its URL.",
         mistake=GOOD.replace(
             "if not signed(request):",
             'if "X-Hub-Signature" in request.headers and not signed(request):',
@@ -333,9 +277,6 @@ def app(request):
         options={"intents": ["colour"]},
     ),
     "BW303": Case(
-        why="The platform signs the exact bytes it sends. A signature computed over "
-        "re-serialized JSON (or with the secret hex-decoded) never matches, so every "
-        "real call is refused.",
         mistake="""
 @Request.application
 def app(request):
@@ -350,9 +291,6 @@ def app(request):
         options={"intents": ["colour"]},
     ),
     "BW401": Case(
-        why="A 5xx fails the call. The platform sends variants a handler must take: "
-        "an unfilled variable has no value key, a Facebook chat has no "
-        "clientVariables, a first-sentence turn has no chatId.",
         mistake="""
 @Request.application
 def app(request):
@@ -373,9 +311,6 @@ def app(request):
 """,
     ),
     "BW402": Case(
-        why="Anyone who finds the URL can send a malformed body, unsigned. A handler "
-        "that parses before it verifies answers them with a 5xx: a crash anyone can "
-        "cause, and noise in its error reports.",
         mistake="""
 @Request.application
 def app(request):
@@ -386,13 +321,8 @@ def app(request):
 """,
         fix=GOOD,
         options={"intents": ["colour"]},
-        warning="A warning on a target the platform does not sign (plain http, or no "
-        "secret): nothing then tells its calls from junk.",
     ),
     "BW403": Case(
-        why="Only the platform can sign, and it never sends a malformed body: a "
-        "handler that verifies first cannot crash this way in production. The "
-        "robustness probe sends such bodies signed anyway, for the careful.",
         mistake="""
 @Request.application
 def app(request):

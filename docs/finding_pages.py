@@ -1,6 +1,7 @@
 """A Sphinx extension: a page per finding code, written at each build from
-``harness.checks.CODES`` (the code's severity, title and fix) and
-``docs/finding_cases.py`` (why, the mistake, the fix), so that no page can drift
+``harness.checks.CODES`` (the code's severity, title and fix),
+``harness.checks.EXPLAINED`` (why, and when it is only a warning) and
+``docs/finding_cases.py`` (the mistake, the fixed handler), so that no page can drift
 from the checker.  The pages go to ``docs/codes/`` (not kept in git); in
 ``findings.md`` each code of a table links to its page."""
 
@@ -33,18 +34,18 @@ def cases() -> Any:
 
 def finding_page(code: str) -> str:
     """The Markdown of one finding code's page."""
-    from harness.checks import CODES
+    from harness.checks import CODES, EXPLAINED
 
-    known = CODES[code]
+    known, said = CODES[code], EXPLAINED[code]
     found = cases()
     case = found.CASES[code]
     severity = "an **error**" if known.severity == "error" else "a **warning**"
-    lines = [f"# {code}: {known.title}", "", f"`{code}` is {severity}. {case.why}", ""]
+    lines = [f"# {code}: {known.title}", "", f"`{code}` is {severity}. {said.why}", ""]
     if known.severity == "error":
         lines += [
             "## When it is only a warning",
             "",
-            case.warning or "Never: wherever it is found, the platform fails the call.",
+            said.warning or "Never: wherever it is found, the platform fails the call.",
             "",
         ]
     lines += [

@@ -16,11 +16,13 @@ __all__ = [
     "BASELINE_KEY",
     "COVERAGE_KEY",
     "DEFAULT_SECRET_NOTE",
+    "ENVIRONMENT",
     "OPTIONS",
     "TEST_SECRET",
     "Settings",
     "configured",
     "count_coverage",
+    "flag",
     "hidden_by_baseline",
     "note_default_secret",
     "resolve",
@@ -66,7 +68,16 @@ OPTIONS = (
      "one the handler does not serve is an error"),
     ("baseline", "a file of accepted findings (botwebhook check --update-baseline writes one): "
      "those do not fail; only new ones do"),
+    ("docs_url", "the documentation site's address: each finding names its page there "
+     "(default: $BOTWEBHOOK_DOCS_URL; without one, 'botwebhook explain CODE')"),
 )  # fmt: skip
+#: Settings an environment variable gives, after the flag and the ini key.
+ENVIRONMENT = {"secret": "BOTWEBHOOK_SECRET", "docs_url": "BOTWEBHOOK_DOCS_URL"}
+
+
+def flag(name: str) -> str:
+    """A setting's command-line flag: ``--botwebhook-docs-url`` for ``docs_url``."""
+    return "--botwebhook-" + name.replace("_", "-")
 
 
 @dataclass(frozen=True, repr=False)
@@ -82,6 +93,7 @@ class Settings:
     path: str | None = None
     intents: tuple[str, ...] = ()
     baseline: str | None = None
+    docs_url: str | None = None
 
     @property
     def default_secret(self) -> bool:
@@ -109,11 +121,11 @@ def resolve(config: pytest.Config) -> Settings:
         option = config.getoption(f"botwebhook_{name}")
         ini = config.getini(f"botwebhook_{name}")
         if option not in (None, ""):
-            values[name], sources[name] = option, f"--botwebhook-{name}"
+            values[name], sources[name] = option, flag(name)
         elif ini not in (None, ""):
             values[name], sources[name] = ini, f"ini botwebhook_{name}"
-        elif name == "secret" and os.environ.get("BOTWEBHOOK_SECRET"):
-            values[name], sources[name] = os.environ["BOTWEBHOOK_SECRET"], "$BOTWEBHOOK_SECRET"
+        elif name in ENVIRONMENT and os.environ.get(ENVIRONMENT[name], "").strip():
+            values[name], sources[name] = os.environ[ENVIRONMENT[name]], f"${ENVIRONMENT[name]}"
         elif name in table and name != "model":
             values[name], sources[name] = table[name], "[tool.botwebhook]"
         else:
@@ -123,10 +135,18 @@ def resolve(config: pytest.Config) -> Settings:
     from harness.platform import DEFAULT_TIMEOUT
 
     path = _text(values.get("path"), "path", sources)
+    docs_url = _text(values.get("docs_url"), "docs_url", sources)
     try:
         require_path(path)
     except BotWebhookError as exc:
         raise pytest.UsageError(f"botwebhook: path from {sources['path']}: {exc}") from None
+    from harness.checks import set_docs_url
+
+    try:  # the findings of this session's reports name their pages there...
+        set_docs_url(docs_url)
+    except BotWebhookError as exc:
+        raise pytest.UsageError(f"botwebhook: docs_url from {sources['docs_url']}: {exc}") from None
+    config.add_cleanup(lambda: set_docs_url(None))  # ...and only this session's
 
     return Settings(
         target=_text(values.get("target"), "target", sources),
@@ -138,6 +158,7 @@ def resolve(config: pytest.Config) -> Settings:
         path=path,
         intents=_names(values.get("intent"), sources),
         baseline=_text(values.get("baseline"), "baseline", sources),
+        docs_url=docs_url,
     )
 
 
@@ -196,6 +217,7 @@ def configured(config: pytest.Config) -> bool:
     if any(
         config.getoption(f"botwebhook_{name}") or config.getini(f"botwebhook_{name}")
         for name, _ in OPTIONS
+        if name != "docs_url"  # where the pages are is no reason to show the header
     ):
         return True
     try:

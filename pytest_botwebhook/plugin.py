@@ -15,7 +15,7 @@ import pytest
 
 from pytest_botwebhook._code_coverage import add_options, code_coverage_lines, start_code_coverage
 from pytest_botwebhook._fuzz_items import register_fuzz_items
-from pytest_botwebhook._settings import OPTIONS, configured, settings_of, summary_lines
+from pytest_botwebhook._settings import OPTIONS, configured, flag, settings_of, summary_lines
 
 if TYPE_CHECKING:
     from faker import Faker
@@ -31,7 +31,7 @@ _MODELS = pytest.StashKey[dict[str, Any]]()
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("botwebhook", "webhook testing with pytest-botwebhook")
     for name, help_text in OPTIONS:
-        group.addoption(f"--botwebhook-{name}", dest=f"botwebhook_{name}", help=help_text)
+        group.addoption(flag(name), dest=f"botwebhook_{name}", help=help_text)
         parser.addini(f"botwebhook_{name}", help_text, type="string", default="")
     group.addoption(
         "--botwebhook-suite",

@@ -41,7 +41,17 @@ from harness.delivery._exchange import (
     deliver,
     judge,
 )
-from harness.delivery._findings import CODES, Code, Finding, Severity
+from harness.delivery._explained import EXPLAINED, Explained, explain
+from harness.delivery._findings import (
+    CODES,
+    DOCS_URL_ENV,
+    Code,
+    Finding,
+    Severity,
+    about,
+    docs_url,
+    set_docs_url,
+)
 from harness.delivery._loader import load_target
 from harness.delivery._routes import Route, require_path, routes_of
 from harness.delivery._transport import Delivery, Received, Sent, Target, WsgiTarget
@@ -52,6 +62,8 @@ __all__ = [
     "DEFAULT_DATABASE",
     "DEFAULT_SAVE_DIR",
     "DEFAULT_WORKERS",
+    "DOCS_URL_ENV",
+    "EXPLAINED",
     "MAX_CALL_THREADS",
     "MAX_TIMEOUTS",
     "NOT_JUDGED",
@@ -64,6 +76,7 @@ __all__ = [
     "Delivery",
     "Exchange",
     "Expect",
+    "Explained",
     "Finding",
     "Format",
     "FuzzContext",
@@ -85,11 +98,14 @@ __all__ = [
     "UnreachedFunction",
     "UrlTarget",
     "WsgiTarget",
+    "about",
     "build_matrix",
     "check_exchange",
     "contract_scenarios",
     "curl_command",
     "deliver",
+    "docs_url",
+    "explain",
     "fuzz",
     "judge",
     "load_target",
@@ -101,5 +117,6 @@ __all__ = [
     "require_path",
     "routes_of",
     "run_check",
+    "set_docs_url",
     "survey",
 ]

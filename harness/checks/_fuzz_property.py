@@ -147,7 +147,7 @@ def _survey(context: FuzzContext) -> None:
                     signed=context.signing, timeout=context.timeout)  # fmt: skip
     context.surveyed = True
     context.errors = [
-        f"{f.code} {f.title}: {f.evidence} (hint: {f.hint})"
+        f"{f.code} {f.title}: {f.evidence} (hint: {f.hint}; more: {f.about})"
         for f in looked.findings
         if f.severity == "error" or (context.strict and f.severity == "warning")
     ]

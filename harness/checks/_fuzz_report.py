@@ -163,7 +163,7 @@ class FuzzReport:
 
         cases = []
         for f in self.run_findings:
-            text = f"{f.code} {f.title}\n{f.evidence}\nhint: {f.hint}"
+            text = "\n".join(f.described())
             failed = f.severity == "error" or strict
             detail = (f.code if failed else "warning", f"{f.code} {f.severity}: {f.title}", text)
             cases.append(Case(f"survey: {f.scenario}", failure=detail if failed else None,
@@ -223,9 +223,9 @@ class FuzzReport:
             lines.extend(f"  {line}" for line in failure.transcript.splitlines())
         for finding in exchange.findings:
             if finding.severity == "error":
-                lines.append(f"  {finding.code} error: {finding.title}")
-                lines.append(f"    {finding.evidence}")
-                lines.append(f"    hint: {finding.hint}")
+                first, *rest = finding.described()
+                lines.append(f"  {first}")
+                lines.extend(f"    {line}" for line in rest)
         signature = exchange.sent.headers.get(SIGNATURE_HEADER)
         lines.append(f"  signature: {signature or 'none'}")
         lines.append(f"  payload ({len(exchange.sent.body)} bytes):")

@@ -15,7 +15,7 @@ from html import escape
 from typing import Any
 
 from harness._version import __version__
-from harness.delivery._findings import CODES, Finding, relative_path
+from harness.delivery._findings import CODES, Finding, docs_url, relative_path
 
 __all__ = ["Turnish", "chat_section", "findings_section", "html_page", "table_section"]
 
@@ -97,8 +97,11 @@ def findings_section(findings: Sequence[Finding], heading: str = "Findings") -> 
     for code in order:
         group = by_code[code]
         severity = group[0].severity
+        url = docs_url(code)
+        more = f"<a href='{_e(url)}'>{_e(url)}</a>" if url else _e(group[0].about)
         parts.append(f"<details class='code {severity}' open><summary>{_e(code)} {_e(severity)}: "
-                     f"{_e(CODES[code].title)} ({len(group)})</summary>")  # fmt: skip
+                     f"{_e(CODES[code].title)} ({len(group)})</summary>"
+                     f"<div class='hint'>more: {more}</div>")  # fmt: skip
         by_intent: dict[str, list[Finding]] = {}
         for finding in group:
             intent = finding.variant.split("-", 1)[0] if finding.variant else "the run"

@@ -59,6 +59,7 @@ def render_text(report: Report, *, verbose: bool = False) -> str:
         if findings[0].reproduce:
             lines.append(f"  reproduce {findings[0].scenario} with:")
             lines.append(f"    {findings[0].reproduce}")
+        lines.append(f"  more: {findings[0].about}")
         lines.append("")
     for advice in report.advice:
         lines.append(f"advice: {advice}")
@@ -99,6 +100,7 @@ def run_finding_lines(findings: list[Finding]) -> list[str]:
         lines.append(f"{code} {severity}: {CODES[code].title} ({len(found)} {unit}{many})")
         lines.extend(f"  {f.evidence}" for f in found)
         lines.extend(f"  hint: {hint}" for hint in dict.fromkeys(f.hint for f in found))
+        lines.append(f"  more: {found[0].about}")
     return lines
 
 
@@ -155,7 +157,7 @@ def render_junit(report: Report, *, strict: bool = False) -> str:
         if finding.code in report.ignored:
             cases.append(Case(finding.scenario))
             continue
-        text = f"{finding.code} {finding.title}\n{finding.evidence}\nhint: {finding.hint}"
+        text = "\n".join(finding.described())
         if finding.severity == "error" or strict:
             cases.append(Case(finding.scenario, failure=(finding.code, finding.title, text)))
         else:
@@ -180,11 +182,11 @@ def _scenario_case(exchange: Exchange, ignored: frozenset[str], strict: bool) ->
     findings = [f for f in exchange.findings if f.code not in ignored]
     failing = [f for f in findings if f.severity == "error" or strict]
     warnings = [f for f in findings if f not in failing]
-    noted = "\n".join(f"{f.code} {f.title}: {f.evidence}" for f in warnings)
+    noted = "\n".join(f"{f.code} {f.title}: {f.evidence} (more: {f.about})" for f in warnings)
     if not failing:
         skip = ("warning", _named(warnings), noted) if warnings else None
         return Case(exchange.scenario, time, skipped=skip)
-    text = "\n".join(f"{f.code} {f.title}\n{f.evidence}\nhint: {f.hint}" for f in failing)
+    text = "\n".join("\n".join(f.described()) for f in failing)
     failure = (failing[0].code, "; ".join(f"{f.code} {f.title}" for f in failing),
                f"{text}\nreproduce with:\n{failing[0].reproduce}")  # fmt: skip
     return Case(exchange.scenario, time, failure=failure, out=noted, err=exchange.output)

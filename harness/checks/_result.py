@@ -180,10 +180,7 @@ class Report:
             for f in self.run_findings
             if f.code not in self.ignored and (strict or f.severity == "error")
         ]
-        run_level = [
-            f"{f.scenario}: {f.code} {f.severity}: {f.title}\n    {f.evidence}\n    hint: {f.hint}"
-            for f in failing
-        ]
+        run_level = [f"{f.scenario}: " + "\n    ".join(f.described()) for f in failing]
         reports = (e.failure_report(strict=strict, ignored=self.ignored) for e in self.exchanges)
         failed = [*run_level, *(text for text in reports if text is not None)]
         if failed:

@@ -1,7 +1,7 @@
 """SARIF 2.1.0 for GitHub code scanning and other readers, and the fingerprint of a
 finding that SARIF and baselines share.
 
-One rule per finding code (its title and hint), one result per finding.  A result
+One rule per finding code (its title, hint and page), one result per finding.  A result
 points at the handler's own file and line when the traceback gives one (an
 in-process handler that crashed), else at the place the command knows the
 finding by: the conversation file and turn, the cassette line, the handler's
@@ -17,10 +17,11 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from harness._version import __version__
-from harness.delivery._findings import CODES, Finding, relative_path
+from harness.delivery._explained import explain
+from harness.delivery._findings import CODES, Finding, docs_url, relative_path
 
 __all__ = [
     "Located",
@@ -70,17 +71,24 @@ def located(findings: Sequence[Finding], place: tuple[str, int] | None) -> list[
 
 
 def _rule(code: str) -> dict[str, Any]:
+    """A code as a SARIF rule: its help is the code's page in text (what ``botwebhook
+    explain`` prints), and ``helpUri`` the page on the site when its address is known."""
     spec = CODES[code]
     name = "".join(word.capitalize() for word in spec.title.replace("-", " ").split()[:8])
-    return {
+    page = explain(code, width=10_000)
+    rule = {
         "id": code,
         "name": "".join(ch for ch in name if ch.isalnum()),
         "shortDescription": {"text": spec.title},
         "fullDescription": {"text": f"{spec.title}. {spec.hint}"},
-        "help": {"text": spec.hint, "markdown": f"**{code}**: {spec.title}\n\n{spec.hint}"},
+        "help": {"text": page, "markdown": page.replace(f"{code} ", f"**{code}** ", 1)},
         "defaultConfiguration": {"level": spec.severity},
         "properties": {"tags": ["webhook", "chatbot"], "precision": "very-high"},
     }
+    url = docs_url(code)
+    if url and urlsplit(url).scheme:  # SARIF wants an absolute URI here
+        rule["helpUri"] = url
+    return rule
 
 
 def render_sarif(command: str, items: Sequence[Located], *, root: Path | None = None) -> str:

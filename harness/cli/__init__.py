@@ -33,7 +33,17 @@ Handler = Callable[[argparse.Namespace], int]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from harness.cli import _check, _converse, _fuzz, _load, _protocol, _replay, _send, _serve
+    from harness.cli import (
+        _check,
+        _converse,
+        _explain,
+        _fuzz,
+        _load,
+        _protocol,
+        _replay,
+        _send,
+        _serve,
+    )
     from harness.cli._common import Parser
 
     parser = Parser(
@@ -46,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     _protocol.register(commands)
     _serve.register(commands)
     _check.register(commands)
+    _explain.register(commands)
     _converse.register(commands)
     _fuzz.register(commands)
     _send.register(commands)
@@ -70,6 +81,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return interrupted_early(list(sys.argv[1:] if argv is None else argv))
     handler: Handler = args.handler
     try:
+        from harness.cli._pages import use_docs_url
+
+        use_docs_url(args)
         return handler(args)
     except BotWebhookError as exc:  # a message may quote what was typed: never a secret
         message = hide_secrets(str(exc), list(sys.argv[1:] if argv is None else argv))

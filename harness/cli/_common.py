@@ -283,10 +283,13 @@ REPORT_FILES: tuple[tuple[str, str, Format, str, str], ...] = (
 
 def report_options(parser: argparse.ArgumentParser, *, junit: str = "") -> None:
     """``--junit-xml``, ``--sarif`` and ``--html``, the same for every command that runs
-    checks; ``junit`` says what a JUnit case is for this command."""
+    checks; ``junit`` says what a JUnit case is for this command; and ``--docs-url``."""
     for dest, flag, _, help_text, _ in REPORT_FILES:
         shown = f"{help_text} ({junit})" if junit and dest == "junit_xml" else help_text
         parser.add_argument(flag, dest=dest, metavar="FILE", help=shown)
+    from harness.cli._pages import docs_url_option
+
+    docs_url_option(parser)
 
 
 def require_reports(args: argparse.Namespace) -> None:

@@ -30,6 +30,7 @@ from harness.cli._common import (
     require_output,
     resolve_secret,
 )
+from harness.cli._pages import docs_url_option
 
 __all__ = ["register"]
 
@@ -365,6 +366,7 @@ def register(commands: Any) -> None:
         "Locust fails a run with failures.  A step is within budget only within it",
     )
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    docs_url_option(p)
     p.add_argument("--coverage", action="store_true",
                    help="also print which cells of the bot model the calls exercised")  # fmt: skip
     p.add_argument("--junit-xml", metavar="FILE",

@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from harness.cli._common import EXIT_FAILED, EXIT_OK, CliError
+from harness.cli._pages import docs_url_option
 from harness.cli._protocol import load_bot_model, parse_vars
 from harness.cli._targets import TARGET_HELP, opened_target, sign_mode, target_options
 from harness.protocol._request import LANGUAGES
@@ -53,6 +54,7 @@ def cmd_send(args: argparse.Namespace) -> int:
     print(exchange.outcome.describe())
     for finding in exchange.findings:
         print(f"{finding.code} {finding.severity}: {finding.title}: {finding.evidence}")
+        print(f"  more: {finding.about}")
     return EXIT_OK if exchange.ok else EXIT_FAILED
 
 
@@ -80,4 +82,5 @@ def register(commands: Any) -> None:
     p.add_argument("--var", action="append", metavar="LABEL=VALUE", help="a variable's value")
     p.add_argument("--shape", choices=("A", "B", "P"), help="A, B or P (default: mixed)")
     p.add_argument("--language", choices=LANGUAGES)
+    docs_url_option(p)
     p.set_defaults(handler=cmd_send)

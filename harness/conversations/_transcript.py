@@ -26,8 +26,9 @@ def transcript(turns: Sequence[Any]) -> str:
             note += f"   [webhook: {status}{elapsed}]"
         lines.append(f"  {mark} bot:  {turn.shown()}{note}")
         for finding in turn.findings:
-            lines.append(f"        {finding.code} {finding.severity}: {finding.title}")
-            lines.append(f"          {finding.evidence}")
+            first, evidence, _, more = finding.described()
+            lines.append(f"        {first}")
+            lines.extend(f"          {line}" for line in (evidence, more))
     return "\n".join(lines)
 
 
@@ -39,10 +40,9 @@ def failure_text(name: str, turns: Sequence[Any], turn: Any, failures: Sequence[
     for failure in failures:
         lines.append(f"turn {turn.number} expected {failure}")
     for finding in turn.errors:
-        lines.append(
-            f"turn {turn.number}: the webhook call broke the contract: {finding.code} "
-            f"{finding.title}\n    {finding.evidence}\n    hint: {finding.hint}"
-        )
+        first, *rest = finding.described()
+        lines.append(f"turn {turn.number}: the webhook call broke the contract: {first}")
+        lines.extend(f"    {line}" for line in rest)
     output = "".join(e.output for e in turn.exchanges)
     if output:
         lines.append("the handler's output:")

@@ -136,9 +136,9 @@ class Exchange:
             return None
         lines = [f"{self.scenario or 'webhook call'} ({self.variant or 'raw body'}):"]
         for finding in failing:
-            lines.append(f"  {finding.code} {finding.severity}: {finding.title}")
-            lines.append(f"    {finding.evidence}")
-            lines.append(f"    hint: {finding.hint}")
+            first, *rest = finding.described()
+            lines.append(f"  {first}")
+            lines.extend(f"    {line}" for line in rest)
         if self.expect == "contract":
             lines.append(f"  {self.outcome.describe()}")
         lines.extend(f"  note: {note}" for note in self.notes)

@@ -10,15 +10,40 @@ its situation says more: ``BW402`` on a plain-http endpoint, which the platform
 never signs, is a warning; ``BW110`` for an intent of the built-in catalogue,
 which the user never declared, is a warning; a ``BW401`` whose traceback names
 the missing key gets the hint about that key.
+
+Every output names a finding's page (:func:`about`): its URL on the documentation
+site when the site's address is known (:func:`set_docs_url`, the command line's
+``--docs-url``, ``$BOTWEBHOOK_DOCS_URL``, ``[tool.botwebhook] docs_url``, or the
+installed package's ``Documentation`` project URL), else the command that prints
+the same page offline, ``botwebhook explain CODE``.
 """
 
 from __future__ import annotations
 
+import functools
+import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
-__all__ = ["CODES", "Code", "Finding", "Severity", "printable", "relative_path", "shell_quote"]
+from harness._errors import BotWebhookValueError
+
+__all__ = [
+    "CODES",
+    "DOCS_URL_ENV",
+    "Code",
+    "Finding",
+    "Severity",
+    "about",
+    "docs_url",
+    "printable",
+    "relative_path",
+    "require_docs_url",
+    "set_docs_url",
+    "shell_quote",
+]
 
 Severity = Literal["error", "warning"]
 
@@ -136,6 +161,22 @@ class Finding:
     def hint(self) -> str:
         return self.specific_hint or CODES[self.code].hint
 
+    @property
+    def about(self) -> str:
+        """Where to read about this finding's code: its page's URL when the site's
+        address is known, else ``botwebhook explain CODE`` (see :func:`docs_url`)."""
+        return about(self.code)
+
+    def described(self) -> list[str]:
+        """The finding as every text output shows it, a line each: the code, severity
+        and title; the evidence; the hint; where to read more."""
+        return [
+            f"{self.code} {self.severity}: {self.title}",
+            self.evidence,
+            f"hint: {self.hint}",
+            f"more: {self.about}",
+        ]
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "code": self.code,
@@ -149,7 +190,77 @@ class Finding:
             "output": self.output,
             "file": relative_path(self.location[0]) if self.location else None,
             "line": self.location[1] if self.location else None,
+            "docs": docs_url(self.code),
         }
+
+
+#: The environment variable that gives the documentation site's address.
+DOCS_URL_ENV = "BOTWEBHOOK_DOCS_URL"
+
+# The address set for this process (the command line's --docs-url, the pytest
+# plugin's setting); None: the environment, then the package's metadata, decide.
+_base: str | None = None
+
+
+def require_docs_url(value: str, argument: str = "docs_url") -> str:
+    """``value`` as a documentation address: an http(s) or file URL, or a path
+    relative to where the report is read (``.`` or ``../docs``, inside the built site).
+    Anything else, a ``javascript:`` URL say, raises :class:`BotWebhookValueError`."""
+    text = value.strip() if isinstance(value, str) else None
+    if not text or re.search(r"[\s\"'<>`]", text):
+        raise BotWebhookValueError(
+            f"expected a URL or a relative path for {argument}, got {value!r} (hint: the "
+            "address the site is published at, e.g. https://docs.example.org/botwebhook/)"
+        )
+    parts = urlsplit(text)
+    if parts.scheme and not (
+        (parts.scheme in ("http", "https") and parts.netloc) or parts.scheme == "file"
+    ):
+        raise BotWebhookValueError(
+            f"expected an http, https or file URL, or a relative path, for {argument}, got "
+            f"{value!r} (hint: e.g. https://docs.example.org/botwebhook/)"
+        )
+    return text
+
+
+def set_docs_url(base: str | None) -> None:
+    """Use ``base`` as the documentation's address in this process's reports (None:
+    back to ``$BOTWEBHOOK_DOCS_URL``, then the package's ``Documentation`` URL)."""
+    global _base
+    _base = None if base is None else require_docs_url(base)
+
+
+@functools.cache
+def _published() -> str | None:
+    """The installed package's ``Documentation`` project URL, if it declares one."""
+    from importlib import metadata
+
+    try:
+        urls = metadata.metadata("pytest-botwebhook").get_all("Project-URL") or []
+    except metadata.PackageNotFoundError:  # pragma: no cover - run from a bare checkout
+        return None
+    for entry in urls:
+        label, _, url = str(entry).partition(",")
+        if label.strip().lower() == "documentation" and url.strip():
+            return url.strip()
+    return None
+
+
+def docs_url(code: str) -> str | None:
+    """The URL of ``code``'s page on the documentation site, or None when the site's
+    address is not known (see the module's text for where it comes from)."""
+    base = _base
+    if base is None:
+        from_env = os.environ.get(DOCS_URL_ENV, "").strip()
+        base = require_docs_url(from_env, f"${DOCS_URL_ENV}") if from_env else _published()
+    if base is None:
+        return None
+    return f"{base.rstrip('/')}/codes/{code}.html"
+
+
+def about(code: str) -> str:
+    """Where to read about ``code``: its page's URL, or the command that shows it."""
+    return docs_url(code) or f"botwebhook explain {code}"
 
 
 def shell_quote(data: bytes) -> str:

@@ -20,7 +20,7 @@ from typing import Any
 from harness.checks._coverage import ProtocolCoverage
 from harness.checks._result import Format, require_format
 from harness.delivery._exchange import clip_lines
-from harness.delivery._findings import CODES
+from harness.delivery._findings import CODES, about
 
 __all__ = ["LoadResult", "crossed", "limit", "plot", "render_json", "render_text"]
 
@@ -98,7 +98,9 @@ def render_text(result: Mapping[str, Any], *, budget: float, thresholds: list[st
         )
         for code, count in sorted(by_code.items(), key=lambda item: -item[1]):
             if code in CODES:
-                lines.append(f"            {code} {CODES[code].title}: {count}")
+                lines.append(
+                    f"            {code} {CODES[code].title}: {count} (more: {about(code)})"
+                )
     else:
         lines.append("fallback  none: every answer reached the chat user as meant")
     if by_code.get("redirect"):

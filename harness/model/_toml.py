@@ -30,6 +30,8 @@ SETTINGS: dict[str, str] = {
     "intent": "the intents to check (a name or a list): they are declared",
     "replay_ignore": "replay's ignore rules: answer paths whose differences are noise",
     "baseline": "a file of accepted findings: only new findings fail",
+    "docs_url": "the documentation site's address: each finding names its page there "
+    "(`--docs-url` and `$BOTWEBHOOK_DOCS_URL` win)",
 }
 SETTINGS_KEYS = tuple(SETTINGS)
 

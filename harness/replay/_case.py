@@ -68,8 +68,9 @@ class ReplayCase:
         lines.extend(f"  noise: {d.describe()}" for d in self.noise)
         if self.regression:
             for finding in self.exchange.findings:
-                lines.append(f"  {finding.code} {finding.severity}: {finding.title}")
-                lines.append(f"    {finding.evidence}")
+                first, evidence, _, more = finding.described()
+                lines.append(f"  {first}")
+                lines.extend(f"    {line}" for line in (evidence, more))
             lines.append(f"  reproduce with:\n    {self.exchange.reproduce()}")
             if self.exchange.output:
                 lines.append("  the handler's output:")

@@ -13,6 +13,7 @@ PAGES = [
     "payloads", "fuzzing", "conversations", "load", "record-and-replay", "mocks",
     "library", "fixtures", "command-line", "limits", "known-differences", "coverage",
     "ci", "documentation-site", "development", "first-check", "first-pytest", "first-conversation",
+    "sub-routes-and-intents", "finding-pages",
 ]  # fmt: skip
 
 

@@ -580,3 +580,19 @@ def test_send_takes_the_old_name_of_signed_with_a_warning(flask_project: pytest.
     )
     result = flask_project.runpytest("-q", "test_old_name.py")
     result.assert_outcomes(passed=2)
+
+
+def test_a_failure_names_its_codes_page(flask_project: pytest.Pytester) -> None:
+    broken = FLASK_APP.replace('values = {k: v.get("value")', 'values = {k: v["value"]')
+    flask_project.makepyfile(webhook_app=broken)
+    args = ("-q", "-p", "no:cacheprovider", "-k", "unfilled")
+    offline = flask_project.runpytest(*args)
+    offline.stdout.fnmatch_lines(["*more: botwebhook explain BW401*"])
+    site = "https://docs.example.org/bw/"
+    online = flask_project.runpytest(*args, "--botwebhook-docs-url", site)
+    online.stdout.fnmatch_lines([f"*more: {site}codes/BW401.html*"])
+    again = flask_project.runpytest(*args)  # the address went with its session
+    again.stdout.fnmatch_lines(["*more: botwebhook explain BW401*"])
+    bad = flask_project.runpytest(*args, "--botwebhook-docs-url", "javascript:x")
+    assert bad.ret == pytest.ExitCode.INTERRUPTED  # the contract suite reads it as it collects
+    bad.stdout.fnmatch_lines(["*docs_url from --botwebhook-docs-url: expected an http*"])
