@@ -35,7 +35,7 @@ SLOW_MODULES = {
     "test_replay_trust.py", "test_httpd.py", "test_serve.py", "test_conversation_fuzz.py",
     "test_plugin_loads.py", "test_fuzz.py", "test_bounded_resources.py", "test_first_run.py",
     "test_verdicts.py", "test_html_report.py", "test_guided_fuzz.py", "test_code_coverage.py",
-    "test_fuzz_everywhere.py", "test_docs_site.py",
+    "test_fuzz_everywhere.py", "test_docs_site.py", "test_docs_commands.py",
 }  # fmt: skip
 #: What a test's own source says when it starts another process.
 _LAUNCHES = ("subprocess.", "Popen(", "botwebhook(", "Listening(", "sys.executable")
