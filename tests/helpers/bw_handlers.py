@@ -145,9 +145,13 @@ def PERMANENT(request: Request) -> Response:
 
 def emoji_apps(secret: str) -> str:
     """The source of an ``apps.py`` for pytester projects: ``good``, the reference
-    handler, and ``crashes_on_emoji``, which reads the body first and raises on any
-    character beyond the BMP (an emoji the fuzzers' payloads carry)."""
+    handler; ``crashes_on_emoji``, which reads the body first and raises on any
+    character beyond the BMP (an emoji the fuzzers' payloads carry), whoever sent it;
+    and ``verifies_then_crashes_on_emoji``, which refuses a call with a wrong
+    signature first, so that only the platform's own calls can crash it."""
     return f'''
+import hashlib
+import hmac
 import io
 from harness.reference import make_app
 
@@ -160,4 +164,14 @@ def crashes_on_emoji(environ, start_response):
         raise RuntimeError("emoji")
     environ["wsgi.input"] = io.BytesIO(body)
     return good(environ, start_response)
+
+
+def verifies_then_crashes_on_emoji(environ, start_response):
+    body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+    mine = "sha256=" + hmac.new(b"{secret}", body, hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(mine, environ.get("HTTP_X_HUB_SIGNATURE", "")):
+        start_response("401 Unauthorized", [("Content-Type", "application/json")])
+        return [b\'{{"error": "bad signature"}}\']
+    return crashes_on_emoji(environ | {{"wsgi.input": io.BytesIO(body),
+                                        "CONTENT_LENGTH": str(len(body))}}, start_response)
 '''

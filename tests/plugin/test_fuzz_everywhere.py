@@ -12,6 +12,7 @@ port, and skips, saying why, where there is none (``.ci/run`` installs Debian's)
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -107,13 +108,21 @@ def test_hypofuzz_collects_the_fuzz_suite_and_runs_it_outside_pytest(tmp_path: P
     assert "collected: ['test_fuzz']" in done.stdout
     assert "test_with_a_fixture" in done.stdout.split("refused:", 1)[1]  # the rule is real
     assert "test_fuzz passed" in done.stdout
-    crash = _project(tmp_path / "crash", target="crashes_on_emoji", examples=300)
+    # A handler that verifies first: only a valid payload can crash it, as BW401.
+    crash = _project(tmp_path / "crash", target="verifies_then_crashes_on_emoji", examples=300)
     (crash / "hypofuzz_like.py").write_text(HYPOFUZZ_LIKE)
     done = _run(crash, "hypofuzz_like.py")
     assert done.returncode == 0, done.stdout + done.stderr
-    # The crash on a valid payload, as its own failure (the same crash on malformed
-    # input anyone can send, BW402, is another one, when this run's examples meet it).
     assert "test_fuzz failed: Failed_BW401_RuntimeError_apps_py_" in done.stdout
+    # One that parses first crashes on valid payloads (BW401) and on what anyone can
+    # send (BW402, BW301/302 through a crash): like any @given test, the suite reports
+    # the failures it meets before it stops searching, soon after the first, so a
+    # short run may hold either one (`botwebhook fuzz` runs the valid phase first).
+    both = _project(tmp_path / "both", target="crashes_on_emoji", examples=300)
+    (both / "hypofuzz_like.py").write_text(HYPOFUZZ_LIKE)
+    done = _run(both, "hypofuzz_like.py")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert re.search(r"test_fuzz failed: Failed_BW[34]0[12]_RuntimeError_apps_py_", done.stdout)
 
 
 def test_outside_pytest_a_fixture_only_target_is_one_clear_error(tmp_path: Path) -> None:
