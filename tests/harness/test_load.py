@@ -9,6 +9,7 @@ import contextlib
 import importlib.util
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -204,17 +205,20 @@ def test_a_handler_serialized_on_a_lock_breaks_the_budget_as_bw105(
 ) -> None:
     run = botwebhook(
         "load", "--serve", slow_app, "--users", "9", "--step-users", "3", "--spawn-rate", "50",
-        "--duration", "1.5s", "--timeout", "0.3s", "--find-limit", "--max-failures", "0",
+        "--duration", "1.5s", "--timeout", "0.4s", "--find-limit", "--max-failures", "0",
         "--plot", str(tmp_path / "p.png"),
         cwd=tmp_path,
     )  # fmt: skip
     assert run.returncode == 1, run.stdout + run.stderr
     out = run.stdout
     assert "BW105 slower than the platform's read timeout" in out
-    assert (
-        "limit     fallbacks (a call past 0.3 s is one) within the allowed share up to 3 users; "
-        "it broke at 6 users" in out
-    )
+    # Each call waits for the others' 50 ms: about 0.15 s at 3 users, 0.3 s at 6 and
+    # 0.45 s at 9.  The budget (0.4 s) lies between 3 and 9 users with a margin on both
+    # sides; at 6 users a busy machine decides, so either limit is the truth.
+    limit = re.search(r"limit     fallbacks \(a call past 0\.4 s is one\) within the allowed "
+                      r"share up to (\d+) users; it broke at (\d+) users", out)  # fmt: skip
+    assert limit is not None, out
+    assert (int(limit[1]), int(limit[2])) in ((3, 6), (6, 9)), out
     assert "FAILED    " in out
     assert "over --max-failures 0" in out
     assert "BW401" not in out
