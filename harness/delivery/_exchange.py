@@ -14,7 +14,7 @@ from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from harness._errors import renamed_keyword, require_type
+from harness._errors import BotWebhookTypeError, renamed_keyword, require_type
 from harness.delivery._call_findings import call_findings
 from harness.delivery._findings import Finding, shell_quote
 from harness.delivery._transport import (
@@ -120,6 +120,10 @@ class Exchange:
         self.answer = None
         if got is not None and len(got.body) > keep:
             self.delivery.received = dataclasses.replace(got, body=got.body[:keep])
+        if not self.findings:  # a passing call's empty lists: one shared by every such call
+            self.findings = _SHARED_EMPTY
+            self.notes = self.notes or _SHARED_EMPTY
+            self.delivery.hops = self.delivery.hops or _SHARED_EMPTY
 
     @property
     def ok(self) -> bool:
@@ -249,6 +253,26 @@ def deliver(
         in_process=target.in_process,
         target_signed=signing,
     )
+
+
+class _Shared(list):  # type: ignore[type-arg]
+    """The empty list that compacted passing exchanges share (:meth:`Exchange.compact`):
+    read, it is ``[]``; changed, it says what to do instead."""
+
+    __slots__ = ()
+
+    def _refused(self, *args: Any, **kwargs: Any) -> Any:
+        raise BotWebhookTypeError(
+            "this exchange was compacted by its run (Exchange.compact), and its empty "
+            "findings, notes and hops are one list shared by every passing call: assign a "
+            "new list instead (hint: exchange.notes = [*exchange.notes, note])"
+        )
+
+    append = extend = insert = remove = pop = clear = sort = reverse = _refused
+    __setitem__ = __delitem__ = __iadd__ = __imul__ = _refused
+
+
+_SHARED_EMPTY: list[Any] = _Shared()
 
 
 def judge(

@@ -26,7 +26,7 @@ from harness.delivery._deadline import Caller, CallTimedOut, require_timeout
 from harness.delivery._routes import split_url
 from harness.delivery._tracing import labelled
 from harness.platform._budget import DEFAULT_TIMEOUT, MAX_ANSWER
-from harness.platform._headers import find_header
+from harness.platform._headers import find_header, shared_headers
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -239,7 +239,7 @@ class WsgiTarget(InProcessTarget):
             )
         status, pairs, data = answer
         logged = captured.exception if status >= 500 else None
-        headers = dict(pairs)
+        headers = shared_headers(pairs)
         return Received(
             status,
             headers,

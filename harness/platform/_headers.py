@@ -3,6 +3,7 @@ and Java's own on the GET that follows a 301, 302 or 303."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 
 from harness.protocol._signing import SIGNATURE_HEADER
@@ -16,6 +17,7 @@ __all__ = [
     "find_header",
     "platform_headers",
     "redirect_headers",
+    "shared_headers",
 ]
 
 JERSEY_USER_AGENT = "Jersey/2.27 (HttpUrlConnection 1.8.0_222)"
@@ -32,13 +34,19 @@ def find_header(headers: Mapping[str, str] | Iterable[tuple[str, str]], name: st
     return next((v for k, v in pairs if k.lower() == lowered), None)
 
 
+@functools.lru_cache(maxsize=4096)
+def _length(size: int) -> str:
+    """A ``Content-Length``: one string per size, however many calls a run keeps."""
+    return str(size)
+
+
 def platform_headers(body: bytes, signature: str | None) -> dict[str, str]:
     """The headers the platform sends, in its order."""
     headers = {
         "Content-Type": "application/json",
         "User-Agent": JERSEY_USER_AGENT,
         "Accept": JAVA_ACCEPT,
-        "Content-Length": str(len(body)),
+        "Content-Length": _length(len(body)),
     }
     if signature is not None:
         headers[SIGNATURE_HEADER] = signature
@@ -74,3 +82,24 @@ def end_to_end(headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
         for token in value.split(",")
     }
     return [(k, v) for k, v in pairs if k.lower() not in HOP_BY_HOP and k.lower() not in named]
+
+
+#: Answer headers shared between in-process answers that carry the same ones (an app's
+#: answers mostly do): a long run keeps a dict per distinct set, not one per call.
+#: ``Received`` is frozen: its headers are read, never changed.
+_SHARED_HEADERS: dict[tuple[tuple[str, str], ...], dict[str, str]] = {}
+_MAX_SHARED = 256
+
+
+def shared_headers(pairs: list[tuple[str, str]]) -> dict[str, str]:
+    """``dict(pairs)``, the same dict for the same pairs (at most ``_MAX_SHARED`` kept)."""
+    try:
+        key = tuple(pairs)
+        found = _SHARED_HEADERS.get(key)
+    except TypeError:  # a value that cannot be hashed: the app's mistake, kept as it is
+        return dict(pairs)
+    if found is None:
+        if len(_SHARED_HEADERS) >= _MAX_SHARED:
+            _SHARED_HEADERS.clear()
+        found = _SHARED_HEADERS[key] = dict(key)
+    return found

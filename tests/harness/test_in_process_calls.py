@@ -100,3 +100,51 @@ def test_the_errors_stream_is_the_calls() -> None:
 
     exchange = deliver(load_target(app, capture=True), BODY, secret=SECRET)
     assert "logged by the app" in exchange.delivery.output
+
+
+def test_a_long_run_keeps_one_copy_of_what_passing_calls_share() -> None:
+    """A run keeps every exchange; what passing calls have in common is kept once:
+    answer headers that are the same, and the empty findings, notes and hops."""
+    from harness import run_check
+    from harness.errors import BotWebhookTypeError
+    from harness.reference import make_app
+
+    report = run_check(load_target(make_app(secret=SECRET)), secret=SECRET, probes=False)
+    passing = [e for e in report.exchanges if not e.findings and e.received is not None]
+    assert len(passing) > 100
+    first, *others = passing
+    assert all(e.findings == [] and e.notes == [] and e.delivery.hops == [] for e in passing)
+    assert all(e.findings is first.findings for e in others)
+    same = [e for e in others if e.received.headers == first.received.headers]  # type: ignore[union-attr]
+    assert same
+    assert all(e.received.headers is first.received.headers for e in same)  # type: ignore[union-attr]
+    # Shared, it cannot be changed for one call: the error says what to do instead.
+    with pytest.raises(BotWebhookTypeError, match=r"compacted.*exchange\.notes = \[\*exchange"):
+        first.notes.append("a note")
+    first.notes = [*first.notes, "a note"]
+    assert first.notes == ["a note"]
+    assert others[0].notes == []
+
+
+def test_a_call_with_findings_keeps_lists_of_its_own() -> None:
+    from harness import run_check
+
+    def crashing(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response("500 Internal Server Error", [("Content-Type", "text/plain")])
+        return [b"boom"]
+
+    report = run_check(load_target(crashing), secret=SECRET, probes=False, intents=["colour"])
+    failing = [e for e in report.exchanges if e.findings]
+    assert len(failing) > 1
+    failing[0].notes.append("seen")  # as the plugin notes its default secret
+    assert failing[1].notes == []
+
+
+def test_an_odd_header_value_is_kept_as_a_server_writes_it() -> None:
+    def odd(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response("200 OK", [("Content-Type", "application/json"), ("X-List", ["a"])])
+        return [b'{"text": "ok"}']
+
+    got = deliver(load_target(odd), BODY, secret=SECRET).received
+    assert got is not None
+    assert got.headers["X-List"] == "['a']"  # str() of it, as a WSGI server writes it
