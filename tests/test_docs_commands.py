@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from bw_manual import shell_commands
 from bw_servers import serving
 
 from harness import build_payload, deliver, load_target
@@ -115,10 +116,7 @@ turns:
 
 
 def _commands() -> list[str]:
-    sys.path.insert(0, str(ROOT / "tests"))
-    from test_docs_site import _shell_commands
-
-    return list(dict.fromkeys(_shell_commands()))
+    return list(dict.fromkeys(shell_commands()))
 
 
 def _free_port() -> int:

@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 from bw_cli import run
+from bw_manual import shell_commands
 from werkzeug.serving import make_server
 
 from harness import load_target, run_check
@@ -244,25 +245,6 @@ def test_the_command_line_reference_has_every_command_and_option(site: Path) -> 
                 assert option in page, (name, option)
 
 
-def _shell_commands() -> list[str]:
-    """Every ``botwebhook`` command line in the manual's shell blocks, as typed (no
-    prompt, no comment); a synopsis line (``[OPTIONS]``, ``a|b``, ``...``) is left out."""
-    from bw_manual import manual_text
-
-    found = []
-    for block in re.findall(r"```(?:sh|bash|console)\n(.*?)```", manual_text(), re.S):
-        for line in block.splitlines():
-            line = line.removeprefix("$ ").strip()
-            if not line.startswith("botwebhook "):
-                continue
-            line = re.sub(r"\s+#.*$", "", line)
-            line = re.split(r"\s(?:>|<|&&|;)\s", line)[0]  # the shell's, not ours
-            if re.search(r"\[|\||\.\.\.|…|<\w", line):
-                continue
-            found.append(line)
-    return found
-
-
 def test_every_command_line_in_the_manual_is_one_the_cli_takes(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -271,7 +253,7 @@ def test_every_command_line_in_the_manual_is_one_the_cli_takes(
     them, in a folder that stands in for the reader's project.)"""
     from harness.cli import build_parser
 
-    commands = _shell_commands()
+    commands = shell_commands()
     assert len(commands) >= 20
     refused = []
     for line in commands:

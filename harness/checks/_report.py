@@ -182,7 +182,7 @@ def _scenario_case(exchange: Exchange, ignored: frozenset[str], strict: bool) ->
     findings = [f for f in exchange.findings if f.code not in ignored]
     failing = [f for f in findings if f.severity == "error" or strict]
     warnings = [f for f in findings if f not in failing]
-    noted = "\n".join(f"{f.code} {f.title}: {f.evidence} (more: {f.about})" for f in warnings)
+    noted = "\n".join(f.in_one_line() for f in warnings)
     if not failing:
         skip = ("warning", _named(warnings), noted) if warnings else None
         return Case(exchange.scenario, time, skipped=skip)

@@ -302,7 +302,7 @@ def render_junit(
     for result in results:
         name = f"{result.spec.name} ({result.spec.path}:{result.spec.line})"
         warnings = result.warnings
-        noted = "\n".join(f"{f.code} {f.title}: {f.evidence} (more: {f.about})" for f in warnings)
+        noted = "\n".join(f.in_one_line() for f in warnings)
         if result.failure is not None:
             failed = (f"turn {result.failed_turn}", f"failed at turn {result.failed_turn}",
                       result.failure)  # fmt: skip

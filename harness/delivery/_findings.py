@@ -177,6 +177,10 @@ class Finding:
             f"more: {self.about}",
         ]
 
+    def in_one_line(self) -> str:
+        """The finding in one line, as a report notes a warning beside a case."""
+        return f"{self.code} {self.title}: {self.evidence} (more: {self.about})"
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "code": self.code,

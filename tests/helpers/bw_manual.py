@@ -4,6 +4,7 @@ one namespace, in order."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,3 +27,20 @@ def manual_text() -> str:
     parts = [(ROOT / "README.md").read_text("utf-8")]
     parts += [page(name).read_text("utf-8") for name in PAGES]
     return "\n\n".join(parts)
+
+
+def shell_commands() -> list[str]:
+    """Every ``botwebhook`` command line in the manual's shell blocks, as typed (no
+    prompt, no comment); a synopsis line (``[OPTIONS]``, ``a|b``, ``...``) is left out."""
+    found = []
+    for block in re.findall(r"```(?:sh|bash|console)\n(.*?)```", manual_text(), re.S):
+        for line in block.splitlines():
+            line = line.removeprefix("$ ").strip()
+            if not line.startswith("botwebhook "):
+                continue
+            line = re.sub(r"\s+#.*$", "", line)
+            line = re.split(r"\s(?:>|<|&&|;)\s", line)[0]  # the shell's, not ours
+            if re.search(r"\[|\||\.\.\.|…|<\w", line):
+                continue
+            found.append(line)
+    return found
