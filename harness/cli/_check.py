@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from harness._interrupt import interrupted_early
 from harness.cli._code_coverage import code_coverage_option
 from harness.cli._common import (
     CliError,
@@ -72,8 +73,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         )
     settled(report, args, baseline)
     emit(report, args, strict=args.strict)
-    if report.interrupted:
-        return 130
+    if report.interrupted:  # the summary so far, then the line every Ctrl-C ends with
+        return interrupted_early(["check"])
     return report.exit_code(strict=args.strict)
 
 
