@@ -113,6 +113,11 @@ class _Handler(WSGIRequestHandler):
 
     def parse_request(self) -> bool:
         parsed = super().parse_request()
+        if parsed and any("\n" in value or "\r" in value for value in self.headers.values()):
+            # A header folded over lines (obs-fold): RFC 9112, section 5.2 lets a server
+            # refuse it with 400, and no handler could be given it as sent.
+            self.send_error(400, "Bad Request", "a header is folded over lines")
+            return False
         if parsed:  # the headers are in: the body has the read timeout, as a whole
             self._reader.deadline = time.monotonic() + self.timeout
             self.server.mark_busy(self._raw)
