@@ -21,7 +21,7 @@ from harness._errors import BotWebhookValueError, ConversationError
 from harness._patterns import PatternError, place_in
 from harness.conversations._understand import Matcher, fill, given_values
 from harness.model._botmodel import BotModel, IntentSpec, VariableSpec
-from harness.model._intent_build import memory_variable
+from harness.model._layouts import memory_variable
 from harness.model._payload import Payload, Variant
 from harness.platform._outcome import Outcome
 from harness.protocol._request import (

@@ -21,23 +21,17 @@ from harness._errors import BotWebhookValueError, PayloadOptionError, describe, 
 from harness.model import _langdata as L
 from harness.model._botmodel import BotModel, IntentSpec
 from harness.model._catalogue import builtin_model
-from harness.model._intent_build import (
-    Draws,
-    IntentBuild,
-    decorate,
-    value_for,
-)
+from harness.model._intent_build import Common, Draws, IntentBuild, decorate
+from harness.model._layouts import IntentPlan, chat_template, config_template
 from harness.model._payload import TEXT_VARIANTS, Payload, TextVariant, Variant
-from harness.model._provider import BotWebhookProvider, pick
-from harness.protocol._gson_writer import java_map
-from harness.protocol._request import (
-    LANGUAGES,
-    MAX_QUERY,
-    ChatResult,
-    Config,
-    Shape,
-    WebhookRequest,
+from harness.model._provider import (
+    BotWebhookProvider,
+    client_variable_set,
+    pick,
+    uuid_string,
 )
+from harness.protocol._json_template import finish, map_layout, string_text
+from harness.protocol._request import LANGUAGES, MAX_QUERY, Shape
 
 __all__ = [
     "MAX_QUERY",
@@ -60,6 +54,7 @@ _P_FEATURE = {
     "edge_values": 0.2,
 }
 _P_PLAIN = 0.6
+_NONE: frozenset[str] = frozenset()
 
 
 def make_faker(language: str = "EN", *, seed: int | None = None) -> Faker:
@@ -109,7 +104,10 @@ class PayloadFactory:
         self.clock = clock
         self._rng = random.Random(seed)
         self._candidates: dict[tuple[Any, ...], tuple[IntentSpec, ...]] = {}
+        self._plans: dict[tuple[str, str], IntentPlan] = {}
+        self._prompts: dict[str, bool] = {}  # intent -> has a mandatory variable
         self._aiid = _bot_id(seed)
+        self._draws = self._new_draws()
 
     def reseed(self, seed: int) -> None:
         """Restart the random stream at ``seed``: the next payloads are those of a new
@@ -118,6 +116,19 @@ class PayloadFactory:
         self.seed = seed
         self._rng.seed(seed)
         self._aiid = _bot_id(seed)
+        self._draws = self._new_draws()
+
+    def _new_draws(self) -> Draws:
+        return Draws(self._rng, string_text(self._aiid), self.model, self._plan, self._feature,
+                     self._common, self.timestamp_ms)  # fmt: skip
+
+    def _plan(self, spec: IntentSpec, language: str) -> IntentPlan:
+        """What the payloads of ``spec`` in ``language`` share, worked out once."""
+        plan = self._plans.get((spec.name, language))
+        if plan is None:
+            plan = IntentPlan(spec, language, _shared_faker(language)[1])
+            self._plans[spec.name, language] = plan
+        return plan
 
     def provider(self, language: str) -> BotWebhookProvider:
         """The :class:`BotWebhookProvider` for ``language`` (called directly, without
@@ -182,15 +193,24 @@ class PayloadFactory:
             spec = pick(rng, candidates)
         assert spec is not None
         if shape is None:
-            a_only = not spec.mandatory or needs["trigger"] or needs["sys_any_command"]
+            prompts = self._prompts.get(spec.name)
+            if prompts is None:
+                prompts = self._prompts[spec.name] = bool(spec.mandatory)
+            a_only = not prompts or needs["trigger"] or needs["sys_any_command"]
             shape = "A" if a_only or rng.random() < 0.5 else "B"
         return spec, shape  # type: ignore[return-value]
 
-    def _feature(self, name: str, asked: bool | None, possible: bool, why: str) -> bool:
+    def _feature(
+        self, name: str, asked: bool | None, possible: bool, why: str, intent: str = ""
+    ) -> bool:
+        """Whether feature ``name`` is on: at random when not ``asked``; ``why`` it is not
+        ``possible`` is written with ``{intent}``, the intent's name."""
         if asked is None:
             return possible and self._rng.random() < _P_FEATURE[name]
         if asked and not possible:
-            raise PayloadOptionError(f"{name}=True is not possible here: {why}")
+            raise PayloadOptionError(
+                f"{name}=True is not possible here: {why.format(intent=intent)}"
+            )
         return asked
 
     # -- building ---------------------------------------------------------------------
@@ -254,8 +274,10 @@ class PayloadFactory:
             "chained": chained,
             "edge_values": edge_values,
         }
-        values = dict(values or {})
-        spec, chosen_shape = self._choose(intent, shape, needs, frozenset(values))
+        values = dict(values) if values else {}
+        spec, chosen_shape = self._choose(
+            intent, shape, needs, frozenset(values) if values else _NONE
+        )
         for label, value in values.items():
             if spec is None:
                 raise PayloadOptionError(
@@ -268,10 +290,8 @@ class PayloadFactory:
             return self._passthrough(
                 fake, language, text_kind, facebook, config, chained, edge_values
             )
-        draws = Draws(
-            self._rng, self._aiid, self.model, self._feature, self._common, self.timestamp_ms
-        )
-        return IntentBuild(draws, fake, spec, chosen_shape, language, text_kind, values).run(
+        build = IntentBuild(self._draws, fake, spec, chosen_shape, language, text_kind, values)
+        return build.run(
             unfilled_optional=unfilled_optional,
             facebook=facebook,
             config=config,
@@ -281,19 +301,23 @@ class PayloadFactory:
             edge_values=edge_values,
         )
 
-    def _common(self, fake: BotWebhookProvider, facebook: bool, config: bool) -> dict[str, Any]:
-        """The fields every call shares, as :meth:`WebhookRequest.intent` takes them."""
-        out: dict[str, Any] = {}
+    def _common(self, fake: BotWebhookProvider, facebook: bool, config: bool) -> Common:
+        """The fields every call shares, as JSON text."""
+        clients = None
         if not facebook:
-            out["client_variables"] = fake.client_variables()
-        out["originating_aiid"] = self._aiid
-        out["chat_session"] = fake.hex64()
+            chosen = client_variable_set(self._rng)
+            layout = map_layout(tuple(name for name, _ in chosen))
+            rng = self._rng
+            clients = layout.strings({name: make(rng) for name, make in chosen})
+        hexes = self._rng.getrandbits(512).to_bytes(64, "big").hex()  # hex64() twice, at once
+        settings = None
         if config:
-            out["config"] = Config(
-                version=self._rng.randint(1, 5), api_keys=java_map(fake.api_keys())
+            settings = config_template().fill(
+                int(self._rng.random() * 5) + 1, _map_text(fake.api_keys())
             )
-        out["webhook_token"] = fake.hex64()
-        return out
+        return Common(
+            clients, self._draws.aiid_text, f'"{hexes[:64]}"', settings, f'"{hexes[64:]}"'
+        )
 
     def timestamp_ms(self, fake: BotWebhookProvider) -> int:
         if self.clock is not None:
@@ -316,17 +340,21 @@ class PayloadFactory:
                     f"{name}=True is not possible here: a passthrough call never carries it"
                 )
         is_facebook = self._feature("facebook", facebook, True, "")
-        intent = pick(self._rng, self.model.intents)
-        captured = {v.label: value_for(fake, v, language) for v in intent.variables}
-        query = decorate(fake.first_sentence(captured, examples=intent.examples_for(language)),
+        plan = self._plan(pick(self._rng, self.model.intents), language)
+        captured = {v.label: v.draw() for v in plan.variables}
+        query = decorate(fake.first_sentence(captured, examples=plan.examples),
                          text, language, self._rng)  # fmt: skip
-        chat_result = ChatResult.passthrough(
-            query=query, chat_id=fake.uuid_string(), timestamp=self.timestamp_ms(fake)
+        chat = chat_template("P", False).fill(
+            string_text(query), f'"{uuid_string(self._rng)}"', self.timestamp_ms(fake)
         )
-        common = self._common(fake, is_facebook, False)
-        request = WebhookRequest.passthrough(chat_result=chat_result, **common)
+        body = finish(self._common(fake, is_facebook, False).passthrough(chat))
         features = frozenset({"facebook"} if is_facebook else ())
-        return Payload.of(request, Variant(None, "P", language, text, features))
+        return Payload(body, Variant(None, "P", language, text, features))
+
+
+def _map_text(mapping: dict[str, str]) -> str:
+    """A map of strings as the platform writes it (``HashMap`` order)."""
+    return map_layout(tuple(mapping)).strings(mapping)
 
 
 def intent_fits(intent: IntentSpec, shape: str | None, needs: Mapping[str, bool | None]) -> bool:

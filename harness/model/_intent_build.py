@@ -1,63 +1,51 @@
 """One intent webhook, built from the factory's choices: the intent's values (at the
 edges of what users type too), the query that gives them, the variables as the
-platform keeps them, the chat result and its chain, as a typed request.  The
+platform keeps them, the chat result and its chain, written into the layouts of
+the request's pieces (``_layouts``: the protocol's one writer with holes).  The
 factory chooses shape, intent, language and text and hands over what the build
-draws from it (:class:`Draws`); :func:`memory_variable` and :func:`decorate` are
-shared with the conversation dialogue."""
+draws from it (:class:`Draws`); :func:`decorate` is shared with the conversation
+dialogue."""
 
 from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from typing import Any
+from dataclasses import dataclass
 
 from harness._errors import PayloadOptionError
 from harness.model import _langdata as L
 from harness.model._botmodel import BotModel, IntentSpec, VariableSpec
-from harness.model._payload import FEATURES, Payload, TextVariant, Variant
-from harness.model._provider import BotWebhookProvider, pick
-from harness.protocol._request import (
-    MAX_QUERY,
-    ChainedIntent,
-    ChatResult,
-    MemoryVariable,
-    Shape,
-    WebhookRequest,
+from harness.model._layouts import (
+    IntentPlan,
+    VariablePlan,
+    chain_template,
+    chat_template,
+    request_template,
 )
+from harness.model._payload import FEATURES, Payload, TextVariant, Variant
+from harness.model._provider import (
+    BotWebhookProvider,
+    chat_score,
+    elapsed_time,
+    fitting_examples,
+    pick,
+    randint,
+    uuid_string,
+)
+from harness.protocol._json_template import (
+    finish,
+    list_text,
+    map_layout,
+    string_text,
+)
+from harness.protocol._request import MAX_QUERY, Shape
 
-__all__ = ["Draws", "IntentBuild", "decorate", "memory_variable", "value_for"]
+__all__ = ["Common", "Draws", "IntentBuild", "decorate", "value_for"]
 
 
 def value_for(fake: BotWebhookProvider, variable: VariableSpec, language: str) -> str:
     return fake.entity_value(
         variable.entity, values=variable.values_for(language), regex=variable.regex
-    )
-
-
-def memory_variable(
-    spec: VariableSpec,
-    value: str | None,
-    *,
-    times_prompted: int = 0,
-    bare: bool = False,
-    requested: bool = False,
-) -> MemoryVariable:
-    """The platform's object for ``spec`` holding ``value``; ``bare`` is the
-    trigger-intent and sys.any-command form (``max_prompts`` 0, no ``value_type``)."""
-    return MemoryVariable(
-        entity=spec.entity,
-        value=value,
-        mandatory=spec.mandatory,
-        times_prompted=times_prompted,
-        max_prompts=0 if bare else spec.max_prompts,
-        persistent=spec.persistent,
-        system_entity=spec.system,
-        value_type=None if bare else spec.value_type,
-        label=spec.label,
-        requested=requested,
-        reset_on_entry=spec.reset_on_entry,
-        index=spec.index,
     )
 
 
@@ -85,17 +73,64 @@ def decorate(query: str, text: TextVariant, language: str, rng: random.Random) -
 @dataclass(frozen=True)
 class Draws:
     """What building an intent webhook draws from its payload factory: the random
-    state, the bot's id and model, feature choices, the top-level fields every call
-    shares, and the clock.  (Handed over explicitly: the build reads nothing of the
-    factory's own.)"""
+    state, the bot's id (as JSON text) and model, its intents' plans, feature
+    choices, the top-level fields every call shares, and the clock.  (Handed over
+    explicitly: the build reads nothing of the factory's own.)"""
 
     rng: random.Random
-    aiid: str
+    aiid_text: str
     model: BotModel
-    feature: Callable[[str, bool | None, bool, str], bool]
-    common: Callable[[BotWebhookProvider, bool, bool], dict[str, Any]]
-    """The fields every call shares, as :meth:`WebhookRequest.intent` takes them."""
+    plan: Callable[[IntentSpec, str], IntentPlan]
+    feature: Callable[[str, bool | None, bool, str, str], bool]
+    """Whether a feature is on: (name, asked, possible, why it is not, the intent)."""
+    common: Callable[[BotWebhookProvider, bool, bool], Common]
+    """The fields every call shares, as JSON text (``PayloadFactory._common``)."""
     timestamp_ms: Callable[[BotWebhookProvider], int]
+
+
+# Why a feature asked for cannot be had ({intent}: the intent's name).
+_NO_OPTIONAL = "intent {intent!r} has no optional variable left without a given value"
+_NO_COMMAND = "needs shape A and a sys.any variable of intent {intent!r} without a given value"
+_NO_TRIGGER = (
+    "the trigger-intent path needs shape A and an intent with variables, "
+    "and excludes the sys.any-command path"
+)
+_NO_VARIABLES = "intent {intent!r} has no variables"
+
+
+class Common:
+    """The fields every call shares, as JSON text: ``clientVariables`` (None on
+    Facebook), ``originatingAiid``, ``chatSession``, ``config`` (None without) and
+    ``webhook_token``."""
+
+    __slots__ = ("aiid", "clients", "config", "session", "token")
+
+    def __init__(self, clients: str | None, aiid: str, session: str, config: str | None,
+                 token: str) -> None:  # fmt: skip
+        self.clients, self.aiid, self.session = clients, aiid, session
+        self.config, self.token = config, token
+
+    def request(
+        self, name: str, variables: str, chat: str, variables_map: str, language: str
+    ) -> str:
+        """An intent webhook's text, from its parts' texts."""
+        clients, config = self.clients, self.config
+        holes = [name, variables, chat, variables_map]
+        if clients is not None:
+            holes.append(clients)
+        holes += (self.aiid, self.session)
+        if config is not None:
+            holes.append(config)
+        holes += (self.token, string_text(language))
+        return request_template(True, clients is not None, config is not None).fill(*holes)
+
+    def passthrough(self, chat: str) -> str:
+        """A passthrough call's text, from its chat result's text."""
+        clients = self.clients
+        holes = [chat] if clients is None else [chat, clients]
+        return request_template(False, clients is not None, False).fill(
+            *holes, self.aiid, self.session, self.token
+        )
 
 
 class IntentBuild:
@@ -114,6 +149,7 @@ class IntentBuild:
         self.draws = draws
         self.rng = draws.rng
         self.fake = fake
+        self.plan = draws.plan(spec, language)
         self.spec = spec
         self.shape = shape
         self.language = language
@@ -121,85 +157,92 @@ class IntentBuild:
         self.values = values
 
     def run(self, **asked: bool | None) -> Payload:
-        spec, rng = self.spec, self.rng
-        any_variable = next((v for v in spec.variables if v.entity == "sys.any"), None)
-        unfillable = [v for v in spec.optional if v.label not in self.values]
+        spec, plan, rng, values = self.spec, self.plan, self.rng, self.values
+        any_variable = plan.any_variable
+        unfillable = [v for v in plan.optional if v.label not in values]
         is_b = self.shape == "B"
-        if is_b and not spec.mandatory:
+        if is_b and not plan.mandatory:
             raise PayloadOptionError(
                 f"shape 'B' is not possible for intent {spec.name!r}: it has no mandatory "
                 "variable to prompt for (hint: shape='A')"
             )
-        f = self.draws.feature
+        f, name = self.draws.feature, spec.name
         features = {
             "unfilled_optional": f(
-                "unfilled_optional", asked["unfilled_optional"], bool(unfillable),
-                f"intent {spec.name!r} has no optional variable left without a given value",
+                "unfilled_optional", asked["unfilled_optional"], bool(unfillable), _NO_OPTIONAL,
+                name,
             ),
-            "facebook": f("facebook", asked["facebook"], True, ""),
-            "config": f("config", asked["config"], True, ""),
-            "chained": f("chained", asked["chained"], True, ""),
+            "facebook": f("facebook", asked["facebook"], True, "", name),
+            "config": f("config", asked["config"], True, "", name),
+            "chained": f("chained", asked["chained"], True, "", name),
             "sys_any_command": f(
                 "sys_any_command",
                 False if asked["trigger"] and asked["sys_any_command"] is None
                 else asked["sys_any_command"],
-                not is_b and any_variable is not None and any_variable.label not in self.values,
-                f"needs shape A and a sys.any variable of intent {spec.name!r} without a "
-                "given value",
+                not is_b and any_variable is not None and any_variable.label not in values,
+                _NO_COMMAND, name,
             ),
         }  # fmt: skip
         features["trigger"] = f(
-            "trigger",
-            asked["trigger"],
-            not is_b and bool(spec.variables) and not features["sys_any_command"],
-            "the trigger-intent path needs shape A and an intent with variables, "
-            "and excludes the sys.any-command path",
-        )
-        features["edge_values"] = f(
-            "edge_values", asked["edge_values"], bool(spec.variables),
-            f"intent {spec.name!r} has no variables",
+            "trigger", asked["trigger"],
+            not is_b and bool(plan.variables) and not features["sys_any_command"],
+            _NO_TRIGGER, name,
         )  # fmt: skip
-        unfilled = {pick(rng, unfillable).label} if features["unfilled_optional"] else set()
-        draw = self._edge_value if features["edge_values"] else self._value
-        captured = {
-            v.label: self.values.get(v.label) or draw(v)
-            for v in spec.variables
-            if v.label not in unfilled
-        }
+        features["edge_values"] = f(
+            "edge_values", asked["edge_values"], bool(plan.variables), _NO_VARIABLES, name
+        )
+        unfilled = pick(rng, unfillable).label if features["unfilled_optional"] else None
+        edge = features["edge_values"]
+        captured: dict[str, str] = {}
+        for v in plan.variables:
+            if v.label != unfilled:
+                captured[v.label] = values.get(v.label) or (
+                    self._edge_value(v) if edge else v.draw()
+                )
         # sys.any values are free text: the text variant shows in them too (all but
         # max_length, which applies to the whole query).
-        if self.text != "max_length":
-            for v in spec.variables:
-                if v.entity == "sys.any" and v.label in captured and v.label not in self.values:
+        if self.text != "max_length" and self.text != "plain":
+            for v in plan.variables:
+                if v.is_any and v.label in captured and v.label not in values:
                     captured[v.label] = decorate(captured[v.label], self.text, self.language, rng)
-        prompted = self._prompted() if is_b else []
+        prompted = self._prompted() if is_b else ()
         query = self._query(captured, prompted)
-        if features["sys_any_command"]:
+        command = features["sys_any_command"]
+        if command:
             assert any_variable is not None
             captured[any_variable.label] = query  # the command path takes the whole text
-        variables = [self._variable(v, captured, prompted, features) for v in spec.by_index]
-        request = self._request(variables, captured, query, features)
-        on = frozenset(name for name in FEATURES if features[name])
-        variant = Variant(spec.name, self.shape, self.language, self.text, on)
-        return Payload.of(request, variant)
+        trigger = features["trigger"]
+        encoded = {label: string_text(value) for label, value in captured.items()}
+        texts: dict[str, str] = {}
+        for v in plan.by_index:
+            times = randint(rng, 1, v.max_prompts) if v.label in prompted else 0
+            bare = trigger or (command and v.is_any)
+            texts[v.label] = v.text(encoded.get(v.label), times, bare)
+        text = self._request(texts, encoded, query, features)
+        key = (self.shape, self.language, self.text, *features.values())
+        variant = plan.variants.get(key)
+        if variant is None:
+            on = frozenset(name for name in FEATURES if features[name])
+            variant = Variant(spec.name, self.shape, self.language, self.text, on)
+            plan.variants[key] = variant
+        return Payload(finish(text), variant)
 
-    def _value(self, variable: VariableSpec) -> str:
-        return value_for(self.fake, variable, self.language)
-
-    def _edge_value(self, variable: VariableSpec) -> str:
+    def _edge_value(self, variable: VariablePlan) -> str:
         from harness.model._edge_values import edge_values
 
-        pool = edge_values(variable, self.language)
-        return pick(self.rng, pool) if pool else self._value(variable)
+        pool = edge_values(variable.spec, self.language)
+        return pick(self.rng, pool) if pool else variable.draw()
 
-    def _prompted(self) -> list[str]:
+    def _prompted(self) -> tuple[str, ...]:
         """Labels of the mandatory variables prompted for, the answered one last."""
-        mandatory = [v.label for v in self.spec.mandatory]
-        count = self.rng.randint(1, len(mandatory))
-        chosen = self.rng.sample(mandatory, count)
-        return sorted(chosen, key=mandatory.index)
+        mandatory = self.plan.mandatory
+        count = randint(self.rng, 1, len(mandatory))
+        if count == len(mandatory):
+            return mandatory
+        chosen = set(self.rng.sample(mandatory, count))
+        return tuple(label for label in mandatory if label in chosen)
 
-    def _query(self, captured: dict[str, str], prompted: list[str]) -> str:
+    def _query(self, captured: dict[str, str], prompted: tuple[str, ...]) -> str:
         if prompted:
             answered = self.spec.variable(prompted[-1])
             if answered.entity == "sys.any":
@@ -211,69 +254,57 @@ class IntentBuild:
                 return captured[answered.label]
             query = self.fake.prompt_answer(captured[answered.label])
         else:
-            query = self.fake.first_sentence(
-                captured, examples=self.spec.examples_for(self.language)
-            )
+            labels = frozenset(captured)
+            fitting = self.plan.fitting.get(labels)
+            if fitting is None:
+                fitting = self.plan.fitting[labels] = fitting_examples(self.plan.examples, labels)
+            query = self.fake.sentence(captured, fitting)
         return decorate(query, self.text, self.language, self.rng)
 
-    def _variable(
-        self,
-        spec: VariableSpec,
-        captured: dict[str, str],
-        prompted: list[str],
-        features: dict[str, bool],
-    ) -> MemoryVariable:
-        command = features["sys_any_command"] and spec.entity == "sys.any"
-        times = self.rng.randint(1, spec.max_prompts) if spec.label in prompted else 0
-        return memory_variable(
-            spec,
-            captured.get(spec.label),
-            times_prompted=times,
-            bare=features["trigger"] or command,
-        )
-
-    def _chat_result(self, captured: dict[str, str], query: str) -> ChatResult:
-        fake = self.fake
-        responses = self.spec.responses_for(self.language)
-        answer = pick(self.rng, responses) if responses else ""
+    def _chat_result(self, encoded: dict[str, str], query: str, chain: str | None) -> str:
+        """``chatResult``'s text; ``encoded``: the captured values, as JSON text."""
+        fake, rng = self.fake, self.rng
+        answer = pick(rng, self.plan.answers)
+        context = map_layout(tuple(encoded)).texts(encoded)
+        tail = () if chain is None else (chain,)
+        # Both in [0.001, 1), where Python's repr is Java's Double.toString (java_double).
+        score = repr(chat_score(rng))
         if self.shape == "A":
-            return ChatResult.first_turn(
-                query=query, answer=answer, score=fake.chat_score(),
-                elapsed_time=fake.elapsed_time(), context=captured,
-            )  # fmt: skip
-        return ChatResult.later_turn(
-            query=query, answer=answer, score=fake.chat_score(), context=captured,
-            chat_id=fake.uuid_string(), timestamp=self.draws.timestamp_ms(fake),
+            return chat_template("A", chain is not None).fill(
+                score, string_text(query), answer, repr(elapsed_time(rng)), context, *tail
+            )
+        return chat_template("B", chain is not None).fill(
+            score, string_text(query), answer, context, f'"{uuid_string(rng)}"', *tail,
+            self.draws.timestamp_ms(fake),
         )  # fmt: skip
 
     def _request(
-        self,
-        variables: list[MemoryVariable],
-        captured: dict[str, str],
-        query: str,
+        self, texts: dict[str, str], encoded: dict[str, str], query: str,
         features: dict[str, bool],
-    ) -> WebhookRequest:
-        chat = self._chat_result(captured, query)
-        if features["chained"]:  # drawn after the chat's own values
-            chat = replace(chat, intents=self._chain(variables))
-        return WebhookRequest.intent(
-            intent_name=self.spec.name,
-            variables=variables,
-            chat_result=chat,
-            language=self.language,
-            **self.draws.common(self.fake, features["facebook"], features["config"]),
-        )
+    ) -> str:  # fmt: skip
+        plan = self.plan
+        variables = list_text([texts[v.label] for v in plan.by_index])
+        variables_map = plan.map.texts(texts)
+        chain = self._chain(plan, variables, variables_map) if features["chained"] else None
+        chat = self._chat_result(encoded, query, chain)
+        common = self.draws.common(self.fake, features["facebook"], features["config"])
+        return common.request(plan.name_text, variables, chat, variables_map, self.language)
 
-    def _chain(self, variables: list[MemoryVariable]) -> list[ChainedIntent]:
+    def _chain(self, plan: IntentPlan, variables: str, variables_map: str) -> str:
         """``chatResult.intents``: an earlier intent fulfilled in the same turn, then this one."""
-        model = self.draws.model
-        earlier = pick(self.rng, model.intents)
-        earlier_vars = [
-            memory_variable(v, value_for(self.fake, v, self.language)) for v in earlier.variables
-        ]
-        return [
-            ChainedIntent.fulfilled(
-                name=name, chat_id=self.fake.uuid_string(), aiid=self.draws.aiid, variables=items
-            )
-            for name, items in ((earlier.name, earlier_vars), (self.spec.name, variables))
-        ]
+        draws = self.draws
+        earlier = draws.plan(pick(self.rng, draws.model.intents), self.language)
+        earlier_texts = {v.label: v.text(string_text(v.draw()), 0, False) for v in earlier.by_index}
+        template = chain_template()
+        items = [
+            template.fill(
+                earlier.name_text, f'"{uuid_string(self.rng)}"', draws.aiid_text,
+                list_text([earlier_texts[v.label] for v in earlier.by_index]),
+                earlier.map.texts(earlier_texts),
+            ),
+            template.fill(
+                plan.name_text, f'"{uuid_string(self.rng)}"', draws.aiid_text,
+                variables, variables_map,
+            ),
+        ]  # fmt: skip
+        return list_text(items)

@@ -23,6 +23,7 @@ from harness._errors import SerializationError, describe
 __all__ = [
     "dumps",
     "dumps_fast",
+    "finish",
     "java_double",
     "java_hash_order",
     "java_map",
@@ -226,26 +227,29 @@ def _repr_is_java(value: float) -> bool:
     return value == 0.0 or 1e-3 <= abs(value) < 1e7
 
 
+def finish(text: str) -> bytes:
+    """The bytes of compact JSON ``text`` written by Python's C encoder (or from
+    its pieces), as Gson sends them: the HTML-sensitive characters escaped (in
+    compact JSON they can only stand inside strings, so a plain replacement is
+    exact), UTF-8, and ``?`` for a surrogate, as Java's encoder writes one that is
+    not part of a pair (what :func:`dumps` writes too)."""
+    for char, escape in _HTML_SAFE:
+        if char in text:  # str.replace is C-fast; most bodies need few of these
+            text = text.replace(char, escape)
+    return text.encode("utf-8", "replace")
+
+
 def dumps_fast(value: Any, floats: Iterable[float]) -> bytes:
     """:func:`dumps` through the C JSON encoder, for trusted values.
 
     The caller guarantees that ``value`` has no None in objects and no
     non-str keys, and lists every float it contains in ``floats``.  Gson's
-    escapes are applied afterwards: the HTML-sensitive characters can only
-    occur inside strings in compact JSON, so a plain translation is exact.
-    Falls back to :func:`dumps` for floats whose Python repr differs from
-    Java's and for lone surrogates.
+    escapes are applied afterwards (:func:`finish`).  Falls back to :func:`dumps`
+    for floats whose Python repr differs from Java's.
     """
     if not all(map(_repr_is_java, floats)):
         return dumps(value)
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    for char, escape in _HTML_SAFE:
-        if char in text:  # str.replace is C-fast; most bodies need few of these
-            text = text.replace(char, escape)
-    try:
-        return text.encode("utf-8")
-    except UnicodeEncodeError:
-        return dumps(value)
+    return finish(json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False))
 
 
 @lru_cache(maxsize=1024)

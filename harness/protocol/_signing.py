@@ -118,7 +118,11 @@ def sign(body: bytes | bytearray | memoryview, secret: SecretLike) -> str:
     The key is the secret string's UTF-8 bytes (the 40 hex characters as text,
     not hex-decoded), the message the exact body bytes.
     """
-    return _PREFIX + hmac.digest(_key(secret), _body(body), "sha256").hex()  # one C call
+    if type(body) is not bytes:
+        body = _body(body)
+    if type(secret) is str and secret:
+        return _PREFIX + hmac.digest(secret.encode(), body, "sha256").hex()
+    return _PREFIX + hmac.digest(_key(secret), body, "sha256").hex()  # one C call
 
 
 def verify(

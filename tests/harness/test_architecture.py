@@ -197,9 +197,11 @@ def test_no_module_is_a_god_module() -> None:
 
 
 def test_request_bodies_have_one_writer() -> None:
-    """Bodies are written by ``WebhookRequest.to_bytes`` alone: the payload factory, the
-    dialogue and the mutations build typed requests.  Redaction rewrites recorded
-    bytes value by value, and so writes JSON itself."""
+    """Bodies are written by ``WebhookRequest.to_bytes`` alone: the dialogue and the
+    mutations build typed requests; the payload factory fills templates, which are
+    that writer's bytes with holes (``protocol/_json_template.py``, held to it in
+    ``test_json_template.py``).  Redaction rewrites recorded bytes value by value,
+    and so writes JSON itself."""
     writers = set()
     for path in HARNESS.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text("utf-8"))):
@@ -209,4 +211,9 @@ def test_request_bodies_have_one_writer() -> None:
                 and {a.name for a in node.names} & {"dumps", "dumps_fast"}
             ):
                 writers.add(path.relative_to(HARNESS).as_posix())
-    assert writers == {"protocol/_request.py", "protocol/__init__.py", "replay/_redact.py"}
+    assert writers == {
+        "protocol/_request.py",
+        "protocol/__init__.py",
+        "protocol/_json_template.py",
+        "replay/_redact.py",
+    }
