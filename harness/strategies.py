@@ -4,11 +4,14 @@ Import this module to use them (it is the only part of ``harness`` that needs
 Hypothesis); importing it also registers strategies for the model types, so
 ``st.from_type(WebhookRequest)`` and friends work.
 
-Payloads are built from a few Hypothesis choices (shape, intent, language,
-kind of text, each feature, a seed for the realistic values), so a failing
-payload shrinks toward the simplest one that still fails: shape A, the
-first intent, plain text, no features, seed 0 — except for the one choice
-that matters, such as the emoji or the unfilled optional variable.
+Payloads are built from one Hypothesis choice, a byte string with a byte for
+each decision (kind, language, kind of text, the features and shape, intent,
+and four for a seed of the realistic values).  Hypothesis shrinks such a string
+byte by byte, so a failing payload shrinks toward the simplest one that still
+fails: shape A, the first intent, plain text, no features, seed 0 — except for
+the one choice that matters, such as the emoji or the unfilled optional
+variable.  (One choice, because each costs Hypothesis as much as building the
+payload.)
 """
 
 from __future__ import annotations

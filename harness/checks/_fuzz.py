@@ -253,11 +253,14 @@ def attacker_cases(payloads: Any, secret: bool, signing: bool) -> list[Any]:
 
     from harness.checks import _strategies as bst
 
-    wrong = bst.signatures(valid=False).filter(lambda s: s is not None)
+    wrong = bst.wrong_signatures()
     out: list[Any] = []
     if secret and signing:
-        out.append(st.tuples(st.just("wrong-signature"), payloads, wrong))
-        out.append(st.tuples(st.just("missing-signature"), payloads, st.none()))
-    attacker_signature = st.none() | wrong if signing else st.none()
-    out.append(st.tuples(st.just("malformed"), bst.malformed_bodies(), attacker_signature))
+        out.append(st.tuples(payloads, wrong).map(lambda p: ("wrong-signature", *p)))
+        out.append(payloads.map(lambda p: ("missing-signature", p, None)))
+    malformed = bst.malformed_bodies()
+    if signing:
+        out.append(st.tuples(malformed, st.none() | wrong).map(lambda p: ("malformed", *p)))
+    else:
+        out.append(malformed.map(lambda body: ("malformed", body, None)))
     return out

@@ -1,6 +1,7 @@
 """The Hypothesis runs of a fuzz phase: each distinct failure its own exception type,
-so that Hypothesis shrinks each on its own, and a long phase made of runs of at
-most :data:`CHUNK` examples, so that memory stays flat however long it runs."""
+so that Hypothesis shrinks each on its own; a batch of calls an example, so that
+the engine's cost is shared; and a long phase made of runs of at most
+:data:`CHUNK` calls, so that memory stays flat however long it runs."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from harness.delivery._transport import Target
 if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy
 
-__all__ = ["CHUNK", "error_key", "failure_key", "failure_type", "hunt", "require_fuzz_run"]
+__all__ = ["BATCH", "CHUNK", "error_key", "failure_key", "failure_type", "hunt", "require_fuzz_run"]
 
 
 class _CallFailed(Exception):
@@ -61,10 +62,15 @@ def require_fuzz_run(target: object, examples: object, what: str) -> None:
         )
 
 
-#: A long run is made of Hypothesis runs of at most this many examples each:
+#: A long run is made of Hypothesis runs of at most this many calls each:
 #: Hypothesis keeps every example's choices (and a cache of 10,000 results) for
 #: the length of a run, so one long run grows by about 5 kB an example.
 CHUNK = 1000
+#: Each Hypothesis example sends a batch of 1 to this many calls, each drawn on its
+#: own: the engine's cost per example (several times a call's) is shared by the
+#: batch, and a failure still shrinks to the one call that fails (Hypothesis
+#: deletes the others from the batch before it shrinks that call's choices).
+BATCH = 16
 
 
 def hunt(
@@ -76,24 +82,28 @@ def hunt(
     database: Path | Any | None,
     digest: str,
     explicit: Sequence[Any] = (),
+    batch: int = BATCH,
 ) -> tuple[list[Exchange], int, bool]:
-    """Hypothesis runs of at most :data:`CHUNK` examples until ``examples`` are made
-    or one fails (as one run stops at its first failure, to shrink it): the shrunk
-    exchange of each distinct failure, the calls made, and whether it stopped
-    calling after too many timeouts.  Each run has its own seed (``seed + k``) and
-    the same database; only the first replays ``explicit`` cases."""
+    """Hypothesis runs of at most :data:`CHUNK` calls, in batches of 1 to ``batch``,
+    until ``examples`` calls are made or one fails (as one run stops at its first
+    failure, to shrink it): the shrunk exchange of each distinct failure, the calls
+    made, and whether it stopped calling after too many timeouts.  Each run has its
+    own seed (``seed + k``) and the same database; only the first replays
+    ``explicit`` cases, each alone."""
     found: list[Exchange] = []
     calls = 0
-    start = 0
-    while start < examples:
-        size = min(CHUNK, examples - start)
-        chunk_seed = None if seed is None else seed + start // CHUNK
-        phase = _Phase(strategy, send, database, digest)
-        failed, made, slow = _hunt_once(phase, size, chunk_seed, explicit if start == 0 else ())
+    runs = 0
+    while calls < examples:
+        budget = min(CHUNK, examples - calls)
+        run_seed = None if seed is None else seed + runs
+        phase = _Phase(strategy, send, database, digest, batch)
+        failed, made, slow, exhausted = _hunt_once(
+            phase, budget, run_seed, explicit if runs == 0 else ()
+        )
+        runs += 1
         found.extend(failed)
         calls += made
-        start += size
-        if failed or slow or made < size:  # a failure, or the space is exhausted
+        if failed or slow or exhausted:  # a failure, or the space is exhausted
             return found, calls, slow
     return found, calls, False
 
@@ -105,37 +115,48 @@ class _Phase(NamedTuple):
     send: Callable[[Any, Any, str | None], Exchange]
     database: Path | Any | None
     digest: str
+    batch: int
 
 
 def _hunt_once(
-    phase: _Phase, examples: int, seed: int | None, explicit: Sequence[Any]
-) -> tuple[list[Exchange], int, bool]:
-    """One Hypothesis run of ``phase``: the shrunk exchange of each distinct failure,
-    the calls made, and whether it stopped calling after too many timeouts."""
-    strategy, send, database, digest = phase
+    phase: _Phase, budget: int, seed: int | None, explicit: Sequence[Any]
+) -> tuple[list[Exchange], int, bool, bool]:
+    """One Hypothesis run of ``phase``, of at most ``budget`` calls: the shrunk
+    exchange of each distinct failure, the calls made, whether it stopped calling
+    after too many timeouts, and whether Hypothesis ran out of new examples."""
+    strategy, send, database, digest, batch = phase
     from hypothesis import HealthCheck, Verbosity, example, given, settings
+    from hypothesis import strategies as st
     from hypothesis.database import DirectoryBasedExampleDatabase
     from hypothesis.errors import HypothesisWarning
 
     found: dict[tuple[str, ...], Exchange] = {}
-    state: dict[str, Any] = {"calls": 0, "timeouts": 0, "first": None}
+    state: dict[str, Any] = {"calls": 0, "examples": 0, "timeouts": 0, "first": None}
+    # The calls an example makes on average, about half the most, size the examples.
+    examples = -(-budget // max(1, batch // 2))
 
-    def call(case: tuple[str, Any, str | None]) -> None:
-        if state["timeouts"] >= MAX_TIMEOUTS:
-            # The handler is too slow to go on: fail every further example the way
-            # the first slow call did, so the run (and the shrinking) ends quickly.
-            raise failure_type(state["first"], _CallFailed)()
-        kind, body, signature = case
-        state["calls"] += 1
-        exchange = send(kind, body, signature)
-        if not any(f.severity == "error" for f in exchange.findings):
-            return
-        key = failure_key(exchange)
-        found[key] = exchange  # the last one kept is the shrunk one, replayed last
-        if exchange.delivery.timed_out:
-            state["timeouts"] += 1
-            state["first"] = state["first"] or key
-        raise failure_type(key, _CallFailed)()
+    def call(batch: list[tuple[str, Any, str | None]]) -> None:
+        state["examples"] += 1
+        for kind, body, signature in batch:
+            if state["timeouts"] >= MAX_TIMEOUTS:
+                # The handler is too slow to go on: fail every further example the way
+                # the first slow call did, so the run (and the shrinking) ends quickly.
+                raise failure_type(state["first"], _CallFailed)()
+            if state["calls"] >= budget and not found:
+                # The run's calls are made: the rest of its examples send nothing.  (Once
+                # a call failed, Hypothesis shrinks it: those calls are not counted against
+                # the budget, or the shrinking would stop there.)
+                return
+            state["calls"] += 1
+            exchange = send(kind, body, signature)
+            if not any(f.severity == "error" for f in exchange.findings):
+                continue
+            key = failure_key(exchange)
+            found[key] = exchange  # the last one kept is the shrunk one, replayed last
+            if exchange.delivery.timed_out:
+                state["timeouts"] += 1
+                state["first"] = state["first"] or key
+            raise failure_type(key, _CallFailed)()
 
     if seed is not None:
         # hypothesis.seed() would also switch the example database off; seeding this
@@ -144,9 +165,9 @@ def _hunt_once(
     # Hypothesis keys its database on the inner function: one key per target and phase,
     # or a passing phase would delete what another phase found.
     call._hypothesis_internal_add_digest = digest.encode()  # type: ignore[attr-defined]
-    prop = given(strategy)(call)
-    for case in explicit:  # recorded calls first, as they were
-        prop = example(case)(prop)
+    prop = given(st.lists(strategy, min_size=1, max_size=batch))(call)
+    for case in explicit:  # recorded calls first, each alone, as they were
+        prop = example([case])(prop)
     runner = settings(
         verbosity=Verbosity.quiet,  # our report says it all, Hypothesis need not print
         max_examples=examples,
@@ -165,7 +186,8 @@ def _hunt_once(
     except Exception as exc:
         if not _only_ours(exc):
             raise
-    return list(found.values()), state["calls"], state["timeouts"] >= MAX_TIMEOUTS
+    exhausted = state["calls"] < budget and state["examples"] < examples + len(explicit)
+    return list(found.values()), state["calls"], state["timeouts"] >= MAX_TIMEOUTS, exhausted
 
 
 def error_key(exchange: Exchange) -> tuple[str, ...] | None:

@@ -41,6 +41,7 @@ __all__ = [
     "responses",
     "signatures",
     "variables",
+    "wrong_signatures",
 ]
 
 _KINDS = ("intent", "passthrough")
@@ -72,7 +73,8 @@ def payloads(
         raise InvalidArgument(f"model={model!r} must be a harness.BotModel or None")
     kinds = _check_choice("kinds", kinds, _KINDS)
     shapes = _check_choice("shapes", shapes, ("A", "B"))
-    return _payloads(model or builtin_model(), kinds, shapes)
+    model = model or builtin_model()
+    return _DECISIONS.map(lambda decided: _payload(decided, model, kinds, shapes))
 
 
 def _factory(model: BotModel) -> PayloadFactory:
@@ -87,44 +89,48 @@ def _factory(model: BotModel) -> PayloadFactory:
 _FACTORIES: dict[int, PayloadFactory] = {}
 
 
-@st.composite
-def _payloads(
-    draw: st.DrawFn, model: BotModel, kinds: tuple[str, ...], shapes: tuple[str, ...]
+#: Every decision of a payload, one byte each, drawn as one choice: Hypothesis spends
+#: as much on each draw as the factory does on a whole payload, and it shrinks a
+#: byte string byte by byte, each toward 0, as it shrinks separate draws.
+_DECISIONS = st.binary(min_size=9, max_size=9)
+
+
+def _payload(
+    decided: bytes, model: BotModel, kinds: tuple[str, ...], shapes: tuple[str, ...]
 ) -> Payload:
-    from harness.model._factory import PayloadOptionError, intent_fits
+    """The payload ``decided`` (:data:`_DECISIONS`) stands for.  Its bytes, in the order
+    of the decisions' importance to a failure: the kind, the language, the text, the
+    features (a bit each) with the shape (the top bit), the intent, and four of the
+    seed of the values."""
+    from harness.model._factory import PayloadOptionError, fitting_intents
 
     factory = _factory(model)
-    kind = draw(st.sampled_from(kinds))
-    language = draw(st.sampled_from(model.languages))
-    text = draw(st.sampled_from(TEXT_VARIANTS))
+    kind = kinds[decided[0] % len(kinds)]
+    language = model.languages[decided[1] % len(model.languages)]
+    text = TEXT_VARIANTS[decided[2] % len(TEXT_VARIANTS)]
+    mask, index = decided[3], decided[4]
+    factory.reseed(int.from_bytes(decided[5:], "big"))
     if kind == "passthrough":
-        facebook = draw(st.booleans())
-        factory.reseed(draw(st.integers(0, 2**32 - 1)))
-        return factory.build(shape="P", language=language, text=text, facebook=facebook)
+        return factory.build(shape="P", language=language, text=text, facebook=bool(mask & 1))
     # Features first, then an intent that can have them: a bug behind one feature
     # is found often, and shrinks to that feature on the first intent that has it.
-    # One draw for all the features (a bit each): cheaper than six, and a failure still
-    # shrinks to the smallest mask, the one feature that matters.
-    # The top bit is the shape: clear for A (first sentence), set for B (when allowed).
-    mask = draw(st.integers(0, 2 ** (len(FEATURES) + 1) - 1))
+    # A failure shrinks to the smallest mask, the one feature that matters.
     features: dict[str, Any] = {f: bool(mask >> i & 1) for i, f in enumerate(FEATURES)}
     if features["trigger"] and features["sys_any_command"]:
         features["trigger"] = False
-    # Every choice is drawn every time, in the same order, so that the shrinker can
+    # Every choice is made every time, from its own byte, so that the shrinker can
     # flip one (a feature off) without scrambling the meaning of the others.
     shape: Any = shapes[-1] if mask >> len(FEATURES) & 1 else shapes[0]
-    index = draw(st.integers(0, len(model.intents) - 1))
     if features["trigger"] or features["sys_any_command"]:
         shape = "A"
-    candidates = [i for i in model.intents if intent_fits(i, shape, features)]
+    candidates = fitting_intents(model, shape, features)
     if not candidates:
         features = dict.fromkeys(FEATURES, False)
-        candidates = [i for i in model.intents if intent_fits(i, shape, features)]
+        candidates = fitting_intents(model, shape, features)
     if not candidates:
         shape = "A"
-        candidates = list(model.intents)
+        candidates = model.intents
     intent = candidates[index % len(candidates)]
-    factory.reseed(draw(st.integers(0, 2**32 - 1)))
     try:
         return factory.build(
             intent=intent.name, shape=shape, language=language, text=text, **features
@@ -278,20 +284,33 @@ def malformed_bodies() -> SearchStrategy[bytes]:
     from harness.protocol._fixtures import fixture_names, load_fixture
 
     valid = [load_fixture(name) for name in fixture_names("request")]
-    wrong_types = st.fixed_dictionaries(
-        {
-            "intentName": st.integers() | st.lists(st.integers(), max_size=2),
-            "chatResult": st.lists(st.integers(), max_size=2) | st.text(max_size=5),
-            "variablesMap": st.text(max_size=5) | st.integers(),
-            "memoryVariables": st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
-        }
-    ).map(lambda d: json.dumps(d).encode())
+    # The right keys with values of the wrong types: every combination of a few of
+    # each, as one choice (drawing each value of a dictionary costs 5x as much).
+    wrong_types = st.sampled_from(
+        [
+            json.dumps(
+                {
+                    "intentName": name,
+                    "chatResult": chat,
+                    "variablesMap": by_label,
+                    "memoryVariables": variables,
+                }
+            ).encode()
+            for name in (0, -1, 2**63, [], [1, 2])
+            for chat in ([], [0], "", "é\u2028<", 7)
+            for by_label in ("", "x", 0, -(10**30))
+            for variables in ({}, {"a": 0}, {"": 1, "\u00e9": -2})
+        ]
+    )
     # Simplest first: one_of shrinks toward its first branches.
     return st.one_of(
         st.sampled_from([b"", b"null", b"[]", b"true", b'"text"', b"{}"]),
         st.text(max_size=40).map(lambda t: ("{" + t).encode()),
         st.binary(min_size=1, max_size=40).map(lambda b: b'{"q":"\xff' + b + b'"}'),
-        st.sampled_from(valid).flatmap(lambda b: st.integers(0, len(b) - 1).map(lambda n: b[:n])),
+        # (A pair, not a flatmap: a flatmap builds a new strategy at every draw.)
+        st.tuples(st.sampled_from(valid), st.integers(0, max(map(len, valid)))).map(
+            lambda pair: pair[0][: pair[1] % len(pair[0])]
+        ),
         wrong_types,
         st.integers(2, 3000).map(lambda depth: _Large(b"[" * depth + b"]" * depth)),
         st.integers(100_000, 300_000).map(lambda n: _Large(b'{"query":"' + b"x" * n + b'"}')),
@@ -321,19 +340,28 @@ def signatures(
         if not isinstance(body, bytes | bytearray):
             raise InvalidArgument(f"body={body!r} must be bytes")
         return st.just(sign(bytes(body), secret))
-    hexes = st.text("0123456789abcdef", min_size=64, max_size=64)
+    # Hex digits as the hex of random bytes: one choice, where a text of hex
+    # characters costs the drawing of each (a fuzz run draws thousands).
+    return st.none() | wrong_signatures(body=body, secret=secret)
+
+
+def wrong_signatures(
+    *, body: bytes | None = None, secret: str | None = None
+) -> SearchStrategy[str]:
+    """:func:`signatures` that are present and wrong (``valid=False`` without None)."""
+    hexes = st.binary(min_size=32, max_size=32).map(bytes.hex)
     correct = sign(bytes(body), secret) if body is not None and secret else None
     return st.one_of(
-        st.none(),
         hexes,
-        hexes.map(lambda h: "sha1=" + h[:40]),
-        st.text("0123456789abcdef", max_size=80)
+        st.binary(min_size=20, max_size=20).map(lambda b: "sha1=" + b.hex()),
+        st.tuples(st.binary(max_size=40), st.booleans())
+        .map(lambda pair: pair[0].hex()[: 2 * len(pair[0]) - pair[1]])
         .filter(lambda h: len(h) != 64)
         .map(lambda h: "sha256=" + h),
         # Any header-safe text (HTTP forbids CR and LF in header values).
-        st.text(
-            st.characters(min_codepoint=0x20, max_codepoint=0x7E), min_size=64, max_size=64
-        ).map(lambda h: "sha256=" + h),
+        st.binary(min_size=64, max_size=64).map(
+            lambda b: "sha256=" + bytes(0x20 + byte % 95 for byte in b).decode("ascii")
+        ),
         hexes.map(lambda h: "sha256=" + h).filter(lambda h: h != correct),
     )
 

@@ -82,8 +82,9 @@ def fuzz_conversations(
     strategy = conversations(model).map(lambda spec: (PHASE, spec, None))
     digest = f"{target.name}|{model.source if model else 'catalogue'}|{PHASE}"
     db = example_database(database)
+    # A conversation is a batch of calls already: one an example, shrunk turn by turn.
     found, calls, gave_up = hunt(
-        strategy, send, examples=examples, seed=seed, database=db, digest=digest
+        strategy, send, examples=examples, seed=seed, database=db, digest=digest, batch=1
     )
     report.phases[PHASE] = calls
     report.examples += calls

@@ -10,7 +10,6 @@ asked for explicitly that the intent cannot have is an error, not ignored.
 from __future__ import annotations
 
 import random
-import uuid
 from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Any
@@ -38,6 +37,7 @@ __all__ = [
     "PayloadFactory",
     "PayloadOptionError",
     "build_payload",
+    "fitting_intents",
     "make_faker",
 ]
 
@@ -77,11 +77,6 @@ def _shared_faker(language: str) -> tuple[Faker, BotWebhookProvider]:
     return fake, provider
 
 
-def _bot_id(seed: int) -> str:
-    """The bot's ``originatingAiid``: a lowercase version-4 UUID fixed by the seed."""
-    return str(uuid.UUID(int=random.Random(f"aiid-{seed}").getrandbits(128), version=4))
-
-
 class PayloadFactory:
     """Builds :class:`Payload` objects for a :class:`BotModel` (default: the
     built-in catalogue).  See :meth:`build` for the options."""
@@ -106,7 +101,7 @@ class PayloadFactory:
         self._candidates: dict[tuple[Any, ...], tuple[IntentSpec, ...]] = {}
         self._plans: dict[tuple[str, str], IntentPlan] = {}
         self._prompts: dict[str, bool] = {}  # intent -> has a mandatory variable
-        self._aiid = _bot_id(seed)
+        self._aiid = uuid_string(self._rng)  # the bot's id: the seed's first draw
         self._draws = self._new_draws()
 
     def reseed(self, seed: int) -> None:
@@ -115,7 +110,7 @@ class PayloadFactory:
         require_type("seed", seed, int, "pass a whole number")
         self.seed = seed
         self._rng.seed(seed)
-        self._aiid = _bot_id(seed)
+        self._aiid = uuid_string(self._rng)  # the bot's id: the seed's first draw
         self._draws = self._new_draws()
 
     def _new_draws(self) -> Draws:
@@ -369,6 +364,28 @@ def intent_fits(intent: IntentSpec, shape: str | None, needs: Mapping[str, bool 
     return not (
         needs["sys_any_command"] and not any(v.entity == "sys.any" for v in intent.variables)
     )
+
+
+_FITTING: dict[
+    tuple[int, Any, tuple[bool | None, ...]], tuple[BotModel, tuple[IntentSpec, ...]]
+] = {}
+
+
+def fitting_intents(
+    model: BotModel, shape: str | None, features: Mapping[str, bool | None]
+) -> tuple[IntentSpec, ...]:
+    """The intents of ``model`` that :func:`intent_fits` ``shape`` and ``features``,
+    worked out once per model, shape and features (the strategies draw thousands)."""
+    key = (id(model), shape, tuple(features.values()))
+    kept = _FITTING.get(key)
+    if kept is None or kept[0] is not model:
+        if len(_FITTING) > 4096:
+            _FITTING.clear()
+        kept = _FITTING[key] = (
+            model,
+            tuple(i for i in model.intents if intent_fits(i, shape, features)),
+        )
+    return kept[1]
 
 
 def build_payload(

@@ -58,10 +58,9 @@ def decorate(query: str, text: TextVariant, language: str, rng: random.Random) -
     elif text == "emoji":
         query = f"{query} {rng.choice(L.EMOJI)}"
     elif text == "max_length":
-        filler = L.FILLER[language]
-        while len(query) < MAX_QUERY:
-            query = f"{query} {filler}"
-        query = query[:MAX_QUERY]
+        filler = " " + L.FILLER[language]
+        if len(query) < MAX_QUERY:  # the filler repeated until the limit, then cut there
+            query = (query + filler * (-(-(MAX_QUERY - len(query)) // len(filler))))[:MAX_QUERY]
     if len(query) > MAX_QUERY:
         raise PayloadOptionError(
             f"the query would be {len(query)} characters, over the platform's limit of "

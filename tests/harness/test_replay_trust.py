@@ -42,7 +42,8 @@ def pizza_bodies() -> list[bytes]:
     session = None
     for intent, values in (("order_pizza", {"size": "small"}), ("order_pizza", {}),
                            ("track_order", {})):  # fmt: skip
-        data = json.loads(factory.build(intent=intent, shape="A", facebook=False,
+        # Not the trigger-intent path: its variables carry no value_type (no LIST).
+        data = json.loads(factory.build(intent=intent, shape="A", facebook=False, trigger=False,
                                         values=values or None, text="plain").body)  # fmt: skip
         data["clientVariables"] = dict(PERSONAL)
         session = session or data["chatSession"]
