@@ -24,6 +24,7 @@ from harness.delivery._transport import (
     Sent,
     Target,
     deliver_raw,
+    kept_sent,
     require_timeout,
 )
 from harness.model._payload import Payload
@@ -107,10 +108,9 @@ class Exchange:
         return self.delivery.output
 
     def compact(self, keep: int = 64 * 1024) -> None:
-        """Keep only what reports need, for a long run: the parsed answer is let go and
-        the answer's bytes cut to the first ``keep`` (its ``size`` stays).  A call with
-        findings keeps its outcome, computed now; a passing call's is worked out again
-        from the bytes when asked for, so that passing calls hold only their bytes."""
+        """Keep only what reports need, for a long run: the parsed answer goes, the
+        answer's bytes are cut to ``keep`` (its ``size`` stays).  A call with findings
+        keeps its outcome; a passing call's is worked out again from the bytes."""
         got = self.delivery.received
         if self.findings or (got is not None and len(got.body) > keep):
             self.outcome  # noqa: B018 - computed and cached before the answer goes
@@ -124,6 +124,9 @@ class Exchange:
             self.findings = _SHARED_EMPTY
             self.notes = self.notes or _SHARED_EMPTY
             self.delivery.hops = self.delivery.hops or _SHARED_EMPTY
+            old, self.sent = self.sent, kept_sent(self.sent)  # and the request's headers
+            if self.delivery.sent is old:
+                self.delivery.sent = self.sent
 
     @property
     def ok(self) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -26,7 +26,7 @@ from harness.delivery._deadline import Caller, CallTimedOut, require_timeout
 from harness.delivery._routes import split_url
 from harness.delivery._tracing import labelled
 from harness.platform._budget import DEFAULT_TIMEOUT, MAX_ANSWER
-from harness.platform._headers import find_header, shared_headers
+from harness.platform._headers import find_header, kept_headers, shared_headers
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -38,6 +38,7 @@ __all__ = [
     "TargetError",
     "WsgiTarget",
     "deliver_raw",
+    "kept_sent",
     "require_timeout",
 ]
 
@@ -54,6 +55,13 @@ class Sent:
     url: str
     headers: dict[str, str]
     body: bytes
+
+
+def kept_sent(sent: Sent) -> Sent:
+    """``sent`` as a long run keeps it for a passing call: its headers those all calls
+    share, kept once, with its own length and signature (``KeptHeaders``)."""
+    kept = kept_headers(sent.headers)
+    return sent if kept is sent.headers else replace(sent, headers=kept)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,7 @@ and Java's own on the GET that follows a 301, 302 or 303."""
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 
 from harness.protocol._signing import SIGNATURE_HEADER
 
@@ -13,8 +13,10 @@ __all__ = [
     "JAVA_ACCEPT",
     "JAVA_USER_AGENT",
     "JERSEY_USER_AGENT",
+    "KeptHeaders",
     "end_to_end",
     "find_header",
+    "kept_headers",
     "platform_headers",
     "redirect_headers",
     "shared_headers",
@@ -103,3 +105,51 @@ def shared_headers(pairs: list[tuple[str, str]]) -> dict[str, str]:
             _SHARED_HEADERS.clear()
         found = _SHARED_HEADERS[key] = dict(key)
     return found
+
+
+class KeptHeaders(Mapping[str, str]):
+    """A request's headers as a long run keeps them for a passing call: the headers
+    every call shares (one dict per distinct set, at most ``_MAX_SHARED`` kept), then
+    its ``Content-Length`` (one string per size) and its own signature, in the
+    platform's order.  Read-only."""
+
+    __slots__ = ("_length", "_shared", "_signature")
+
+    def __init__(self, shared: dict[str, str], length: str, signature: str) -> None:
+        self._shared = shared
+        self._length = length
+        self._signature = signature
+
+    def __getitem__(self, name: str) -> str:
+        if name == SIGNATURE_HEADER:
+            return self._signature
+        if name == "Content-Length":
+            return self._length
+        return self._shared[name]
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._shared
+        yield "Content-Length"
+        yield SIGNATURE_HEADER
+
+    def __len__(self) -> int:
+        return len(self._shared) + 2
+
+    def __repr__(self) -> str:
+        return repr(dict(self))
+
+
+def kept_headers(headers: Mapping[str, str]) -> Mapping[str, str]:
+    """``headers`` as a long run keeps them (:class:`KeptHeaders`): the same values in
+    the same order, in a quarter of the memory of a dict per call, when they end with
+    ``Content-Length`` and the signature (the platform's order); else ``headers`` as
+    they are."""
+    names = list(headers)
+    if (
+        names[-2:] != ["Content-Length", SIGNATURE_HEADER]
+        or len(set(names)) != len(names)
+        or not headers["Content-Length"].isdigit()
+    ):
+        return headers
+    shared = shared_headers([(name, headers[name]) for name in names[:-2]])
+    return KeptHeaders(shared, _length(int(headers["Content-Length"])), headers[SIGNATURE_HEADER])

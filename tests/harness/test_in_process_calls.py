@@ -10,7 +10,7 @@ import pytest
 from bw_handlers import SECRET
 from werkzeug.test import EnvironBuilder
 
-from harness import build_payload, deliver, load_target
+from harness import build_payload, deliver, load_target, sign
 
 BODY = build_payload(shape="A", seed=4)
 
@@ -124,6 +124,36 @@ def test_a_long_run_keeps_one_copy_of_what_passing_calls_share() -> None:
     first.notes = [*first.notes, "a note"]
     assert first.notes == ["a note"]
     assert others[0].notes == []
+
+
+def test_a_passing_call_keeps_its_request_headers_as_sent_in_less_memory() -> None:
+    """A passing call's request headers: those all calls share kept once, its length
+    and signature its own, read as the dict that was sent, in its order."""
+    from harness import run_check
+    from harness.platform import platform_headers
+    from harness.protocol import SIGNATURE_HEADER
+    from harness.reference import make_app
+
+    report = run_check(load_target(make_app(secret=SECRET)), secret=SECRET, probes=False)
+    passing = [e for e in report.exchanges if not e.findings and e.expect == "contract"]
+    assert len(passing) > 100
+    for exchange in passing:
+        sent = exchange.sent
+        expected = platform_headers(sent.body, sign(sent.body, SECRET))
+        assert dict(sent.headers) == expected
+        assert list(sent.headers) == list(expected)  # the platform's order
+        assert len(sent.headers) == len(expected)
+        assert sent.headers[SIGNATURE_HEADER] == expected[SIGNATURE_HEADER]
+        assert exchange.delivery.sent is sent
+        assert "sha256=" in exchange.reproduce()  # what reports read still reads it
+        assert not isinstance(sent.headers, dict)  # one dict no longer kept per call
+    with pytest.raises(TypeError):
+        passing[0].sent.headers["X-Extra"] = "1"  # type: ignore[index]
+    # A call with findings keeps the dict it sent.
+    failing = deliver(load_target(make_app(secret=SECRET)), BODY, secret="wrong")
+    failing.compact()
+    assert failing.findings
+    assert isinstance(failing.sent.headers, dict)
 
 
 def test_a_call_with_findings_keeps_lists_of_its_own() -> None:
