@@ -135,9 +135,9 @@ def _hunt_once(
     # The calls an example makes on average, about half the most, size the examples.
     examples = -(-budget // max(1, batch // 2))
 
-    def call(batch: list[tuple[str, Any, str | None]]) -> None:
+    def call(cases: list[tuple[str, Any, str | None]]) -> None:
         state["examples"] += 1
-        for kind, body, signature in batch:
+        for kind, body, signature in cases:
             if state["timeouts"] >= MAX_TIMEOUTS:
                 # The handler is too slow to go on: fail every further example the way
                 # the first slow call did, so the run (and the shrinking) ends quickly.

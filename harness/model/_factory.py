@@ -25,7 +25,6 @@ from harness.model._layouts import IntentPlan, chat_template, config_template
 from harness.model._payload import TEXT_VARIANTS, Payload, TextVariant, Variant
 from harness.model._provider import (
     BotWebhookProvider,
-    client_variable_set,
     pick,
     uuid_string,
 )
@@ -98,9 +97,7 @@ class PayloadFactory:
         self.seed = seed
         self.clock = clock
         self._rng = random.Random(seed)
-        self._candidates: dict[tuple[Any, ...], tuple[IntentSpec, ...]] = {}
         self._plans: dict[tuple[str, str], IntentPlan] = {}
-        self._prompts: dict[str, bool] = {}  # intent -> has a mandatory variable
         self._aiid = uuid_string(self._rng)  # the bot's id: the seed's first draw
         self._draws = self._new_draws()
 
@@ -142,6 +139,7 @@ class PayloadFactory:
         shape: str | None,
         needs: dict[str, bool | None],
         labels: frozenset[str],
+        language: str,
     ) -> tuple[IntentSpec | None, Shape]:
         """The intent (None for passthrough) and shape, honouring what was asked:
         features asked for explicitly steer the choice toward intents that have them."""
@@ -166,15 +164,7 @@ class PayloadFactory:
         ):
             return None, "P"
         else:
-            key = (shape, labels, *needs.values())
-            candidates = self._candidates.get(key)
-            if candidates is None:
-                candidates = tuple(
-                    i
-                    for i in self.model.intents
-                    if intent_fits(i, shape, needs) and labels <= {v.label for v in i.variables}
-                )
-                self._candidates[key] = candidates
+            candidates = fitting_intents(self.model, shape, needs, labels)
             if not candidates:
                 asked = ", ".join(
                     [f"{k}=True" for k, v in needs.items() if v]
@@ -188,9 +178,7 @@ class PayloadFactory:
             spec = pick(rng, candidates)
         assert spec is not None
         if shape is None:
-            prompts = self._prompts.get(spec.name)
-            if prompts is None:
-                prompts = self._prompts[spec.name] = bool(spec.mandatory)
+            prompts = self._plan(spec, language).mandatory
             a_only = not prompts or needs["trigger"] or needs["sys_any_command"]
             shape = "A" if a_only or rng.random() < 0.5 else "B"
         return spec, shape  # type: ignore[return-value]
@@ -271,7 +259,7 @@ class PayloadFactory:
         }
         values = dict(values) if values else {}
         spec, chosen_shape = self._choose(
-            intent, shape, needs, frozenset(values) if values else _NONE
+            intent, shape, needs, frozenset(values) if values else _NONE, language
         )
         for label, value in values.items():
             if spec is None:
@@ -298,12 +286,7 @@ class PayloadFactory:
 
     def _common(self, fake: BotWebhookProvider, facebook: bool, config: bool) -> Common:
         """The fields every call shares, as JSON text."""
-        clients = None
-        if not facebook:
-            chosen = client_variable_set(self._rng)
-            layout = map_layout(tuple(name for name, _ in chosen))
-            rng = self._rng
-            clients = layout.strings({name: make(rng) for name, make in chosen})
+        clients = None if facebook else _map_text(fake.client_variables())
         hexes = self._rng.getrandbits(512).to_bytes(64, "big").hex()  # hex64() twice, at once
         settings = None
         if config:
@@ -337,7 +320,7 @@ class PayloadFactory:
         is_facebook = self._feature("facebook", facebook, True, "")
         plan = self._plan(pick(self._rng, self.model.intents), language)
         captured = {v.label: v.draw() for v in plan.variables}
-        query = decorate(fake.first_sentence(captured, examples=plan.examples),
+        query = decorate(fake.sentence(captured, plan.examples_fitting(captured)),
                          text, language, self._rng)  # fmt: skip
         chat = chat_template("P", False).fill(
             string_text(query), f'"{uuid_string(self._rng)}"', self.timestamp_ms(fake)
@@ -366,25 +349,29 @@ def intent_fits(intent: IntentSpec, shape: str | None, needs: Mapping[str, bool 
     )
 
 
-_FITTING: dict[
-    tuple[int, Any, tuple[bool | None, ...]], tuple[BotModel, tuple[IntentSpec, ...]]
-] = {}
+_FITTING: dict[tuple[Any, ...], tuple[BotModel, tuple[IntentSpec, ...]]] = {}
 
 
 def fitting_intents(
-    model: BotModel, shape: str | None, features: Mapping[str, bool | None]
+    model: BotModel,
+    shape: str | None,
+    features: Mapping[str, bool | None],
+    labels: frozenset[str] = frozenset(),
 ) -> tuple[IntentSpec, ...]:
-    """The intents of ``model`` that :func:`intent_fits` ``shape`` and ``features``,
-    worked out once per model, shape and features (the strategies draw thousands)."""
-    key = (id(model), shape, tuple(features.values()))
+    """The intents of ``model`` that :func:`intent_fits` ``shape`` and ``features`` and
+    have variables of every label in ``labels``, worked out once per model and
+    question (the factory and the strategies ask thousands of times)."""
+    key = (id(model), shape, labels, tuple(features.items()))
     kept = _FITTING.get(key)
     if kept is None or kept[0] is not model:
         if len(_FITTING) > 4096:
             _FITTING.clear()
-        kept = _FITTING[key] = (
-            model,
-            tuple(i for i in model.intents if intent_fits(i, shape, features)),
+        found = tuple(
+            i
+            for i in model.intents
+            if intent_fits(i, shape, features) and labels <= {v.label for v in i.variables}
         )
+        kept = _FITTING[key] = (model, found)
     return kept[1]
 
 

@@ -27,7 +27,6 @@ from harness.model._provider import (
     BotWebhookProvider,
     chat_score,
     elapsed_time,
-    fitting_examples,
     pick,
     randint,
     uuid_string,
@@ -253,11 +252,7 @@ class IntentBuild:
                 return captured[answered.label]
             query = self.fake.prompt_answer(captured[answered.label])
         else:
-            labels = frozenset(captured)
-            fitting = self.plan.fitting.get(labels)
-            if fitting is None:
-                fitting = self.plan.fitting[labels] = fitting_examples(self.plan.examples, labels)
-            query = self.fake.sentence(captured, fitting)
+            query = self.fake.sentence(captured, self.plan.examples_fitting(captured))
         return decorate(query, self.text, self.language, self.rng)
 
     def _chat_result(self, encoded: dict[str, str], query: str, chain: str | None) -> str:

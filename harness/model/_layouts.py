@@ -8,12 +8,12 @@ object for a variable, is shared with the conversation dialogue."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import cache, partial
+from collections.abc import Callable, Iterable
+from functools import cache
 
 from harness.model._botmodel import IntentSpec, VariableSpec
 from harness.model._payload import Variant
-from harness.model._provider import BotWebhookProvider
+from harness.model._provider import BotWebhookProvider, fitting_examples
 from harness.protocol._json_template import JsonTemplate, MapLayout, string_text
 from harness.protocol._request import (
     ChainedIntent,
@@ -165,11 +165,11 @@ class IntentPlan:
     responses and examples."""
 
     __slots__ = (
+        "_fitting",
         "answers",
         "any_variable",
         "by_index",
         "examples",
-        "fitting",
         "mandatory",
         "map",
         "name_text",
@@ -183,8 +183,10 @@ class IntentPlan:
         self.spec = spec
         self.name_text = string_text(spec.name)
         self.variables = tuple(
-            VariablePlan(v, _drawer(provider, v, language)) for v in spec.variables
-        )
+            VariablePlan(v, provider.value_drawer(v.entity, values=v.values_for(language),
+                                                  regex=v.regex))
+            for v in spec.variables
+        )  # fmt: skip
         by_label = {plan.label: plan for plan in self.variables}
         self.by_index = tuple(by_label[v.label] for v in spec.by_index)
         #: ``variablesMap``'s keys, in ``HashMap`` order.
@@ -195,23 +197,14 @@ class IntentPlan:
         #: The responses as JSON text (the platform's answer is "" without any).
         self.answers = tuple(map(string_text, spec.responses_for(language) or ("",)))
         self.examples = spec.examples_for(language)
-        #: The examples whose placeholders are exactly a set of labels, by that set.
-        self.fitting: dict[frozenset[str], tuple[str, ...]] = {}
+        self._fitting: dict[frozenset[str], tuple[str, ...]] = {}
         #: The payloads' variants, by shape, language, text and features on.
         self.variants: dict[tuple[object, ...], Variant] = {}
 
-
-def _drawer(
-    provider: BotWebhookProvider, variable: VariableSpec, language: str
-) -> Callable[[], str]:
-    """A realistic value of ``variable`` in ``language``, drawn by the provider (as
-    :func:`harness.model._intent_build.value_for` draws it)."""
-    if variable.entity.startswith("sys."):
-        method: Callable[[], str] | None = getattr(
-            provider, variable.entity.replace(".", "_"), None
-        )
-        return method or provider.sys_any
-    return partial(
-        provider.entity_value, variable.entity, values=variable.values_for(language),
-        regex=variable.regex,
-    )  # fmt: skip
+    def examples_fitting(self, labels: Iterable[str]) -> tuple[str, ...]:
+        """The examples whose placeholders are exactly ``labels`` (kept per set)."""
+        key = frozenset(labels)
+        found = self._fitting.get(key)
+        if found is None:
+            found = self._fitting[key] = fitting_examples(self.examples, key)
+        return found

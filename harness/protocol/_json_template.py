@@ -74,15 +74,14 @@ _HOLE = "\ue000{}\ue001"
 class JsonTemplate:
     """The text of one struct with some fields as holes; see the module's doc."""
 
-    __slots__ = ("fill", "fragments", "holes")
+    __slots__ = ("fill", "holes")
 
     def __init__(self, fragments: list[str], holes: tuple[str, ...]) -> None:
         self.holes = holes
-        self.fragments = tuple(fragments)
         #: ``fill(*texts)``: the struct's text with ``texts`` (JSON text, one per hole,
         #: ints as they are) in the holes.  Written out once as one f-string (as
         #: ``dataclasses`` writes ``__init__``): a fill is then one C join of its parts.
-        self.fill: Callable[..., str] = _filler(len(holes), self.fragments)
+        self.fill: Callable[..., str] = _filler(len(holes), tuple(fragments))
 
     @classmethod
     def of(cls, struct: JsonStruct, *holes: str) -> JsonTemplate:
