@@ -14,8 +14,9 @@ turn) and the ratio; exits 1 on a miss.
 
 Beside them it prints two floors, measured in the same run: Hypothesis running
 an empty test that draws one integer, and one that draws our valid payloads
-(``harness.strategies.payloads()``) and sends nothing.  No fuzz run through
-Hypothesis can be faster than the first.
+(``harness.strategies.payloads()``) and sends nothing, in examples a second.  A
+fuzz run's example sends a batch of 16 calls, so it makes more calls a second
+than the floors have examples.
 
     python bench/fuzz_rate.py [--examples N]
 """

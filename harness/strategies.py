@@ -11,7 +11,9 @@ byte by byte, so a failing payload shrinks toward the simplest one that still
 fails: shape A, the first intent, plain text, no features, seed 0 — except for
 the one choice that matters, such as the emoji or the unfilled optional
 variable.  (One choice, because each costs Hypothesis as much as building the
-payload.)
+payload.)  Malformed bodies and wrong signatures are one choice each too: a
+byte for the form, then the bytes of its contents, so they shrink to the
+simplest form (``b""``, then ``null``, ``[]``) and its smallest contents.
 """
 
 from __future__ import annotations

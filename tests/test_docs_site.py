@@ -229,6 +229,8 @@ def test_nothing_of_the_old_readme_was_lost() -> None:
         "shape A, the first intent, plain text and no features — except the one choice",
         "that makes it fail, such as the emoji or the unfilled optional variable.",
         "`--examples N` (default 200) is per phase. Each **distinct** failure (its",
+        # Hypothesis's floors: a batch of calls an example outruns them since issue 28
+        "The same run prints Hypothesis's own floors. An empty test that draws one",
         # the check's memory: met since issue 28's kept request headers
         "after call 1,000. The fuzz run meets it: a long phase is made of Hypothesis runs",
         "of at most 1,000 examples each, because Hypothesis keeps every example of a run",

@@ -21,10 +21,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from harness._errors import BotWebhookValueError, renamed_keyword
+from harness.checks._attacks import attack_batches, attack_cases
 from harness.checks._coverage import FUZZ_PROBES, ProtocolCoverage
 from harness.checks._fuzz_report import FuzzFailure, FuzzReport
 from harness.checks._hunt import error_key, hunt, require_fuzz_run
@@ -56,7 +58,6 @@ __all__ = [
     "DEFAULT_SAVE_DIR",
     "FuzzFailure",
     "FuzzReport",
-    "attacker_cases",
     "fuzz",
 ]
 
@@ -141,19 +142,27 @@ def fuzz(
     valid: Any = bst.payloads(model=model, kinds=kinds, shapes=("A", "B")).map(
         lambda p: ("contract", p, None)
     )
+    # A batch of valid payloads draws its decisions as one choice.
+    valid_batches: Any = partial(bst.payload_batches, model=model, kinds=kinds, shapes=("A", "B"),
+                           each=lambda p: ("contract", p, None))  # fmt: skip
     if seeds:
         valid = bst.mutated(seeds).map(lambda b: ("contract", b, None)) | valid
+        valid_batches = None
 
-    def attacks() -> Any:
-        """The attacker phase, built after the valid one: the signature probes take
-        payloads the handler accepted."""
-        return st.one_of(attacker_cases(st.sampled_from(accepted[:16]), bool(secret), signing))
+    def attacks() -> tuple[Any, Any]:
+        """The attacker phase's cases, one at a time and in batches, built after the
+        valid phase: the signature probes take payloads the handler accepted."""
+        taken = accepted[:16]
+        return (
+            attack_cases(st.sampled_from(taken), bool(secret), signing),
+            partial(attack_batches, accepted=taken, secret=bool(secret), signing=signing),
+        )
 
     digest = f"{target.name}|{model.source if model else 'catalogue'}|{passthrough}"
     db = example_database(database)
 
     def send(kind: Any, body: Any, signature: str | None) -> Exchange:
-        exchange = deliver(
+        return deliver(
             target,
             body,
             secret=secret,
@@ -163,6 +172,8 @@ def fuzz(
             expect=kind,
             scenario=f"fuzz[{kind}]",
         )
+
+    def seen(kind: Any, body: Any, exchange: Exchange) -> None:
         coverage.add(exchange)
         if on_exchange is not None:
             on_exchange(exchange, None)
@@ -170,6 +181,9 @@ def fuzz(
         took = kind == "contract" and got is not None and got.status == 200
         if took and isinstance(body, Payload) and len(accepted) < _KEPT_ACCEPTED:
             accepted.append(body)
+
+    def seen_after(kind: Any, body: Any, exchange: Exchange) -> Exchange:
+        seen(kind, body, exchange)
         return exchange
 
     for phase in ("valid", "attacker"):
@@ -180,18 +194,22 @@ def fuzz(
             break
         if phase == "valid" and guided:
             found, calls, gave_up = guided_phase(
-                report, lambda body: send("contract", body, None), error_key, model=model,
-                roots=roots, examples=examples, seed=seed, db=db, digest=digest, seeds=seeds,
+                report, lambda body: seen_after("contract", body, send("contract", body, None)),
+                error_key, model=model, roots=roots, examples=examples, seed=seed, db=db,
+                digest=digest, seeds=seeds,
             )  # fmt: skip
         else:
+            strategy, batches = (valid, valid_batches) if phase == "valid" else attacks()
             found, calls, gave_up = hunt(
-                valid if phase == "valid" else attacks(),
+                strategy,
                 send,
                 examples=examples,
                 seed=seed,
                 database=db,
                 digest=f"{digest}|{phase}",
                 explicit=[("contract", body, None) for body in seeds] if phase == "valid" else [],
+                seen=seen,
+                batches=batches,
             )
         report.phases[phase] = calls
         report.examples += calls
@@ -242,25 +260,3 @@ def _surveyed(
         )
         return True, looked.served(model or builtin_model())
     return True, model
-
-
-def attacker_cases(payloads: Any, secret: bool, signing: bool) -> list[Any]:
-    """What anyone on the network can send, as ``(kind, body, signature)`` strategies:
-    ``payloads`` with a wrong or no signature (when there is a ``secret`` and calls
-    are signed), and malformed bodies, unsigned or with a signature that cannot be
-    right (on an unsigned target, as they are)."""
-    from hypothesis import strategies as st
-
-    from harness.checks import _strategies as bst
-
-    wrong = bst.wrong_signatures()
-    out: list[Any] = []
-    if secret and signing:
-        out.append(st.tuples(payloads, wrong).map(lambda p: ("wrong-signature", *p)))
-        out.append(payloads.map(lambda p: ("missing-signature", p, None)))
-    malformed = bst.malformed_bodies()
-    if signing:
-        out.append(st.tuples(malformed, st.none() | wrong).map(lambda p: ("malformed", *p)))
-    else:
-        out.append(malformed.map(lambda body: ("malformed", body, None)))
-    return out

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from harness.checks._fuzz import attacker_cases
+from harness.checks._attacks import attack_cases
 from harness.checks._fuzz_report import MAX_TIMEOUTS
 from harness.checks._hunt import failure_key, failure_type
 from harness.delivery._exchange import Exchange, deliver
@@ -112,8 +112,8 @@ class CallProperty:
         context = self.context()
         kinds = ("passthrough",) if context.passthrough else ("intent",)
         payloads = bst.payloads(model=context.model, kinds=kinds, shapes=("A", "B"))
-        attacks = attacker_cases(payloads, bool(context.secret), context.signing)
-        return st.one_of([payloads.map(lambda p: ("contract", p, None)), *attacks])
+        attacks = attack_cases(payloads, bool(context.secret), context.signing)
+        return st.one_of(payloads.map(lambda p: ("contract", p, None)), attacks)
 
     def check(self, case: tuple[str, Any, str | None]) -> Exchange:
         """Send one case; raise :class:`PropertyFailed` (a subclass per distinct

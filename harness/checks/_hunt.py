@@ -1,7 +1,14 @@
 """The Hypothesis runs of a fuzz phase: each distinct failure its own exception type,
 so that Hypothesis shrinks each on its own; a batch of calls an example, so that
 the engine's cost is shared; and a long phase made of runs of at most
-:data:`CHUNK` calls, so that memory stays flat however long it runs."""
+:data:`CHUNK` calls, so that memory stays flat however long it runs.
+
+A batch's calls can be made on a lane (``harness.delivery._deadline``): a worker
+thread makes them inline, one after the other, while the hunting thread watches
+each call's deadline, as a check's pool does.  That costs one thread handoff a
+batch instead of two a call.  The calls are then made by a ``send`` that has no
+other effect (a call abandoned at its deadline is replayed, not made again), and
+what a run does with each call (``seen``) happens on the hunting thread, once."""
 
 from __future__ import annotations
 
@@ -66,10 +73,16 @@ def require_fuzz_run(target: object, examples: object, what: str) -> None:
 #: Hypothesis keeps every example's choices (and a cache of 10,000 results) for
 #: the length of a run, so one long run grows by about 5 kB an example.
 CHUNK = 1000
-#: Each Hypothesis example sends a batch of 1 to this many calls, each drawn on its
-#: own: the engine's cost per example (several times a call's) is shared by the
-#: batch, and a failure still shrinks to the one call that fails (Hypothesis
-#: deletes the others from the batch before it shrinks that call's choices).
+#: Each Hypothesis example sends a batch of calls, so that the engine's cost per
+#: example (several times a call's) is shared.  When the phase can draw a whole
+#: batch at once (``batches``: valid payloads, their decisions one choice), it
+#: draws this many calls, and a byte each (one choice too) that leaves the call
+#: out when it is 0 (unless all are: then the first is sent): a failure shrinks
+#: to the one call that fails, as Hypothesis shrinks the others' bytes to 0, and
+#: each try of the shrinking then makes that call alone.  Otherwise it draws a
+#: list of 1 to this many cases (6 on average, as Hypothesis draws lists): the
+#: shrinking deletes the others, and each case's own choices are not left behind
+#: for it to shrink.
 BATCH = 16
 
 
@@ -83,27 +96,35 @@ def hunt(
     digest: str,
     explicit: Sequence[Any] = (),
     batch: int = BATCH,
+    seen: Callable[[Any, Any, Exchange], None] | None = None,
+    batches: Callable[[int], SearchStrategy[Sequence[Any]]] | None = None,
 ) -> tuple[list[Exchange], int, bool]:
-    """Hypothesis runs of at most :data:`CHUNK` calls, in batches of 1 to ``batch``,
-    until ``examples`` calls are made or one fails (as one run stops at its first
-    failure, to shrink it): the shrunk exchange of each distinct failure, the calls
-    made, and whether it stopped calling after too many timeouts.  Each run has its
-    own seed (``seed + k``) and the same database; only the first replays
-    ``explicit`` cases, each alone."""
+    """Hypothesis runs of at most :data:`CHUNK` calls, in batches of ``batch``, until
+    ``examples`` calls are made or one fails (as one run stops at its first failure,
+    to shrink it): the shrunk exchange of each distinct failure, the calls made, and
+    whether it stopped calling after too many timeouts.  Each run has its own seed
+    (``seed + k``) and the same database; only the first replays ``explicit`` cases,
+    each alone.
+
+    With ``seen``, a batch's calls are made on a lane (see the module docstring):
+    ``send(kind, body, signature)`` must only make the call, and ``seen(kind, body,
+    exchange)`` is called after each, on this thread.  Without it, ``send`` is
+    called on this thread.  ``batches(n)``, when given, draws ``n`` cases of
+    ``strategy`` at once, at less cost than ``n`` draws of it."""
     found: list[Exchange] = []
     calls = 0
     runs = 0
     while calls < examples:
         budget = min(CHUNK, examples - calls)
         run_seed = None if seed is None else seed + runs
-        phase = _Phase(strategy, send, database, digest, batch)
+        phase = _Phase(strategy, send, seen, database, digest, batch, batches)
         failed, made, slow, exhausted = _hunt_once(
             phase, budget, run_seed, explicit if runs == 0 else ()
         )
         runs += 1
         found.extend(failed)
         calls += made
-        if failed or slow or exhausted:  # a failure, or the space is exhausted
+        if failed or slow or exhausted or not made:  # a failure, or the space is exhausted
             return found, calls, slow
     return found, calls, False
 
@@ -113,9 +134,42 @@ class _Phase(NamedTuple):
 
     strategy: SearchStrategy[Any]
     send: Callable[[Any, Any, str | None], Exchange]
+    seen: Callable[[Any, Any, Exchange], None] | None
     database: Path | Any | None
     digest: str
     batch: int
+    batches: Callable[[int], SearchStrategy[Sequence[Any]]] | None
+
+
+Case = tuple[Any, Any, "str | None"]
+
+
+def _failed(exchange: Exchange) -> bool:
+    return any(f.severity == "error" for f in exchange.findings)
+
+
+def _sent_here(send: Callable[[Any, Any, str | None], Exchange], cases: list[Case]) -> Any:
+    """``cases`` sent on this thread, up to the first that fails (a generator)."""
+    for kind, body, signature in cases:
+        exchange = send(kind, body, signature)
+        yield exchange
+        if _failed(exchange):
+            return
+
+
+def _sent_on_lane(send: Callable[[Any, Any, str | None], Exchange], cases: list[Case]) -> Any:
+    """``cases`` sent on a worker thread's lane, up to the first that fails, each within
+    its deadline (``harness.checks._runner`` watches it)."""
+    from harness.checks._runner import run_in_order
+
+    def run(_: object) -> list[Exchange]:
+        return list(_sent_here(send, cases))
+
+    done = run_in_order([None], run, workers=1, keys=[""], failed=lambda _: None,
+                        keep_going=True)  # fmt: skip
+    if done.interrupted:
+        raise KeyboardInterrupt
+    return done.results[0]
 
 
 def _hunt_once(
@@ -124,32 +178,42 @@ def _hunt_once(
     """One Hypothesis run of ``phase``, of at most ``budget`` calls: the shrunk
     exchange of each distinct failure, the calls made, whether it stopped calling
     after too many timeouts, and whether Hypothesis ran out of new examples."""
-    strategy, send, database, digest, batch = phase
-    from hypothesis import HealthCheck, Verbosity, example, given, settings
+    strategy, send, seen, database, digest, batch, batches = phase
+    from hypothesis import HealthCheck, Phase, Verbosity, example, given, settings
     from hypothesis import strategies as st
     from hypothesis.database import DirectoryBasedExampleDatabase
     from hypothesis.errors import HypothesisWarning
 
     found: dict[tuple[str, ...], Exchange] = {}
     state: dict[str, Any] = {"calls": 0, "examples": 0, "timeouts": 0, "first": None}
-    # The calls an example makes on average, about half the most, size the examples.
-    examples = -(-budget // max(1, batch // 2))
+    # The calls an example makes on average: a batch's less the few left out (see
+    # BATCH), or the 6 a list of 1 to 16 has (Hypothesis draws lists so).
+    made = batch - batch // 8 if batches is not None else min(batch, 6)
+    examples = -(-budget // max(1, made)) + 1
+    sent = _sent_here if seen is None else _sent_on_lane
 
-    def call(cases: list[tuple[str, Any, str | None]]) -> None:
+    def call(drawn: tuple[bytes, Sequence[Case]]) -> None:
         state["examples"] += 1
-        for kind, body, signature in cases:
-            if state["timeouts"] >= MAX_TIMEOUTS:
-                # The handler is too slow to go on: fail every further example the way
-                # the first slow call did, so the run (and the shrinking) ends quickly.
-                raise failure_type(state["first"], _CallFailed)()
-            if state["calls"] >= budget and not found:
-                # The run's calls are made: the rest of its examples send nothing.  (Once
-                # a call failed, Hypothesis shrinks it: those calls are not counted against
-                # the budget, or the shrinking would stop there.)
-                return
+        if state["timeouts"] >= MAX_TIMEOUTS:
+            # The handler is too slow to go on: fail every further example the way
+            # the first slow call did, so the run (and the shrinking) ends quickly.
+            raise failure_type(state["first"], _CallFailed)()
+        # A call whose byte is 0 is left out, unless every byte is 0: then the first is
+        # sent, so that the first example, all zeros, sends the simplest call.
+        sends, batched = drawn
+        cases = [batched[i] for i, byte in enumerate(sends) if byte] or [batched[0]]
+        if not found:
+            # The run's calls are made: the rest of its examples send nothing.  (Once
+            # a call failed, Hypothesis shrinks it: those calls are not counted against
+            # the budget, or the shrinking would stop there.)
+            del cases[max(0, budget - state["calls"]) :]
+        if not cases:
+            return
+        for (kind, body, _), exchange in zip(cases, sent(send, cases), strict=False):
             state["calls"] += 1
-            exchange = send(kind, body, signature)
-            if not any(f.severity == "error" for f in exchange.findings):
+            if seen is not None:
+                seen(kind, body, exchange)
+            if not _failed(exchange):
                 continue
             key = failure_key(exchange)
             found[key] = exchange  # the last one kept is the shrunk one, replayed last
@@ -165,9 +229,15 @@ def _hunt_once(
     # Hypothesis keys its database on the inner function: one key per target and phase,
     # or a passing phase would delete what another phase found.
     call._hypothesis_internal_add_digest = digest.encode()  # type: ignore[attr-defined]
-    prop = given(st.lists(strategy, min_size=1, max_size=batch))(call)
+    if batches is not None and batch > 1:
+        drawn = st.tuples(st.binary(min_size=batch, max_size=batch), batches(batch))
+    else:  # a list of 1 to ``batch`` cases, each sent
+        drawn = st.lists(strategy, min_size=1, max_size=batch).map(
+            lambda cases: (b"\x01" * len(cases), cases)
+        )
+    prop = given(drawn)(call)
     for case in explicit:  # recorded calls first, each alone, as they were
-        prop = example([case])(prop)
+        prop = example((b"\x01", (case,)))(prop)
     runner = settings(
         verbosity=Verbosity.quiet,  # our report says it all, Hypothesis need not print
         max_examples=examples,
@@ -176,6 +246,9 @@ def _hunt_once(
         if isinstance(database, Path)
         else database,
         suppress_health_check=list(HealthCheck),
+        # No explain phase: our report says what failed, and explaining a batch's
+        # unused calls would cost hundreds of calls.
+        phases=[p for p in Phase if p is not Phase.explain],
         report_multiple_bugs=True,
         print_blob=False,
     )(prop)

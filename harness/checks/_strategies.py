@@ -3,14 +3,20 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 from hypothesis.strategies import SearchStrategy
 
+from harness.checks._attacks import (
+    MALFORMED_WIDTH,
+    SIGNATURE_WIDTH,
+    Decided,
+    malformed_from,
+    wrong_signature_from,
+)
 from harness.model._botmodel import SYSTEM_ENTITIES, BotModel
 from harness.model._catalogue import builtin_model
 from harness.model._payload import FEATURES, TEXT_VARIANTS, Payload
@@ -77,6 +83,30 @@ def payloads(
     return _DECISIONS.map(lambda decided: _payload(decided, model, kinds, shapes))
 
 
+def payload_batches(
+    count: int,
+    *,
+    model: BotModel | None = None,
+    kinds: Sequence[str] = ("intent",),
+    shapes: Sequence[str] = ("A", "B"),
+    each: Callable[[Payload], Any] = lambda payload: payload,
+) -> SearchStrategy[Sequence[Any]]:
+    """``count`` payloads of :func:`payloads` (each as ``each(payload)``), their
+    decisions drawn as one choice (a fuzz batch: Hypothesis's cost is a choice, not
+    its size), each built when first read.  Each shrinks as one payload of
+    :func:`payloads` does."""
+    kinds = _check_choice("kinds", kinds, _KINDS)
+    shapes = _check_choice("shapes", shapes, ("A", "B"))
+    chosen = model or builtin_model()
+    width = _DECISIONS_WIDTH
+
+    def split(decided: bytes) -> Decided:
+        chunks = [decided[i : i + width] for i in range(0, len(decided), width)]
+        return Decided(chunks, lambda chunk: each(_payload(chunk, chosen, kinds, shapes)))
+
+    return st.binary(min_size=width * count, max_size=width * count).map(split)
+
+
 def _factory(model: BotModel) -> PayloadFactory:
     from harness.model._factory import PayloadFactory
 
@@ -92,7 +122,8 @@ _FACTORIES: dict[int, PayloadFactory] = {}
 #: Every decision of a payload, one byte each, drawn as one choice: Hypothesis spends
 #: as much on each draw as the factory does on a whole payload, and it shrinks a
 #: byte string byte by byte, each toward 0, as it shrinks separate draws.
-_DECISIONS = st.binary(min_size=9, max_size=9)
+_DECISIONS_WIDTH = 9
+_DECISIONS = st.binary(min_size=_DECISIONS_WIDTH, max_size=_DECISIONS_WIDTH)
 
 
 def _payload(
@@ -278,53 +309,9 @@ def malformed_bodies() -> SearchStrategy[bytes]:
     expect="malformed")`` does).  A handler that verifies first refuses them
     with a 4xx; a 5xx then means it parses before it verifies.  Shrinks toward
     the shortest bodies (``b""``, ``null``, ``[]``) and the smallest nesting.
+    Each body is one choice of bytes (``harness.checks._attacks``).
     """
-    # Truncations of the canonical request bodies: as varied as truncating generated
-    # payloads, at a fraction of the cost.
-    from harness.protocol._fixtures import fixture_names, load_fixture
-
-    valid = [load_fixture(name) for name in fixture_names("request")]
-    # The right keys with values of the wrong types: every combination of a few of
-    # each, as one choice (drawing each value of a dictionary costs 5x as much).
-    wrong_types = st.sampled_from(
-        [
-            json.dumps(
-                {
-                    "intentName": name,
-                    "chatResult": chat,
-                    "variablesMap": by_label,
-                    "memoryVariables": variables,
-                }
-            ).encode()
-            for name in (0, -1, 2**63, [], [1, 2])
-            for chat in ([], [0], "", "é\u2028<", 7)
-            for by_label in ("", "x", 0, -(10**30))
-            for variables in ({}, {"a": 0}, {"": 1, "\u00e9": -2})
-        ]
-    )
-    # Simplest first: one_of shrinks toward its first branches.
-    return st.one_of(
-        st.sampled_from([b"", b"null", b"[]", b"true", b'"text"', b"{}"]),
-        st.text(max_size=40).map(lambda t: ("{" + t).encode()),
-        st.binary(min_size=1, max_size=40).map(lambda b: b'{"q":"\xff' + b + b'"}'),
-        # (A pair, not a flatmap: a flatmap builds a new strategy at every draw.)
-        st.tuples(st.sampled_from(valid), st.integers(0, max(map(len, valid)))).map(
-            lambda pair: pair[0][: pair[1] % len(pair[0])]
-        ),
-        wrong_types,
-        st.integers(2, 3000).map(lambda depth: _Large(b"[" * depth + b"]" * depth)),
-        st.integers(100_000, 300_000).map(lambda n: _Large(b'{"query":"' + b"x" * n + b'"}')),
-    )
-
-
-class _Large(bytes):
-    """A large body, as bytes.  Hypothesis keeps every ``bytes`` value a run drew with
-    the examples it caches (thousands of them), and only a weak reference to other
-    values, which a ``bytes`` subclass cannot have: a subclass is not kept, so a
-    long run's memory does not grow by the huge bodies it sent
-    (``bench/memory.py``)."""
-
-    __slots__ = ()
+    return st.binary(min_size=MALFORMED_WIDTH, max_size=MALFORMED_WIDTH).map(malformed_from)
 
 
 def signatures(
@@ -340,29 +327,17 @@ def signatures(
         if not isinstance(body, bytes | bytearray):
             raise InvalidArgument(f"body={body!r} must be bytes")
         return st.just(sign(bytes(body), secret))
-    # Hex digits as the hex of random bytes: one choice, where a text of hex
-    # characters costs the drawing of each (a fuzz run draws thousands).
     return st.none() | wrong_signatures(body=body, secret=secret)
 
 
 def wrong_signatures(
     *, body: bytes | None = None, secret: str | None = None
 ) -> SearchStrategy[str]:
-    """:func:`signatures` that are present and wrong (``valid=False`` without None)."""
-    hexes = st.binary(min_size=32, max_size=32).map(bytes.hex)
+    """:func:`signatures` that are present and wrong (``valid=False`` without None),
+    each one choice of bytes (``harness.checks._attacks``)."""
     correct = sign(bytes(body), secret) if body is not None and secret else None
-    return st.one_of(
-        hexes,
-        st.binary(min_size=20, max_size=20).map(lambda b: "sha1=" + b.hex()),
-        st.tuples(st.binary(max_size=40), st.booleans())
-        .map(lambda pair: pair[0].hex()[: 2 * len(pair[0]) - pair[1]])
-        .filter(lambda h: len(h) != 64)
-        .map(lambda h: "sha256=" + h),
-        # Any header-safe text (HTTP forbids CR and LF in header values).
-        st.binary(min_size=64, max_size=64).map(
-            lambda b: "sha256=" + bytes(0x20 + byte % 95 for byte in b).decode("ascii")
-        ),
-        hexes.map(lambda h: "sha256=" + h).filter(lambda h: h != correct),
+    return st.binary(min_size=SIGNATURE_WIDTH, max_size=SIGNATURE_WIDTH).map(
+        lambda decided: wrong_signature_from(decided, correct)
     )
 
 
