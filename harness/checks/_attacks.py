@@ -25,6 +25,7 @@ __all__ = [
     "Decided",
     "attack_batches",
     "attack_cases",
+    "fixed_bytes",
     "malformed_from",
     "wrong_signature_from",
 ]
@@ -164,7 +165,7 @@ def attack_cases(payloads: Any, secret: bool, signing: bool) -> SearchStrategy[A
     from hypothesis import strategies as st
 
     kinds = _kinds(secret, signing)
-    return st.tuples(_bytes(_CASE_WIDTH), payloads).map(
+    return st.tuples(fixed_bytes(_CASE_WIDTH), payloads).map(
         lambda pair: attack_from(pair[0], pair[1], kinds, signing)
     )
 
@@ -183,10 +184,13 @@ def attack_batches(
     def case(decided: bytes) -> Any:
         return attack_from(decided, taken[decided[1] % len(taken)], kinds, signing)
 
-    return st.tuples(*[_bytes(_CASE_WIDTH)] * count).map(lambda cases: Decided(cases, case))
+    # One choice a case, not one for the batch: Hypothesis's byte shrinker tries
+    # every byte of a choice, and a batch of cases is 1,776 bytes.
+    return st.tuples(*[fixed_bytes(_CASE_WIDTH)] * count).map(lambda cases: Decided(cases, case))
 
 
-def _bytes(width: int) -> SearchStrategy[bytes]:
+def fixed_bytes(width: int) -> SearchStrategy[bytes]:
+    """Byte strings of exactly ``width`` bytes, one Hypothesis choice each."""
     from hypothesis import strategies as st
 
     return st.binary(min_size=width, max_size=width)

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from harness._errors import BotWebhookValueError, require_type
+from harness.checks._attacks import fixed_bytes
 from harness.checks._fuzz_report import MAX_TIMEOUTS
 from harness.delivery._exchange import Exchange
 from harness.delivery._transport import Target
@@ -144,16 +145,12 @@ class _Phase(NamedTuple):
 Case = tuple[Any, Any, "str | None"]
 
 
-def _failed(exchange: Exchange) -> bool:
-    return any(f.severity == "error" for f in exchange.findings)
-
-
 def _sent_here(send: Callable[[Any, Any, str | None], Exchange], cases: list[Case]) -> Any:
     """``cases`` sent on this thread, up to the first that fails (a generator)."""
     for kind, body, signature in cases:
         exchange = send(kind, body, signature)
         yield exchange
-        if _failed(exchange):
+        if not exchange.ok:
             return
 
 
@@ -213,7 +210,7 @@ def _hunt_once(
             state["calls"] += 1
             if seen is not None:
                 seen(kind, body, exchange)
-            if not _failed(exchange):
+            if exchange.ok:
                 continue
             key = failure_key(exchange)
             found[key] = exchange  # the last one kept is the shrunk one, replayed last
@@ -230,7 +227,7 @@ def _hunt_once(
     # or a passing phase would delete what another phase found.
     call._hypothesis_internal_add_digest = digest.encode()  # type: ignore[attr-defined]
     if batches is not None and batch > 1:
-        drawn = st.tuples(st.binary(min_size=batch, max_size=batch), batches(batch))
+        drawn = st.tuples(fixed_bytes(batch), batches(batch))
     else:  # a list of 1 to ``batch`` cases, each sent
         drawn = st.lists(strategy, min_size=1, max_size=batch).map(
             lambda cases: (b"\x01" * len(cases), cases)
@@ -265,8 +262,7 @@ def _hunt_once(
 
 def error_key(exchange: Exchange) -> tuple[str, ...] | None:
     """What makes a failure distinct (:func:`failure_key`), or None: no error."""
-    errors = any(f.severity == "error" for f in exchange.findings)
-    return failure_key(exchange) if errors else None
+    return None if exchange.ok else failure_key(exchange)
 
 
 def _only_ours(exc: BaseException) -> bool:

@@ -14,6 +14,7 @@ from harness.checks._attacks import (
     MALFORMED_WIDTH,
     SIGNATURE_WIDTH,
     Decided,
+    fixed_bytes,
     malformed_from,
     wrong_signature_from,
 )
@@ -104,7 +105,7 @@ def payload_batches(
         chunks = [decided[i : i + width] for i in range(0, len(decided), width)]
         return Decided(chunks, lambda chunk: each(_payload(chunk, chosen, kinds, shapes)))
 
-    return st.binary(min_size=width * count, max_size=width * count).map(split)
+    return fixed_bytes(width * count).map(split)
 
 
 def _factory(model: BotModel) -> PayloadFactory:
@@ -123,7 +124,7 @@ _FACTORIES: dict[int, PayloadFactory] = {}
 #: as much on each draw as the factory does on a whole payload, and it shrinks a
 #: byte string byte by byte, each toward 0, as it shrinks separate draws.
 _DECISIONS_WIDTH = 9
-_DECISIONS = st.binary(min_size=_DECISIONS_WIDTH, max_size=_DECISIONS_WIDTH)
+_DECISIONS = fixed_bytes(_DECISIONS_WIDTH)
 
 
 def _payload(
@@ -311,7 +312,7 @@ def malformed_bodies() -> SearchStrategy[bytes]:
     the shortest bodies (``b""``, ``null``, ``[]``) and the smallest nesting.
     Each body is one choice of bytes (``harness.checks._attacks``).
     """
-    return st.binary(min_size=MALFORMED_WIDTH, max_size=MALFORMED_WIDTH).map(malformed_from)
+    return fixed_bytes(MALFORMED_WIDTH).map(malformed_from)
 
 
 def signatures(
@@ -336,9 +337,7 @@ def wrong_signatures(
     """:func:`signatures` that are present and wrong (``valid=False`` without None),
     each one choice of bytes (``harness.checks._attacks``)."""
     correct = sign(bytes(body), secret) if body is not None and secret else None
-    return st.binary(min_size=SIGNATURE_WIDTH, max_size=SIGNATURE_WIDTH).map(
-        lambda decided: wrong_signature_from(decided, correct)
-    )
+    return fixed_bytes(SIGNATURE_WIDTH).map(lambda decided: wrong_signature_from(decided, correct))
 
 
 st.register_type_strategy(WebhookRequest, payloads().map(lambda p: p.request))
