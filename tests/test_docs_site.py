@@ -245,6 +245,8 @@ def test_nothing_of_the_old_readme_was_lost() -> None:
         "738/s. Drawing the decisions of a payload (intent, language, text, features, a",
         "seed) through Hypothesis's engine takes more time than building and sending it,",
         "so 2,000/s is beyond any fuzz run through Hypothesis on this machine.",
+        # the TLS ratio: measured again over more runs for issue 28
+        "no timeouts. It is missed: about 0.36–0.38× here, with no timeouts. With",
     }
     lost = [
         line
